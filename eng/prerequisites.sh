@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages brioche-job and its tests use, idempotently:
+# libzstd1 (the zstd library we bind to), zstd (the CLI the tests cross-check with),
+# b3sum (BLAKE3, for the Brioche stand-in's recipe hashes).
+set -euo pipefail
+
+needed=()
+for pkg in libzstd1 zstd b3sum; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || needed+=("$pkg")
+done
+
+if [ ${#needed[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "eng/prerequisites.sh: need root to install ${needed[*]}" >&2
+        exit 1
+    fi
+    echo "Installing ${needed[*]}..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
+fi

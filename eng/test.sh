@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration (real Docker engine) and end-to-end (`dotnet build` of generated projects).
+# Makes its own prerequisites ready first, so it works on a fresh machine and in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash eng/prerequisites.sh
+bash eng/docker-engine.sh
+
+dotnet build BriocheJob.slnx -c Release -v q -nologo
+
+results=$(mktemp -d)
+status=0
+for project in tests/BriocheJob.Tests tests/BriocheJob.IntegrationTests; do
+    name=$(basename "$project")
+    dotnet test "$project" -c Release --no-build -nologo \
+        --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+done
+
+# One plain closing line over every project, counted from the TRX results.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then
+    echo "eng/test.sh: no test ran" >&2
+    status=1
+fi
+exit $status
