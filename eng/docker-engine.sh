@@ -49,7 +49,14 @@ if ! engine_answers; then
 fi
 
 # 3. Base image from busybox-static: sh and common applets as symlinks, /tmp, and a root user so USER root works.
-if ! docker image inspect "$image" >/dev/null 2>&1; then
+# The label marks an image made by this script; an older or foreign image under the same tag (say, one without
+# /etc/passwd) is replaced, since ours is a superset of it.
+marker=org.brioche-job.base-image
+marker_value=2
+has_marker() {
+    [ "$(docker image inspect --format "{{index .Config.Labels \"$marker\"}}" "$image" 2>/dev/null)" = "$marker_value" ]
+}
+if ! has_marker; then
     root="$(mktemp -d)"
     trap 'rm -rf "$root"' EXIT
     mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/usr/bin" "$root/var"
@@ -63,8 +70,8 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
     tar -C "$root" -c . | docker import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'CMD ["/bin/sh"]' - "$image" >/dev/null \
+        --change 'CMD ["/bin/sh"]' --change "LABEL $marker=$marker_value" - "$image" >/dev/null \
         || fail "docker import of $image failed"
 fi
 
-docker image inspect "$image" >/dev/null 2>&1 || fail "base image $image is still missing"
+has_marker || fail "base image $image is still missing after docker import"
