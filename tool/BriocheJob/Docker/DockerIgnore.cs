@@ -138,7 +138,6 @@ public sealed class DockerIgnore
     /// <summary>Go's filepath.Clean for <c>/</c>-separated paths: collapses <c>//</c>, <c>.</c> and <c>..</c>.</summary>
     public static string CleanPath(string path)
     {
-        path = path.Replace('\\', '/');
         if (path.Length == 0)
             return ".";
         var rooted = path[0] == '/';
