@@ -58,6 +58,21 @@ public sealed class BuildContextTests : IDisposable
     }
 
     [Fact]
+    public async Task Short_names_use_plain_ustar_headers_and_long_names_fall_back_to_pax()
+    {
+        Write("Dockerfile", "FROM scratch\n");
+        var longName = "deep/" + new string('n', 120) + ".txt";
+        Write(longName, "long");
+
+        var entries = await ReadTarAsync(BuildContext.Prepare(_root));
+
+        // The engine sniffs the first header to tell a tar from a bare Dockerfile: it must not be a PAX header.
+        entries["Dockerfile"].Format.ShouldBe(TarEntryFormat.Ustar);
+        entries[longName].Format.ShouldBe(TarEntryFormat.Pax);
+        Content(entries[longName]).ShouldBe("long");
+    }
+
+    [Fact]
     public async Task Ignored_files_are_absent_but_the_dockerfile_and_dockerignore_are_always_sent()
     {
         Write("Dockerfile", "FROM scratch\n");

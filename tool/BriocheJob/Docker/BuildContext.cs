@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.Text;
 using System.Security.Cryptography;
 
 namespace BriocheJob.Docker;
@@ -180,21 +181,26 @@ public sealed class BuildContext
         await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
     }
 
-    private static PaxTarEntry NewEntry(TarEntryType type, string name, FileSystemInfo info, string? linkTarget)
+    private static PosixTarEntry NewEntry(TarEntryType type, string name, FileSystemInfo info, string? linkTarget)
     {
-        var entry = new PaxTarEntry(type, name)
-        {
-            Mode = OperatingSystem.IsWindows()
-                ? (type == TarEntryType.Directory ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4)
-                : info.UnixFileMode,
-            ModificationTime = info.LastWriteTimeUtc,
-            Uid = 0,
-            Gid = 0,
-        };
+        // Plain ustar headers whenever they fit: the engine sniffs the body's first bytes to tell a tar from a bare
+        // Dockerfile, and a leading PAX extended header makes it guess wrong. PAX only for long names and links.
+        var fitsUstar = name.Length <= 100 && (linkTarget?.Length ?? 0) <= 100
+                        && Ascii.IsValid(name) && (linkTarget is null || Ascii.IsValid(linkTarget))
+                        && (info is not FileInfo file || file.Length < MaxUstarSize);
+        PosixTarEntry entry = fitsUstar ? new UstarTarEntry(type, name) : new PaxTarEntry(type, name);
+        entry.Mode = OperatingSystem.IsWindows()
+            ? (type == TarEntryType.Directory ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4)
+            : info.UnixFileMode;
+        entry.ModificationTime = info.LastWriteTimeUtc;
+        entry.Uid = 0;
+        entry.Gid = 0;
         if (linkTarget is not null)
             entry.LinkName = linkTarget;
         return entry;
     }
+
+    private const long MaxUstarSize = (1L << 33) - 1; // 11 octal digits
 
     private static IEnumerable<FileSystemInfo> Children(string directory) =>
         new DirectoryInfo(directory)

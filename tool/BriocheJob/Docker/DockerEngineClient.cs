@@ -303,7 +303,10 @@ public sealed class DockerEngineClient : IDisposable
         var cause = e;
         while (cause.InnerException is not null)
             cause = cause.InnerException;
-        var reason = cause is OperationCanceledException or TimeoutException ? "the connection timed out" : cause.Message;
+        var reason = Endpoint.SocketPath is { } socketPath && !File.Exists(socketPath)
+            ? $"the socket {socketPath} does not exist (is dockerd running?)"
+            : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
+            : cause.Message.TrimEnd('.');
         return new BriocheJobException(DockerCodes.EngineUnreachable, ErrorKind.Unavailable,
             $"Docker engine at {Endpoint.Host} (from {Endpoint.Source}) is not reachable: {reason}.", e);
     }
