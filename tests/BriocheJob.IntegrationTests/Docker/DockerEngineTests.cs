@@ -147,6 +147,52 @@ public sealed class DockerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_step_vertex_of_a_real_multi_stage_build_maps_to_its_dockerfile_line()
+    {
+        await RequireBaseImageAsync();
+        const string text = """
+            ARG BASE=busybox:local
+            FROM ${BASE} AS builder
+            WORKDIR /src
+            ENV A=1
+            RUN echo one > a
+            FROM builder AS mid
+            RUN cat a
+            FROM scratch AS files
+            COPY Dockerfile /x
+            FROM busybox:local
+            COPY --from=mid /src/a /a
+            COPY --from=files /x /x
+            USER root
+            RUN cat /a
+            """;
+        Write("Dockerfile", text);
+        var lines = await BuildAsync(BuildContext.Prepare(_context));
+        ErrorMessage(lines).ShouldBeNull();
+
+        // Test-only scan for vertex names in the aux bytes; real decoding belongs to BriocheJob.BuildKit.
+        var names = lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("id", out var id) && id.GetString() == "moby.buildkit.trace")
+            .SelectMany(e => System.Text.RegularExpressions.Regex.Matches(
+                System.Text.Encoding.Latin1.GetString(Convert.FromBase64String(e.GetProperty("aux").GetString()!)),
+                @"\[[a-z0-9-]+ \d+/\d+\] [\x20-\x7e]+"))
+            .Select(m => m.Value)
+            .Distinct()
+            .ToList();
+
+        var dockerfile = DockerfileParser.Parse(text);
+        var mapped = names.Select(n => dockerfile.FindStepForVertex(n).ShouldNotBeNull(n))
+            .Select(m => (m.Stage.DisplayName, m.Instruction.Line, m.Total)).Distinct().OrderBy(m => m.Line).ToList();
+        mapped.ShouldBe([
+            ("builder", 2, 3), ("builder", 3, 3), ("builder", 5, 3),
+            ("mid", 7, 1),
+            ("files", 9, 1),
+            // No ("stage-3", 10, 4): its FROM is the same vertex as builder's, and BuildKit names a vertex once.
+            ("stage-3", 11, 4), ("stage-3", 12, 4), ("stage-3", 14, 4),
+        ]);
+    }
+
+    [Fact]
     public async Task Failing_build_ends_with_an_error_line_naming_the_exit_code()
     {
         await RequireBaseImageAsync();
