@@ -330,7 +330,7 @@ public sealed class BuildKitTraceDecoder
         }
         catch (FormatException ex)
         {
-            Skip(MalformedRecordKind.Base64, $"bad base64 or time in a SolveStatus ({FirstLine(ex.Message)})");
+            Skip(MalformedRecordKind.Base64, $"bad base64 in a SolveStatus ({FirstLine(ex.Message)})");
             return;
         }
         catch (InvalidOperationException ex)
@@ -356,7 +356,7 @@ public sealed class BuildKitTraceDecoder
         }
         catch (ArgumentException ex)
         {
-            // Google.Protobuf throws DecoderFallbackException (an ArgumentException) for a string that is not UTF-8.
+            // Google.Protobuf 3.25 replaces bad UTF-8; a strict decoder would throw DecoderFallbackException (an ArgumentException).
             Skip(MalformedRecordKind.Protobuf, $"bad string in a StatusResponse ({FirstLine(ex.Message)})");
             return;
         }

@@ -159,7 +159,7 @@ public static class RawJsonStatusReader
             return null;
         string? text = element.GetString();
         if (!BuildKitTime.TryParseRfc3339(text, out var value))
-            throw new FormatException($"'{text}' is not an RFC 3339 time.");
+            throw new JsonException($"'{text}' is not an RFC 3339 time.");
         return value;
     }
 }
