@@ -44,7 +44,8 @@ public class BuildKitTraceDecoderTests
         Feed(decoder, VertexUpdate("sha256:b", "[2/2] RUN make", started: T0.AddSeconds(2)));
         Feed(decoder, VertexUpdate("sha256:b", "[2/2] RUN make", started: T0.AddSeconds(2), completed: T0.AddSeconds(4),
             error: "process \"/bin/sh -c make\" did not complete successfully: exit code: 2"));
-        Feed(decoder, VertexUpdate("sha256:b", "[2/2] RUN make", started: T0.AddSeconds(2), completed: T0.AddSeconds(4), error: "later error"));
+        // Resent with the error missing: the error stays.
+        Feed(decoder, VertexUpdate("sha256:b", "[2/2] RUN make", started: T0.AddSeconds(2), completed: T0.AddSeconds(4)));
         var trace = decoder.Finish();
 
         observer.Events.ShouldBe([
@@ -73,6 +74,22 @@ public class BuildKitTraceDecoderTests
         trace.Error.ShouldBe(run.Error);
         trace.ExitCode.ShouldBe(2);
         trace.DecodedRecords.ShouldBe(8);
+    }
+
+    [Fact]
+    public void Later_values_win_but_times_and_flags_are_never_lost()
+    {
+        var decoder = new BuildKitTraceDecoder();
+        Feed(decoder, VertexUpdate("sha256:a", "first name", started: T0.AddSeconds(3), completed: T0.AddSeconds(5), cached: true, error: "first error", inputs: "sha256:x"));
+        Feed(decoder, VertexUpdate("sha256:a", "second name", started: T0.AddSeconds(1), completed: T0.AddSeconds(4), error: "second error"));
+        Feed(decoder, VertexUpdate("sha256:a", "", started: T0.AddSeconds(2), inputs: []));
+        var vertex = decoder.Finish().Vertices.Single();
+        vertex.Name.ShouldBe("second name");
+        vertex.Error.ShouldBe("second error");
+        vertex.Inputs.ShouldBe(["sha256:x"]);
+        vertex.Cached.ShouldBeTrue();
+        vertex.Started.ShouldBe(T0.AddSeconds(1));
+        vertex.Completed.ShouldBe(T0.AddSeconds(5));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class EncodingEquivalenceTests
         var fromRawJsonForced = await BuildKitTrace.DecodeAsync(new MemoryStream(rawJson), TraceEncoding.RawJson);
 
         fromEngine.Encoding.ShouldBe(TraceEncoding.JsonLines);
-        fromRawJson.Encoding.ShouldBe(TraceEncoding.JsonLines);
+        fromRawJson.Encoding.ShouldBe(TraceEncoding.RawJson);
         fromBlob.Encoding.ShouldBe(TraceEncoding.HistoryBlob);
         var expected = Fingerprint(fromEngine);
         expected.ShouldContain("sha256:"); // the fingerprint is not empty

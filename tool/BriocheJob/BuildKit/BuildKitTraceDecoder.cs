@@ -24,6 +24,7 @@ public sealed class BuildKitTraceDecoder
     private readonly List<TraceLogLine> _completedLines = [];
     private long _recordNumber;
     private bool _finished;
+    private bool _jsonKindKnown;
 
     public BuildKitTraceDecoder(IBuildTraceObserver? observer = null) => _observer = observer;
 
@@ -41,7 +42,10 @@ public sealed class BuildKitTraceDecoder
 
     public MalformedCounts Malformed { get; } = new();
 
-    /// <summary>What the input turned out to be; set by the stream reader or by the first JSON line fed.</summary>
+    /// <summary>
+    /// What the input turned out to be: <see cref="TraceEncoding.JsonLines"/> for an engine stream,
+    /// <see cref="TraceEncoding.RawJson"/> when the first JSON line is a SolveStatus, or <see cref="TraceEncoding.HistoryBlob"/>.
+    /// </summary>
     public TraceEncoding Encoding { get; internal set; } = TraceEncoding.Auto;
 
     public TraceVertex? FindVertex(string digest) => _byDigest.GetValueOrDefault(digest);
@@ -172,8 +176,7 @@ public sealed class BuildKitTraceDecoder
             {
                 if (IsRawJsonKey(ref reader))
                 {
-                    if (Encoding == TraceEncoding.Auto)
-                        Encoding = TraceEncoding.RawJson;
+                    NoteJsonKind(TraceEncoding.RawJson);
                     ReadRawJson(line);
                     return;
                 }
@@ -217,8 +220,7 @@ public sealed class BuildKitTraceDecoder
                 return;
             }
 
-            if (Encoding == TraceEncoding.Auto)
-                Encoding = TraceEncoding.JsonLines;
+            NoteJsonKind(TraceEncoding.JsonLines);
             if (id == TraceAuxId && auxBase64Bad)
             {
                 Skip(MalformedRecordKind.Base64, "bad base64 in a moby.buildkit.trace aux");
@@ -252,6 +254,16 @@ public sealed class BuildKitTraceDecoder
             if (aux is not null)
                 ArrayPool<byte>.Shared.Return(aux);
         }
+    }
+
+    // The first well-formed JSON line says whether this is an engine stream or buildx rawjson.
+    private void NoteJsonKind(TraceEncoding kind)
+    {
+        if (_jsonKindKnown)
+            return;
+        _jsonKindKnown = true;
+        if (Encoding is TraceEncoding.Auto or TraceEncoding.JsonLines)
+            Encoding = kind;
     }
 
     private void AddMessage(string message)
@@ -409,12 +421,14 @@ public sealed class BuildKitTraceDecoder
         }
         if (update.ProgressGroup is not null)
             vertex.ProgressGroup = update.ProgressGroup;
-        vertex.Started ??= update.Started;
-        if (update.Completed is not null)
-            vertex.Completed = update.Completed;
+        // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
+        if (update.Started is { } started && (vertex.Started is null || started < vertex.Started))
+            vertex.Started = started;
+        if (update.Completed is { } completed && (vertex.Completed is null || completed > vertex.Completed))
+            vertex.Completed = completed;
         vertex.Cached |= update.Cached;
         if (!string.IsNullOrEmpty(update.Error))
-            vertex.Error ??= update.Error;
+            vertex.Error = update.Error;
 
         if (_observer is null)
             return;

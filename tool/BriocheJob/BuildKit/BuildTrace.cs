@@ -85,7 +85,7 @@ public enum TraceEncoding
 {
     /// <summary>Decide from the first non-whitespace byte: <c>{</c> means JSON lines, anything else history blobs.</summary>
     Auto,
-    /// <summary>JSON lines; each line is read as Docker Engine <c>/build</c> output or buildx rawjson, whichever it is.</summary>
+    /// <summary>Docker Engine <c>/build</c> JSON lines. When selected, buildx rawjson lines are recognised too (by their keys).</summary>
     JsonLines,
     /// <summary><c>docker buildx build --progress=rawjson</c>: JSON lines of client.SolveStatus.</summary>
     RawJson,

@@ -4,6 +4,7 @@ namespace BriocheJob.BuildKit;
 /// Live notifications from <see cref="BuildKitTraceDecoder"/>, raised synchronously while a record is fed.
 /// Every method has an empty default, so implement only what you need. Each vertex transition fires at most once.
 /// For one update the order is: added, started, cached, failed, completed.
+/// An exception thrown here is a bug in the observer and propagates out of the Feed call.
 /// </summary>
 public interface IBuildTraceObserver
 {

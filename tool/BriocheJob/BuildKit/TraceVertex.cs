@@ -33,11 +33,13 @@ public sealed class TraceVertex
     /// <summary>Sticky: once BuildKit says the step came from cache, it stays cached.</summary>
     public bool Cached { get; internal set; }
 
+    /// <summary>The earliest start reported; never cleared once known.</summary>
     public DateTimeOffset? Started { get; internal set; }
 
+    /// <summary>The latest completion reported; never cleared once known.</summary>
     public DateTimeOffset? Completed { get; internal set; }
 
-    /// <summary>Sticky: the first error BuildKit reported for this step; null when it did not fail.</summary>
+    /// <summary>Sticky: the latest non-empty error BuildKit reported for this step; null when it did not fail.</summary>
     public string? Error { get; internal set; }
 
     public BuildKitProgressGroup? ProgressGroup { get; internal set; }
