@@ -339,6 +339,8 @@ public class BuildKitTraceDecoderTests
         decoder.FeedJsonLine("{\"stream\":\"Step 1\\n\"}");
         decoder.FeedJsonLine("{\"status\":\"Pulling\",\"progressDetail\":{\"current\":1},\"unknown\":[1,{\"a\":null}]}");
         decoder.FeedJsonLine("{\"id\":\"moby.image.id\",\"aux\":{\"ID\":\"sha256:abc\",\"Other\":1}}");
+        // Values of unexpected types are skipped whole, not walked into.
+        decoder.FeedJsonLine("{\"id\":{\"stream\":\"not top level\"},\"stream\":[\"x\"],\"aux\":[{\"error\":\"no\"}]}");
         decoder.FeedJsonLine("{\"errorDetail\":{\"code\":1,\"message\":\"boom: exit code: 4\"},\"error\":\"boom: exit code: 4\"}");
         var trace = decoder.Finish();
         trace.Messages.ShouldBe(["Step 1\n", "Pulling"]);

@@ -181,10 +181,7 @@ public sealed class BuildKitTraceDecoder
                     return;
                 }
                 if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
+                    id = ReadOptionalString(ref reader);
                 else if (reader.ValueTextEquals("aux"u8))
                 {
                     reader.Read();
