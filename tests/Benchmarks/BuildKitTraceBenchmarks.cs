@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using BriocheJob.BuildKit;
+using Google.Protobuf;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Decoder throughput on a ~64 MB BuildKit progress stream: the records of a real engine capture, repeated,
+/// interleaved with synthetic multi-line log chunks for 50 vertices. MB/s = InputBytes / Mean (printed at setup).
+/// </summary>
+[MemoryDiagnoser]
+public class BuildKitTraceBenchmarks
+{
+    private const int TargetBytes = 64 * 1024 * 1024;
+    private byte[] _input = [];
+
+    public enum Format { EngineJson, HistoryBlob }
+
+    [Params(Format.EngineJson, Format.HistoryBlob)]
+    public Format InputFormat { get; set; }
+
+    public long InputBytes => _input.Length;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var realRecords = ReadCapturedRecords("success.jsonl");
+        var records = new List<byte[]>();
+        long size = 0;
+        for (int round = 0; size < TargetBytes * 3L / 4; round++)
+        {
+            foreach (var record in realRecords)
+            {
+                records.Add(record);
+                size += record.Length;
+            }
+            for (int chunk = 0; chunk < 8; chunk++)
+            {
+                var log = SyntheticLogChunk($"sha256:{(round * 8 + chunk) % 50:x64}", round, chunk);
+                records.Add(log);
+                size += log.Length;
+            }
+        }
+
+        var output = new MemoryStream();
+        var prefix = new byte[4];
+        foreach (var record in records)
+        {
+            if (InputFormat == Format.EngineJson)
+            {
+                output.Write("{\"id\":\"moby.buildkit.trace\",\"aux\":\""u8);
+                output.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(record)));
+                output.Write("\"}\n"u8);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)record.Length);
+                output.Write(prefix);
+                output.Write(record);
+            }
+        }
+        _input = output.ToArray();
+        Console.WriteLine($"// BuildKit benchmark input ({InputFormat}): {_input.Length} bytes, {records.Count} records");
+    }
+
+    [Benchmark]
+    public long Decode()
+    {
+        var trace = BuildKitTrace.DecodeAsync(new MemoryStream(_input, writable: false), TraceEncoding.Auto)
+            .GetAwaiter().GetResult();
+        if (trace.Malformed.Total != 0)
+            throw new InvalidOperationException(trace.Malformed.ToString());
+        return trace.DecodedRecords;
+    }
+
+    private static List<byte[]> ReadCapturedRecords(string fileName, [CallerFilePath] string thisFile = "")
+    {
+        string path = Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "BriocheJob.Tests", "BuildKit", "data", fileName);
+        var records = new List<byte[]>();
+        foreach (string line in File.ReadLines(path))
+        {
+            using var document = JsonDocument.Parse(line);
+            if (document.RootElement.TryGetProperty("id", out var id) && id.GetString() == "moby.buildkit.trace")
+                records.Add(document.RootElement.GetProperty("aux").GetBytesFromBase64());
+        }
+        return records;
+    }
+
+    // A StatusResponse with one VertexLog: ~2 KB of compiler-like lines that do not end on a line boundary.
+    private static byte[] SyntheticLogChunk(string digest, int round, int chunk)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; text.Length < 2000; i++)
+            text.Append($"[{round}:{chunk}:{i}] compiling src/module_{i % 97}.c -O2 -Wall -Werror ✓\n");
+        text.Append("partial line without end ");
+
+        byte[] log = Message(o =>
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(digest);
+            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(ByteString.CopyFrom(Message(t =>
+            {
+                t.WriteTag(1, WireFormat.WireType.Varint); t.WriteInt64(1_700_000_000 + round);
+                t.WriteTag(2, WireFormat.WireType.Varint); t.WriteInt32(chunk * 1000);
+            })));
+            o.WriteTag(3, WireFormat.WireType.Varint); o.WriteInt64(1 + chunk % 2);
+            o.WriteTag(4, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFromUtf8(text.ToString()));
+        });
+        return Message(o => { o.WriteTag(3, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(log)); });
+    }
+
+    private static byte[] Message(Action<CodedOutputStream> write)
+    {
+        var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        write(output);
+        output.Flush();
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,516 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+using Google.Protobuf;
+
+namespace BriocheJob.BuildKit;
+
+/// <summary>
+/// Streaming state of one BuildKit progress trace. Feed it records one at a time (a JSON line or a
+/// StatusResponse); it merges vertices by digest, reassembles log lines and tells the observer as things happen.
+/// A malformed record is counted in <see cref="Malformed"/> and skipped: feeding never throws for bad input.
+/// Not thread-safe: feed from one thread at a time.
+/// </summary>
+public sealed class BuildKitTraceDecoder
+{
+    private const string TraceAuxId = "moby.buildkit.trace";
+    private const string ImageAuxId = "moby.image.id";
+
+    private readonly IBuildTraceObserver? _observer;
+    private readonly Dictionary<string, TraceVertex> _byDigest = new(StringComparer.Ordinal);
+    private readonly List<TraceVertex> _vertices = [];
+    private readonly List<TraceWarning> _warnings = [];
+    private readonly List<string> _messages = [];
+    private readonly List<TraceLogLine> _completedLines = [];
+    private long _recordNumber;
+    private bool _finished;
+    private bool _jsonKindKnown;
+
+    public BuildKitTraceDecoder(IBuildTraceObserver? observer = null) => _observer = observer;
+
+    public IReadOnlyList<TraceVertex> Vertices => _vertices;
+
+    public IReadOnlyList<TraceWarning> Warnings => _warnings;
+
+    public IReadOnlyList<string> Messages => _messages;
+
+    public string? BuildError { get; private set; }
+
+    public string? ImageId { get; private set; }
+
+    public long DecodedRecords { get; private set; }
+
+    public MalformedCounts Malformed { get; } = new();
+
+    /// <summary>
+    /// What the input turned out to be: <see cref="TraceEncoding.JsonLines"/> for an engine stream,
+    /// <see cref="TraceEncoding.RawJson"/> when the first JSON line is a SolveStatus, or <see cref="TraceEncoding.HistoryBlob"/>.
+    /// </summary>
+    public TraceEncoding Encoding { get; internal set; } = TraceEncoding.Auto;
+
+    public TraceVertex? FindVertex(string digest) => _byDigest.GetValueOrDefault(digest);
+
+    /// <summary>Feeds one JSON line, Docker Engine <c>/build</c> output or buildx rawjson (told apart by its keys).</summary>
+    public void FeedJsonLine(ReadOnlySpan<byte> utf8Line)
+    {
+        utf8Line = utf8Line.Trim(" \t\r\n"u8);
+        if (utf8Line.IsEmpty)
+            return;
+        _recordNumber++;
+        try
+        {
+            ReadJsonLine(utf8Line);
+        }
+        catch (JsonException ex)
+        {
+            Skip(MalformedRecordKind.Json, $"not a JSON object ({FirstLine(ex.Message)})");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader's typed getters throw this for a value of the wrong JSON type.
+            Skip(MalformedRecordKind.Json, $"unexpected JSON value ({FirstLine(ex.Message)})");
+        }
+    }
+
+    public void FeedJsonLine(string line)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(line.Length));
+        try
+        {
+            int length = System.Text.Encoding.UTF8.GetBytes(line, rented);
+            FeedJsonLine(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Feeds one line of <c>docker buildx build --progress=rawjson</c> output (a client.SolveStatus).</summary>
+    public void FeedRawJsonLine(ReadOnlySpan<byte> utf8Line)
+    {
+        utf8Line = utf8Line.Trim(" \t\r\n"u8);
+        if (utf8Line.IsEmpty)
+            return;
+        _recordNumber++;
+        ReadRawJson(utf8Line);
+    }
+
+    /// <summary>Feeds one serialized StatusResponse (a history blob record, or a decoded trace aux).</summary>
+    public void FeedStatusResponse(byte[] buffer, int offset, int length)
+    {
+        _recordNumber++;
+        ReadStatusResponse(buffer, offset, length);
+    }
+
+    public void FeedStatusResponse(ReadOnlySpan<byte> statusResponse)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(statusResponse.Length);
+        try
+        {
+            statusResponse.CopyTo(rented);
+            FeedStatusResponse(rented, 0, statusResponse.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Applies an already decoded status (e.g. from another source) as one record.</summary>
+    public void Apply(BuildKitStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        foreach (var vertex in status.Vertexes)
+            ApplyVertex(vertex);
+        foreach (var vertexStatus in status.Statuses)
+            ApplyStatus(vertexStatus);
+        foreach (var log in status.Logs)
+            ApplyLog(log);
+        foreach (var warning in status.Warnings)
+            ApplyWarning(warning);
+    }
+
+    /// <summary>Records a framing problem found by a reader above this decoder (e.g. a truncated length-prefixed record).</summary>
+    public void ReportMalformed(MalformedRecordKind kind, string reason)
+    {
+        _recordNumber++;
+        Skip(kind, reason);
+    }
+
+    /// <summary>
+    /// Ends the trace: each step's unfinished last line becomes a line of its own. Idempotent.
+    /// Returns the final result; the decoder should not be fed afterwards.
+    /// </summary>
+    public BuildTrace Finish()
+    {
+        if (!_finished)
+        {
+            _finished = true;
+            foreach (var vertex in _vertices)
+            {
+                FlushPartial(vertex, vertex.StdoutBuffer);
+                FlushPartial(vertex, vertex.StderrBuffer);
+            }
+        }
+        return new BuildTrace(_vertices, _warnings, _messages, BuildError, ImageId, DecodedRecords, Malformed,
+            Encoding);
+    }
+
+    private void ReadJsonLine(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            Skip(MalformedRecordKind.Json, "not a JSON object");
+            return;
+        }
+
+        string? id = null, auxImageId = null, stream = null, statusText = null, error = null, errorDetail = null;
+        byte[]? aux = null;
+        int auxLength = 0;
+        bool auxBase64Bad = false;
+        try
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (IsRawJsonKey(ref reader))
+                {
+                    NoteJsonKind(TraceEncoding.RawJson);
+                    ReadRawJson(line);
+                    return;
+                }
+                if (reader.ValueTextEquals("id"u8))
+                    id = ReadOptionalString(ref reader);
+                else if (reader.ValueTextEquals("aux"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                        auxBase64Bad = !TryDecodeBase64(ref reader, out aux, out auxLength);
+                    else if (reader.TokenType == JsonTokenType.StartObject)
+                        auxImageId = ReadStringProperty(ref reader, "ID"u8);
+                    else
+                        reader.Skip();
+                }
+                else if (reader.ValueTextEquals("stream"u8))
+                    stream = ReadOptionalString(ref reader);
+                else if (reader.ValueTextEquals("status"u8))
+                    statusText = ReadOptionalString(ref reader);
+                else if (reader.ValueTextEquals("error"u8))
+                    error = ReadOptionalString(ref reader);
+                else if (reader.ValueTextEquals("errorDetail"u8))
+                {
+                    reader.Read();
+                    errorDetail = reader.TokenType == JsonTokenType.StartObject
+                        ? ReadStringProperty(ref reader, "message"u8)
+                        : SkipValue(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                Skip(MalformedRecordKind.Json, "not a single JSON object");
+                return;
+            }
+
+            NoteJsonKind(TraceEncoding.JsonLines);
+            if (id == TraceAuxId && auxBase64Bad)
+            {
+                Skip(MalformedRecordKind.Base64, "bad base64 in a moby.buildkit.trace aux");
+                return;
+            }
+            if (id == TraceAuxId && aux is not null)
+            {
+                ReadStatusResponse(aux, 0, auxLength);
+                return;
+            }
+
+            DecodedRecords++;
+            if (id == ImageAuxId && !string.IsNullOrEmpty(auxImageId))
+            {
+                ImageId = auxImageId;
+                _observer?.OnImageId(auxImageId);
+            }
+            if (!string.IsNullOrEmpty(stream))
+                AddMessage(stream);
+            if (!string.IsNullOrEmpty(statusText))
+                AddMessage(statusText);
+            string? buildError = errorDetail ?? error;
+            if (!string.IsNullOrEmpty(buildError) && BuildError is null)
+            {
+                BuildError = buildError;
+                _observer?.OnBuildError(buildError);
+            }
+        }
+        finally
+        {
+            if (aux is not null)
+                ArrayPool<byte>.Shared.Return(aux);
+        }
+    }
+
+    // The first well-formed JSON line says whether this is an engine stream or buildx rawjson.
+    private void NoteJsonKind(TraceEncoding kind)
+    {
+        if (_jsonKindKnown)
+            return;
+        _jsonKindKnown = true;
+        if (Encoding is TraceEncoding.Auto or TraceEncoding.JsonLines)
+            Encoding = kind;
+    }
+
+    private void AddMessage(string message)
+    {
+        _messages.Add(message);
+        _observer?.OnBuildMessage(message);
+    }
+
+    private static bool IsRawJsonKey(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("vertexes"u8) || reader.ValueTextEquals("Vertexes"u8)
+        || reader.ValueTextEquals("statuses"u8) || reader.ValueTextEquals("Statuses"u8)
+        || reader.ValueTextEquals("logs"u8) || reader.ValueTextEquals("Logs"u8)
+        || reader.ValueTextEquals("warnings"u8) || reader.ValueTextEquals("Warnings"u8);
+
+    private static bool TryDecodeBase64(ref Utf8JsonReader reader, out byte[]? decoded, out int length)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var encoded = reader.ValueSpan;
+            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, Base64.GetMaxDecodedFromUtf8Length(encoded.Length)));
+            if (Base64.DecodeFromUtf8(encoded, decoded, out _, out length) == OperationStatus.Done)
+                return true;
+        }
+        else
+        {
+            string text = reader.GetString()!;
+            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length * 3 / 4 + 3));
+            if (Convert.TryFromBase64String(text, decoded, out length))
+                return true;
+        }
+        ArrayPool<byte>.Shared.Return(decoded);
+        decoded = null;
+        length = 0;
+        return false;
+    }
+
+    private static string? ReadOptionalString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.String ? reader.GetString() : SkipValue(ref reader);
+    }
+
+    private static string? SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>Reads a string property of the object the reader is at the start of, skipping the rest of it.</summary>
+    private static string? ReadStringProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool wanted = reader.ValueTextEquals(name);
+            reader.Read();
+            if (wanted && reader.TokenType == JsonTokenType.String)
+                value = reader.GetString();
+            else
+                reader.Skip();
+        }
+        return value;
+    }
+
+    private void ReadRawJson(ReadOnlySpan<byte> line)
+    {
+        BuildKitStatus status;
+        try
+        {
+            status = RawJsonStatusReader.Parse(line);
+        }
+        catch (JsonException ex)
+        {
+            Skip(MalformedRecordKind.Json, $"not a SolveStatus JSON object ({FirstLine(ex.Message)})");
+            return;
+        }
+        catch (FormatException ex)
+        {
+            Skip(MalformedRecordKind.Base64, $"bad base64 in a SolveStatus ({FirstLine(ex.Message)})");
+            return;
+        }
+        catch (InvalidOperationException ex)
+        {
+            Skip(MalformedRecordKind.Json, $"unexpected JSON value in a SolveStatus ({FirstLine(ex.Message)})");
+            return;
+        }
+        DecodedRecords++;
+        Apply(status);
+    }
+
+    private void ReadStatusResponse(byte[] buffer, int offset, int length)
+    {
+        BuildKitStatus status;
+        try
+        {
+            status = StatusResponseReader.Parse(buffer, offset, length);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException)
+        {
+            Skip(MalformedRecordKind.Protobuf, $"not a StatusResponse ({FirstLine(ex.Message)})");
+            return;
+        }
+        catch (ArgumentException ex)
+        {
+            // Google.Protobuf 3.25 replaces bad UTF-8; a strict decoder would throw DecoderFallbackException (an ArgumentException).
+            Skip(MalformedRecordKind.Protobuf, $"bad string in a StatusResponse ({FirstLine(ex.Message)})");
+            return;
+        }
+        DecodedRecords++;
+        Apply(status);
+    }
+
+    private void Skip(MalformedRecordKind kind, string reason)
+    {
+        string located = $"record {_recordNumber}: {reason}";
+        Malformed.Add(kind, located);
+        _observer?.OnMalformedRecord(kind, located);
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n');
+        return newline < 0 ? message : message[..newline];
+    }
+
+    private TraceVertex GetOrAddVertex(string digest)
+    {
+        if (!_byDigest.TryGetValue(digest, out var vertex))
+        {
+            vertex = new TraceVertex(_vertices.Count + 1, digest);
+            _byDigest.Add(digest, vertex);
+            _vertices.Add(vertex);
+        }
+        return vertex;
+    }
+
+    private void ApplyVertex(BuildKitVertex update)
+    {
+        if (string.IsNullOrEmpty(update.Digest))
+            return;
+        var vertex = GetOrAddVertex(update.Digest);
+        bool added = !vertex.Announced;
+        bool wasStarted = vertex.Started is not null;
+        bool wasCached = vertex.Cached;
+        bool wasFailed = vertex.Error is not null;
+        bool wasCompleted = vertex.Completed is not null;
+
+        vertex.Announced = true;
+        if (!string.IsNullOrEmpty(update.Name))
+            vertex.Name = update.Name;
+        if (update.Inputs.Count > 0)
+        {
+            vertex.MutableInputs.Clear();
+            vertex.MutableInputs.AddRange(update.Inputs);
+        }
+        if (update.ProgressGroup is not null)
+            vertex.ProgressGroup = update.ProgressGroup;
+        // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
+        if (update.Started is { } started && (vertex.Started is null || started < vertex.Started))
+            vertex.Started = started;
+        if (update.Completed is { } completed && (vertex.Completed is null || completed > vertex.Completed))
+            vertex.Completed = completed;
+        vertex.Cached |= update.Cached;
+        if (!string.IsNullOrEmpty(update.Error))
+            vertex.Error = update.Error;
+
+        if (_observer is null)
+            return;
+        if (added)
+            _observer.OnVertexAdded(vertex);
+        if (!wasStarted && vertex.Started is not null)
+            _observer.OnVertexStarted(vertex);
+        if (!wasCached && vertex.Cached)
+            _observer.OnVertexCached(vertex);
+        if (!wasFailed && vertex.Error is not null)
+            _observer.OnVertexFailed(vertex);
+        if (!wasCompleted && vertex.Completed is not null)
+            _observer.OnVertexCompleted(vertex);
+    }
+
+    private void ApplyStatus(BuildKitVertexStatus update)
+    {
+        if (string.IsNullOrEmpty(update.Vertex))
+            return;
+        var vertex = GetOrAddVertex(update.Vertex);
+        var statuses = vertex.MutableStatuses;
+        TraceStatus? status = null;
+        foreach (var existing in statuses)
+        {
+            if (existing.Id == update.Id)
+            {
+                status = existing;
+                break;
+            }
+        }
+        if (status is null)
+        {
+            status = new TraceStatus(update.Id);
+            statuses.Add(status);
+        }
+        if (!string.IsNullOrEmpty(update.Name))
+            status.Name = update.Name;
+        status.Current = update.Current;
+        if (update.Total != 0)
+            status.Total = update.Total;
+        status.Timestamp = update.Timestamp ?? status.Timestamp;
+        status.Started ??= update.Started;
+        status.Completed = update.Completed ?? status.Completed;
+    }
+
+    private void ApplyLog(BuildKitVertexLog log)
+    {
+        if (string.IsNullOrEmpty(log.Vertex))
+            return;
+        var vertex = GetOrAddVertex(log.Vertex);
+        // BuildKit writes 1 for stdout and 2 for stderr; anything else is kept with stdout.
+        var buffer = log.Stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
+        _completedLines.Clear();
+        buffer.Append(log.Data, log.Timestamp, _completedLines);
+        foreach (var line in _completedLines)
+            AddLine(vertex, line);
+        _completedLines.Clear();
+    }
+
+    private void FlushPartial(TraceVertex vertex, LogStreamBuffer buffer)
+    {
+        if (buffer.FlushPartial() is { } line)
+            AddLine(vertex, line);
+    }
+
+    private void AddLine(TraceVertex vertex, TraceLogLine line)
+    {
+        if (IsClipMarker(line.Text))
+            vertex.Clipped = true;
+        vertex.MutableLines.Add(line);
+        _observer?.OnLogLine(vertex, line);
+    }
+
+    /// <summary>The daemon's marker for a step whose output passed the log limit.</summary>
+    public static bool IsClipMarker(string line) =>
+        line.StartsWith("[output clipped, log limit ", StringComparison.Ordinal)
+        && line.EndsWith(" reached]", StringComparison.Ordinal);
+
+    private void ApplyWarning(BuildKitVertexWarning update)
+    {
+        var warning = new TraceWarning(update.Vertex, update.Level, update.Short, update.Details.ToArray(),
+            string.IsNullOrEmpty(update.Url) ? null : update.Url, update.SourceFile, update.StartLine);
+        if (!string.IsNullOrEmpty(update.Vertex))
+            GetOrAddVertex(update.Vertex);
+        _warnings.Add(warning);
+        _observer?.OnWarning(warning);
+    }
+}
