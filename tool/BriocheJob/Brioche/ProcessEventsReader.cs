@@ -52,6 +52,9 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
     /// <summary>zstd frames decoded to their end so far (0 for raw input).</summary>
     public int FramesCompleted => _decompressor?.FramesCompleted ?? 0;
 
+    /// <summary>zstd frames decompressed so far, in whole or in part (0 for raw input).</summary>
+    public int FramesDecompressed => _decompressor?.FramesTouched ?? 0;
+
     /// <summary>Reads the Description event only: for Brioche's files that decompresses frame 0 and nothing more.</summary>
     public static ProcessDescription ReadDescription(string path)
     {

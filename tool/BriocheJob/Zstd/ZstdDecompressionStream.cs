@@ -38,6 +38,9 @@ public sealed class ZstdDecompressionStream : Stream
     /// <summary>Frames (including skippable ones) decoded to their end so far.</summary>
     public int FramesCompleted { get; private set; }
 
+    /// <summary>Frames decoded so far, counting one still in progress.</summary>
+    public int FramesTouched => FramesCompleted + (_inFrame ? 1 : 0);
+
     /// <summary>True once the input ended inside a frame (a truncated or still-growing file).</summary>
     public bool EndedMidFrame { get; private set; }
 
