@@ -104,13 +104,13 @@ public sealed class ProcessDescription
 public sealed class ProcessMeta
 {
     /// <summary>Written as <c>null</c> when unknown, as Brioche does.</summary>
-    public List<StackFrame>? Source { get; set; }
+    public List<RecipeStackFrame>? Source { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
-public sealed class StackFrame
+public sealed class RecipeStackFrame
 {
     public string? FileName { get; set; }
 

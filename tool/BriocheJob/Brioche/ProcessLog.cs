@@ -150,6 +150,9 @@ public sealed class ProcessLog
         };
     }
 
+    /// <summary>How far a tail read walks past its N lines to find where an open line starts.</summary>
+    internal const int TailLookbehindBytes = 2 * 1024 * 1024;
+
     private static ProcessLog ReadTail(string path, ProcessLogOptions options)
     {
         var wanted = options.Tail!.Value;
@@ -177,8 +180,19 @@ public sealed class ProcessLog
         var pending = new TailSlot?[2];
         var seen = new bool[2];
         ExitEvent? exit = null;
+        long walkedPastTail = 0;
         foreach (var processEvent in backward.ReadBackward())
         {
+            if (slots.Count >= wanted)
+            {
+                // An open line waits for an earlier chunk of its stream, which may be far back or absent.
+                // Past this bound its start is taken as found, so a tail never decompresses the whole file.
+                walkedPastTail += processEvent is OutputEvent o ? o.Data.Length : 16;
+                if (walkedPastTail > TailLookbehindBytes)
+                {
+                    break;
+                }
+            }
             switch (processEvent)
             {
                 case ExitEvent e:
