@@ -140,6 +140,20 @@ internal static class Descriptions
 
 internal static class ZstdCli
 {
+    public static byte[] DecompressBytes(byte[] compressed)
+    {
+        var path = System.IO.Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, compressed);
+            return Decompress(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Runs <c>zstd -d -c</c> on a file and returns stdout.</summary>
     public static byte[] Decompress(string path)
     {

@@ -35,6 +35,12 @@ public abstract record TimedProcessEvent(uint ElapsedMilliseconds) : ProcessEven
 public sealed record DescriptionEvent(ProcessDescription Description, ReadOnlyMemory<byte> RawJson) : ProcessEvent
 {
     public override ProcessEventKind Kind => ProcessEventKind.Description;
+
+    /// <summary>Equal when the JSON bytes are equal.</summary>
+    public bool Equals(DescriptionEvent? other)
+        => other is not null && RawJson.Span.SequenceEqual(other.RawJson.Span);
+
+    public override int GetHashCode() => RawJson.Length;
 }
 
 public sealed record SpawnedEvent(uint ElapsedMilliseconds, uint Pid) : TimedProcessEvent(ElapsedMilliseconds)
@@ -46,6 +52,13 @@ public sealed record SpawnedEvent(uint ElapsedMilliseconds, uint Pid) : TimedPro
 public abstract record OutputEvent(uint ElapsedMilliseconds, ReadOnlyMemory<byte> Data) : TimedProcessEvent(ElapsedMilliseconds)
 {
     public abstract OutputStream Stream { get; }
+
+    /// <summary>Equal when stream, elapsed and bytes are equal (not the buffer's identity).</summary>
+    public virtual bool Equals(OutputEvent? other)
+        => other is not null && EqualityContract == other.EqualityContract
+            && ElapsedMilliseconds == other.ElapsedMilliseconds && Data.Span.SequenceEqual(other.Data.Span);
+
+    public override int GetHashCode() => HashCode.Combine(EqualityContract, ElapsedMilliseconds, Data.Length);
 }
 
 public sealed record StdoutEvent(uint ElapsedMilliseconds, ReadOnlyMemory<byte> Data) : OutputEvent(ElapsedMilliseconds, Data)

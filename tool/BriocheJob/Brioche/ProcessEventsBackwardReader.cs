@@ -74,7 +74,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 CheckMagic();
                 yield break;
             }
-            if (!haveTrailer || position - _loadedStart < ProcessEventsCodec.MagicLength + ProcessEventsCodec.MarkerLength)
+            if (!haveTrailer || BeforeEventsStart(position - ProcessEventsCodec.MarkerLength))
             {
                 throw ProcessEventsCodec.Corrupt($"the start of the stream is reached in the middle of an event, {-position} bytes before the end");
             }
@@ -87,7 +87,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             var total = (int)length + 2 * ProcessEventsCodec.MarkerLength;
             var start = position - total;
-            if (!Ensure(start) || start - _loadedStart < ProcessEventsCodec.MagicLength)
+            if (!Ensure(start) || BeforeEventsStart(start))
             {
                 throw ProcessEventsCodec.Corrupt($"a {(ProcessEventKind)kind} event of {length} bytes reaches before the start of the stream");
             }
@@ -275,7 +275,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 continue;
             }
             var start = q - length - 2 * ProcessEventsCodec.MarkerLength;
-            if (!Ensure(start) || start - _loadedStart < ProcessEventsCodec.MagicLength)
+            if (!Ensure(start) || BeforeEventsStart(start))
             {
                 continue;
             }
@@ -287,6 +287,9 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             return q;
         }
     }
+
+    /// <summary>Whether a loaded position lies inside the magic (only possible once frame 0 is loaded).</summary>
+    private bool BeforeEventsStart(long position) => _nextSegment == 0 && position - _loadedStart < ProcessEventsCodec.MagicLength;
 
     /// <summary>Whether the bytes from <paramref name="position"/> to the end could be the start of one event.</summary>
     private bool IsEventPrefix(long position)
