@@ -32,7 +32,7 @@ public sealed class ProcessLog
     /// <summary>The file stops mid-event or mid-frame (a killed or still running writer).</summary>
     public bool EndedAbruptly { get; private init; }
 
-    /// <summary>The output lines selected by the options, in display order.</summary>
+    /// <summary>The output lines selected by the options, oldest first (<see cref="Lines"/> applies Reverse).</summary>
     public IReadOnlyList<LogLine> OutputLines { get; private init; } = [];
 
     /// <summary>zstd frames decompressed to build this log (a tail should touch only the first and last few).</summary>
@@ -50,7 +50,7 @@ public sealed class ProcessLog
             {
                 body.Add(spawned);
             }
-            body.AddRange(Reversed ? OutputLines.Reverse() : OutputLines);
+            body.AddRange(OutputLines);
             if (Exit is not null)
             {
                 body.Add(ExitLine(Exit, Spawned));
