@@ -14,6 +14,8 @@ public sealed class ProcessDescription
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = JsonNumberHandling.Strict,
+        // Compact and readable like serde_json: no \u002B for '+' in timestamps; still valid JSON.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>The complete_process recipe as raw JSON (Brioche's own shape, tick-encoded strings).</summary>
