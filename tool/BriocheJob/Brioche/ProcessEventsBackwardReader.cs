@@ -1,0 +1,416 @@
+using System.Buffers.Binary;
+using BriocheJob.Zstd;
+
+namespace BriocheJob.Brioche;
+
+/// <summary>
+/// Reads a seekable process-events file from its end: last event first, decompressing only the frames it walks
+/// into. The frame list comes from the seek table; without one (a killed writer) frames are found by size
+/// (<c>ZSTD_findFrameCompressedSize</c>, no decompression) and a cut-off end is trimmed to the last whole event.
+/// </summary>
+public sealed class ProcessEventsBackwardReader : IDisposable
+{
+    private const int RawSegmentLength = 1024 * 1024;
+
+    private readonly Stream _file;
+    private readonly bool _leaveOpen;
+    private readonly List<Segment> _segments = [];
+    private readonly List<LoadedSegment> _loaded = [];
+    private int _nextSegment;
+    private long _loadedStart;
+    private bool _initialized;
+    private bool _empty;
+
+    public ProcessEventsBackwardReader(Stream seekable, bool leaveOpen = false)
+    {
+        if (!seekable.CanSeek)
+        {
+            throw new ArgumentException("backward reading needs a seekable stream", nameof(seekable));
+        }
+        _file = seekable;
+        _leaveOpen = leaveOpen;
+    }
+
+    public static ProcessEventsBackwardReader Open(string path) => new(ProcessEventsReader.OpenShared(path));
+
+    /// <summary>Whether the file is zstd-compressed (known after the first read).</summary>
+    public bool IsCompressed { get; private set; }
+
+    /// <summary>Whether a valid seek table listed the frames.</summary>
+    public bool HasSeekTable { get; private set; }
+
+    /// <summary>Number of zstd data frames (0 for raw files).</summary>
+    public int FrameCount => IsCompressed ? _segments.Count : 0;
+
+    /// <summary>zstd frames decompressed so far: the cost of a tail read.</summary>
+    public int FramesDecompressed { get; private set; }
+
+    /// <summary>True when the file ends inside a frame or an event.</summary>
+    public bool EndedAbruptly { get; private set; }
+
+    /// <summary>Events from the last to the first (the Description). Stops early if the caller stops enumerating.</summary>
+    public IEnumerable<ProcessEvent> ReadBackward()
+    {
+        Initialize();
+        if (_empty)
+        {
+            yield break;
+        }
+        var position = FindLastBoundary();
+        if (_empty)
+        {
+            yield break;
+        }
+        if (position != 0)
+        {
+            EndedAbruptly = true;
+        }
+        var marker = new byte[ProcessEventsCodec.MarkerLength];
+        while (true)
+        {
+            var haveTrailer = Ensure(position - ProcessEventsCodec.MarkerLength);
+            if (_nextSegment == 0 && position - _loadedStart == ProcessEventsCodec.MagicLength)
+            {
+                CheckMagic();
+                yield break;
+            }
+            if (!haveTrailer || BeforeEventsStart(position - ProcessEventsCodec.MarkerLength))
+            {
+                throw ProcessEventsCodec.Corrupt($"the start of the stream is reached in the middle of an event, {-position} bytes before the end");
+            }
+            Copy(position - ProcessEventsCodec.MarkerLength, marker);
+            var kind = marker[0];
+            var length = BinaryPrimitives.ReadUInt32BigEndian(marker.AsSpan(1));
+            if (!ProcessEventsCodec.IsPlausibleMarker(kind, length))
+            {
+                throw ProcessEventsCodec.Corrupt($"bad event trailer (kind {kind}, length {length}) {-position} bytes before the end of the stream");
+            }
+            var total = (int)length + 2 * ProcessEventsCodec.MarkerLength;
+            var start = position - total;
+            if (!Ensure(start) || BeforeEventsStart(start))
+            {
+                throw ProcessEventsCodec.Corrupt($"a {(ProcessEventKind)kind} event of {length} bytes reaches before the start of the stream");
+            }
+            var bytes = new byte[total];
+            Copy(start, bytes);
+            if (!bytes.AsSpan(0, ProcessEventsCodec.MarkerLength).SequenceEqual(marker))
+            {
+                throw ProcessEventsCodec.Corrupt($"the header of the {(ProcessEventKind)kind} event {-start} bytes before the end does not match its trailer");
+            }
+            var processEvent = ProcessEventsCodec.DecodeBody(kind, bytes.AsSpan(ProcessEventsCodec.MarkerLength, (int)length), start);
+            position = start;
+            DropAfter(position);
+            yield return processEvent;
+        }
+    }
+
+    private void Initialize()
+    {
+        if (_initialized)
+        {
+            return;
+        }
+        _initialized = true;
+        var length = _file.Length;
+        var head = new byte[4];
+        var got = ReadAt(0, head);
+        if (got == 0)
+        {
+            _empty = true;
+            EndedAbruptly = true;
+            return;
+        }
+        if (got == 4 && ZstdFrames.StartsWithFrameMagic(head))
+        {
+            IsCompressed = true;
+            if (!TryReadSeekTable(length))
+            {
+                ScanFrames(length);
+            }
+        }
+        else if (ProcessEventsCodec.Magic.StartsWith(head.AsSpan(0, got)))
+        {
+            for (long offset = 0; offset < length; offset += RawSegmentLength)
+            {
+                _segments.Add(new Segment(offset, Math.Min(RawSegmentLength, length - offset), Partial: false));
+            }
+        }
+        else
+        {
+            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+                "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
+        }
+        _nextSegment = _segments.Count;
+        if (_segments.Count == 0)
+        {
+            _empty = true;
+            EndedAbruptly = true;
+        }
+    }
+
+    private bool TryReadSeekTable(long length)
+    {
+        if (length < 17)
+        {
+            return false;
+        }
+        var footer = new byte[9];
+        ReadAt(length - 9, footer);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(footer.AsSpan(5)) != ProcessEventsWriter.SeekTableFooterMagic || (footer[4] & 0x7C) != 0)
+        {
+            return false;
+        }
+        long count = BinaryPrimitives.ReadUInt32LittleEndian(footer);
+        var entrySize = (footer[4] & 0x80) != 0 ? 12 : 8;
+        var tableLength = 8 + count * entrySize + 9;
+        if (tableLength > length || count == 0)
+        {
+            return false;
+        }
+        var table = new byte[tableLength];
+        ReadAt(length - tableLength, table);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(table) != ProcessEventsWriter.SeekTableMagic
+            || BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(4)) != tableLength - 8)
+        {
+            return false;
+        }
+        var frames = new List<Segment>();
+        long offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var compressed = BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(8 + i * entrySize));
+            frames.Add(new Segment(offset, compressed, Partial: false));
+            offset += compressed;
+        }
+        if (offset != length - tableLength)
+        {
+            return false;
+        }
+        _segments.AddRange(frames);
+        HasSeekTable = true;
+        return true;
+    }
+
+    /// <summary>Finds frame edges by size only, reading the file once without decompressing it.</summary>
+    private void ScanFrames(long length)
+    {
+        var buffer = new byte[4 * 1024 * 1024];
+        long bufferStart = 0;
+        var bufferLength = ReadAt(0, buffer);
+        long offset = 0;
+        while (offset < length)
+        {
+            var available = buffer.AsSpan((int)(offset - bufferStart), (int)(bufferStart + bufferLength - offset));
+            var size = ZstdFrames.FindFrameCompressedSize(available);
+            if (size < 0)
+            {
+                if (bufferStart + bufferLength >= length)
+                {
+                    _segments.Add(new Segment(offset, length - offset, Partial: true));
+                    return;
+                }
+                if (offset > bufferStart)
+                {
+                    available.CopyTo(buffer);
+                }
+                else
+                {
+                    var bigger = new byte[buffer.Length * 2];
+                    available.CopyTo(bigger);
+                    buffer = bigger;
+                }
+                bufferStart = offset;
+                bufferLength = available.Length + ReadAt(offset + available.Length, buffer.AsSpan(available.Length));
+                continue;
+            }
+            if (!ZstdFrames.IsSkippableMagic(BinaryPrimitives.ReadUInt32LittleEndian(available)))
+            {
+                _segments.Add(new Segment(offset, size, Partial: false));
+            }
+            offset += size;
+        }
+    }
+
+    /// <summary>
+    /// Where the last whole event ends, relative to the end of the decompressed data (0 = the very end).
+    /// With a seek table the end is trusted; otherwise the end is checked and, if cut, the last position is taken
+    /// whose trailer matches its header and after which only the start of one event remains.
+    /// </summary>
+    private long FindLastBoundary()
+    {
+        if (HasSeekTable)
+        {
+            return 0;
+        }
+        Ensure(-1);
+        var marker = new byte[ProcessEventsCodec.MarkerLength];
+        var header = new byte[ProcessEventsCodec.MarkerLength];
+        for (long q = 0; ; q--)
+        {
+            if (!Ensure(q - ProcessEventsCodec.MarkerLength))
+            {
+                if (q - _loadedStart <= ProcessEventsCodec.MagicLength)
+                {
+                    // Nothing whole after the magic (or not even the magic).
+                    EndedAbruptly = true;
+                    if (q - _loadedStart < ProcessEventsCodec.MagicLength)
+                    {
+                        _empty = true;
+                    }
+                    return q;
+                }
+            }
+            if (_nextSegment == 0 && q - _loadedStart == ProcessEventsCodec.MagicLength)
+            {
+                return q;
+            }
+            if (-q > ProcessEventsCodec.MaxDescriptionLength + 2 * ProcessEventsCodec.MarkerLength)
+            {
+                throw ProcessEventsCodec.Corrupt("no whole event found at the end of the stream");
+            }
+            Copy(q - ProcessEventsCodec.MarkerLength, marker);
+            var length = BinaryPrimitives.ReadUInt32BigEndian(marker.AsSpan(1));
+            if (!ProcessEventsCodec.IsPlausibleMarker(marker[0], length))
+            {
+                continue;
+            }
+            var start = q - length - 2 * ProcessEventsCodec.MarkerLength;
+            if (!Ensure(start) || BeforeEventsStart(start))
+            {
+                continue;
+            }
+            Copy(start, header);
+            if (!header.AsSpan().SequenceEqual(marker) || !IsEventPrefix(q))
+            {
+                continue;
+            }
+            return q;
+        }
+    }
+
+    /// <summary>Whether a loaded position lies inside the magic (only possible once frame 0 is loaded).</summary>
+    private bool BeforeEventsStart(long position) => _nextSegment == 0 && position - _loadedStart < ProcessEventsCodec.MagicLength;
+
+    /// <summary>Whether the bytes from <paramref name="position"/> to the end could be the start of one event.</summary>
+    private bool IsEventPrefix(long position)
+    {
+        var remaining = -position;
+        if (remaining == 0)
+        {
+            return true;
+        }
+        var marker = new byte[ProcessEventsCodec.MarkerLength];
+        if (remaining < ProcessEventsCodec.MarkerLength)
+        {
+            Copy(position, marker.AsSpan(0, (int)remaining));
+            return ProcessEventsCodec.IsKnownKind(marker[0]);
+        }
+        Copy(position, marker);
+        var length = BinaryPrimitives.ReadUInt32BigEndian(marker.AsSpan(1));
+        return ProcessEventsCodec.IsPlausibleMarker(marker[0], length) && length + 2 * ProcessEventsCodec.MarkerLength > remaining;
+    }
+
+    private void CheckMagic()
+    {
+        var magic = new byte[ProcessEventsCodec.MagicLength];
+        Copy(_loadedStart, magic);
+        if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
+        {
+            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+                "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
+        }
+    }
+
+    /// <summary>Loads earlier segments until <paramref name="position"/> is loaded; false if it lies before the stream.</summary>
+    private bool Ensure(long position)
+    {
+        while (position < _loadedStart)
+        {
+            if (_nextSegment == 0)
+            {
+                return false;
+            }
+            _nextSegment--;
+            var data = LoadSegment(_segments[_nextSegment]);
+            _loadedStart -= data.Length;
+            _loaded.Insert(0, new LoadedSegment(_loadedStart, data));
+        }
+        return true;
+    }
+
+    private byte[] LoadSegment(Segment segment)
+    {
+        if (!IsCompressed)
+        {
+            var raw = new byte[segment.Length];
+            ReadAt(segment.Offset, raw);
+            return raw;
+        }
+        FramesDecompressed++;
+        var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, out var complete);
+        if (!complete)
+        {
+            EndedAbruptly = true;
+        }
+        return data;
+    }
+
+    /// <summary>Forgets loaded segments that lie wholly after <paramref name="position"/>.</summary>
+    private void DropAfter(long position)
+    {
+        while (_loaded.Count > 1 && _loaded[^1].Start >= position)
+        {
+            _loaded.RemoveAt(_loaded.Count - 1);
+        }
+    }
+
+    private void Copy(long position, Span<byte> destination)
+    {
+        var written = 0;
+        foreach (var segment in _loaded)
+        {
+            var segmentEnd = segment.Start + segment.Data.Length;
+            var at = position + written;
+            if (at >= segmentEnd || written == destination.Length)
+            {
+                continue;
+            }
+            var from = (int)(at - segment.Start);
+            var take = Math.Min(segment.Data.Length - from, destination.Length - written);
+            segment.Data.AsSpan(from, take).CopyTo(destination[written..]);
+            written += take;
+        }
+        if (written != destination.Length)
+        {
+            throw new InvalidOperationException("copy outside the loaded window");
+        }
+    }
+
+    private int ReadAt(long offset, Span<byte> destination)
+    {
+        _file.Position = offset;
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = _file.Read(destination[total..]);
+            if (read == 0)
+            {
+                break;
+            }
+            total += read;
+        }
+        return total;
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpen)
+        {
+            _file.Dispose();
+        }
+    }
+
+    private readonly record struct Segment(long Offset, long Length, bool Partial);
+
+    private readonly record struct LoadedSegment(long Start, byte[] Data);
+}

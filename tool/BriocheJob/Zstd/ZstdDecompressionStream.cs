@@ -1,0 +1,200 @@
+using BriocheJob.Brioche;
+
+namespace BriocheJob.Zstd;
+
+/// <summary>
+/// A read-only stream that decompresses zstd data from <c>source</c> as it is read: any number of concatenated frames,
+/// skipping skippable frames. Input that ends inside a frame is not an error: reading returns 0 and
+/// <see cref="EndedMidFrame"/> turns true, so callers can treat a killed writer's file as truncated.
+/// </summary>
+public sealed class ZstdDecompressionStream : Stream
+{
+    private readonly Stream _source;
+    private readonly bool _leaveOpen;
+    private readonly bool _singleFrame;
+    private readonly byte[] _input;
+    private int _inputStart;
+    private int _inputEnd;
+    private bool _sourceEnded;
+    private bool _inFrame;
+    private bool _done;
+    private nint _dctx;
+
+    /// <param name="singleFrame">Stop after the first frame ends (the source may hold more).</param>
+    public ZstdDecompressionStream(Stream source, bool leaveOpen = false, bool singleFrame = false, int bufferSize = 128 * 1024)
+    {
+        ZstdLibrary.EnsureLoaded();
+        _source = source;
+        _leaveOpen = leaveOpen;
+        _singleFrame = singleFrame;
+        _input = new byte[bufferSize];
+        _dctx = ZstdNative.CreateDCtx();
+        if (_dctx == 0)
+        {
+            throw new OutOfMemoryException("ZSTD_createDCtx failed");
+        }
+    }
+
+    /// <summary>Frames (including skippable ones) decoded to their end so far.</summary>
+    public int FramesCompleted { get; private set; }
+
+    /// <summary>Frames decoded so far, counting one still in progress.</summary>
+    public int FramesTouched => FramesCompleted + (_inFrame ? 1 : 0);
+
+    /// <summary>True once the input ended inside a frame (a truncated or still-growing file).</summary>
+    public bool EndedMidFrame { get; private set; }
+
+    /// <summary>Compressed bytes consumed by the decoder so far.</summary>
+    public long CompressedBytesConsumed { get; private set; }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        while (true)
+        {
+            if (_done || buffer.IsEmpty)
+            {
+                return 0;
+            }
+            if (_inputStart == _inputEnd && !_sourceEnded)
+            {
+                var read = _source.Read(_input, 0, _input.Length);
+                OnSourceRead(read);
+            }
+            var written = Step(buffer);
+            if (written != 0)
+            {
+                return written;
+            }
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // Buffered input needs no I/O: stay synchronous.
+        if (_inputStart != _inputEnd || _sourceEnded || _done)
+        {
+            return new ValueTask<int>(Read(buffer.Span));
+        }
+        return ReadSlowAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask<int> ReadSlowAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_done || buffer.IsEmpty)
+            {
+                return 0;
+            }
+            if (_inputStart == _inputEnd && !_sourceEnded)
+            {
+                var read = await _source.ReadAsync(_input.AsMemory(), cancellationToken).ConfigureAwait(false);
+                OnSourceRead(read);
+            }
+            var written = Step(buffer.Span);
+            if (written != 0)
+            {
+                return written;
+            }
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private void OnSourceRead(int read)
+    {
+        _inputStart = 0;
+        _inputEnd = read;
+        if (read == 0)
+        {
+            _sourceEnded = true;
+        }
+    }
+
+    /// <summary>One decoder call. Returns bytes written, 0 to call again, or -0 with <see cref="_done"/> set at the end.</summary>
+    private unsafe int Step(Span<byte> buffer)
+    {
+        nuint hint;
+        int consumed, produced;
+        fixed (byte* inPtr = _input)
+        fixed (byte* outPtr = buffer)
+        {
+            var inBuffer = new ZstdInBuffer { Src = inPtr + _inputStart, Size = (nuint)(_inputEnd - _inputStart), Pos = 0 };
+            var outBuffer = new ZstdOutBuffer { Dst = outPtr, Size = (nuint)buffer.Length, Pos = 0 };
+            hint = ZstdNative.DecompressStream(_dctx, &outBuffer, &inBuffer);
+            ZstdLibrary.ThrowIfError(hint, "corrupt zstd data");
+            consumed = (int)inBuffer.Pos;
+            produced = (int)outBuffer.Pos;
+        }
+        _inputStart += consumed;
+        CompressedBytesConsumed += consumed;
+        if (hint == 0)
+        {
+            FramesCompleted++;
+            _inFrame = false;
+            if (_singleFrame)
+            {
+                _done = true;
+            }
+        }
+        else if (consumed > 0 || produced > 0)
+        {
+            _inFrame = true;
+        }
+        if (produced > 0)
+        {
+            return produced;
+        }
+        if (_inputStart == _inputEnd && _sourceEnded)
+        {
+            // Nothing more will come; a frame still open means the data was cut.
+            EndedMidFrame = _inFrame;
+            _done = true;
+        }
+        return 0;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_dctx != 0)
+        {
+            ZstdNative.FreeDCtx(_dctx);
+            _dctx = 0;
+        }
+        if (disposing && !_leaveOpen)
+        {
+            _source.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Decompresses everything in <paramref name="compressed"/> (all frames).</summary>
+    public static byte[] DecompressAll(ReadOnlySpan<byte> compressed)
+    {
+        using var stream = new ZstdDecompressionStream(new MemoryStream(compressed.ToArray()));
+        using var output = new MemoryStream();
+        stream.CopyTo(output);
+        if (stream.EndedMidFrame)
+        {
+            throw new BriocheJobException(EventsDiagnostics.CorruptCompression, ErrorKind.Corrupt, "zstd data ends inside a frame");
+        }
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+
+namespace BriocheJob.Zstd;
+
+/// <summary>Frame-level facts about zstd data, without decompressing it.</summary>
+public static unsafe class ZstdFrames
+{
+    /// <summary>The magic of a zstd frame, as a little-endian u32 (bytes 28 B5 2F FD).</summary>
+    public const uint FrameMagic = 0xFD2FB528;
+
+    /// <summary>The first of the sixteen skippable-frame magics 0x184D2A50..0x184D2A5F.</summary>
+    public const uint SkippableMagicFirst = 0x184D2A50;
+
+    public static bool IsSkippableMagic(uint magic) => (magic & 0xFFFFFFF0) == SkippableMagicFirst;
+
+    /// <summary>True when <paramref name="data"/> starts like a zstd or skippable frame.</summary>
+    public static bool StartsWithFrameMagic(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 4)
+        {
+            return false;
+        }
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(data);
+        return magic == FrameMagic || IsSkippableMagic(magic);
+    }
+
+    /// <summary>
+    /// The compressed size of the frame (zstd or skippable) that starts <paramref name="data"/>, or -1 when
+    /// <paramref name="data"/> ends before the frame does. Corrupt data throws BJ2004.
+    /// </summary>
+    public static long FindFrameCompressedSize(ReadOnlySpan<byte> data)
+    {
+        ZstdLibrary.EnsureLoaded();
+        if (data.Length < 8 && StartsWithFrameMagic(data) || data.Length < 4)
+        {
+            return -1;
+        }
+        fixed (byte* ptr = data)
+        {
+            var result = ZstdNative.FindFrameCompressedSize(ptr, (nuint)data.Length);
+            if (ZstdNative.Failed(result))
+            {
+                if (ZstdNative.GetErrorCode(result) == ZstdNative.SourceSizeWrongErrorCode)
+                {
+                    return -1;
+                }
+                ZstdLibrary.ThrowIfError(result, "corrupt zstd frame");
+            }
+            return (long)result;
+        }
+    }
+
+    /// <summary>The decompressed size a frame header declares, or null when it does not say.</summary>
+    public static ulong? GetFrameContentSize(ReadOnlySpan<byte> data)
+    {
+        ZstdLibrary.EnsureLoaded();
+        fixed (byte* ptr = data)
+        {
+            var size = ZstdNative.GetFrameContentSize(ptr, (nuint)data.Length);
+            return size is ZstdNative.ContentSizeUnknown or ZstdNative.ContentSizeError ? null : size;
+        }
+    }
+
+    /// <summary>Decompresses exactly one frame that starts at <paramref name="offset"/> of a seekable stream.</summary>
+    /// <returns>The frame's bytes; <c>complete</c> is false when the stream ends inside the frame.</returns>
+    public static byte[] DecompressFrameAt(Stream seekable, long offset, out bool complete, int sizeHint = 0)
+    {
+        seekable.Position = offset;
+        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
+        using var output = sizeHint > 0 ? new MemoryStream(sizeHint) : new MemoryStream();
+        decoder.CopyTo(output);
+        complete = !decoder.EndedMidFrame;
+        return output.ToArray();
+    }
+}
