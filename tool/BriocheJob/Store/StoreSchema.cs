@@ -25,7 +25,7 @@ internal static class StoreSchema
         );
         CREATE TABLE build_projects (
             id INTEGER PRIMARY KEY,
-            build_id TEXT NOT NULL REFERENCES builds(id),
+            build_id TEXT NOT NULL COLLATE NOCASE REFERENCES builds(id),
             kind TEXT NOT NULL,
             name TEXT,
             project_hash TEXT,

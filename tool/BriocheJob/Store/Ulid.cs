@@ -113,7 +113,7 @@ public static class Ulid
         return (high, low);
     }
 
-    private static string Format(long milliseconds, ulong high, ulong low)
+    internal static string Format(long milliseconds, ulong high, ulong low)
     {
         return string.Create(Length, (milliseconds, high, low), static (chars, state) =>
         {
