@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BriocheJob.Jobs;
+using BriocheJob.Store;
+using Microsoft.Data.Sqlite;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Selector lookups and the first page of <c>list</c> against a store of one million jobs.
+/// Target: each lookup under 1 ms in-process.
+/// </summary>
+[MemoryDiagnoser]
+public class StoreBenchmarks
+{
+    private const int JobCount = 1_000_000;
+    private const int JobsPerBuild = 200;
+    private const int ProjectsPerBuild = 4;
+
+    private string folder = "";
+    private SqliteJobStore store = null!;
+    private JobSelectorResolver resolver = null!;
+    private string idPrefix = "";
+    private string recipePrefix = "";
+    private string pid = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        folder = Path.Combine(Path.GetTempPath(), "bj-store-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string databasePath = Path.Combine(folder, "jobs.db");
+        SqliteJobStore.Open(databasePath).Dispose();
+
+        var stopwatch = Stopwatch.StartNew();
+        (string id, string recipe, int pid) probe = BulkInsert(databasePath);
+        Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s");
+
+        store = SqliteJobStore.Open(databasePath);
+        resolver = new JobSelectorResolver(store, _ => false);
+        idPrefix = probe.id[..16];
+        recipePrefix = probe.recipe[..12];
+        pid = probe.pid.ToString(CultureInfo.InvariantCulture);
+
+        // Fail fast if a lookup does not find what the benchmark means to measure.
+        Check(resolver.Resolve(idPrefix).Job!.Job.Id == probe.id, "id prefix");
+        Check(resolver.Resolve(recipePrefix).Job!.Job.RecipeHash == probe.recipe, "recipe prefix");
+        Check(resolver.Resolve(pid).Job!.Job.Pid == probe.pid, "pid");
+        Check(store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        store.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Benchmark]
+    public JobView? IdPrefix() => resolver.Resolve(idPrefix).Job;
+
+    [Benchmark]
+    public JobView? MostRecentFailed() => resolver.Resolve("-1").Job;
+
+    [Benchmark]
+    public JobView? FiftiethMostRecentFailed() => resolver.Resolve("-50").Job;
+
+    [Benchmark]
+    public JobView? RecipePrefix() => resolver.Resolve(recipePrefix).Job;
+
+    [Benchmark]
+    public JobView? Pid() => resolver.Resolve(pid).Job;
+
+    [Benchmark]
+    public int ListFirst20() => store.QueryJobs(new JobQuery(Limit: 20)).Count;
+
+    [Benchmark]
+    public int ListFailedFirst20() => store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
+
+    /// <summary>
+    /// Writes builds, projects and jobs in one transaction with prepared commands; returns one job from the middle
+    /// (its id, recipe hash and pid) to look up.
+    /// </summary>
+    private static (string Id, string Recipe, int Pid) BulkInsert(string databasePath)
+    {
+        var random = new Random(20250301);
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        connection.Open();
+        // Bulk-load settings for this connection only: the store reopens the file in WAL mode afterwards.
+        using (SqliteCommand pragmas = connection.CreateCommand())
+        {
+            pragmas.CommandText = "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF; PRAGMA cache_size = -400000;";
+            pragmas.ExecuteNonQuery();
+        }
+
+        // The store's indexes are dropped for the load and recreated from their own SQL after it
+        // (one sort per index beats a million random-order index inserts).
+        var indexes = new List<(string Name, string Sql)>();
+        using (SqliteCommand list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;";
+            using SqliteDataReader reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                indexes.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        foreach ((string name, _) in indexes)
+        {
+            using SqliteCommand drop = connection.CreateCommand();
+            drop.CommandText = $"DROP INDEX {name};";
+            drop.ExecuteNonQuery();
+        }
+
+        using SqliteTransaction transaction = connection.BeginTransaction();
+
+        using SqliteCommand build = Prepare(connection, transaction,
+            "INSERT INTO builds (id, origin, owner_pid, started_at, stopped_at, state, result) " +
+            "VALUES ($id, 'msbuild', 1, $started, $stopped, 'finished', $result);",
+            "$id", "$started", "$stopped", "$result");
+        using SqliteCommand project = Prepare(connection, transaction,
+            "INSERT INTO build_projects (id, build_id, kind, name, local_project_path) VALUES ($id, $build, $kind, $name, $path);",
+            "$id", "$build", "$kind", "$name", "$path");
+        using SqliteCommand job = Prepare(connection, transaction,
+            "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
+            "recipe_hash, pid, owner_pid) VALUES ($id, $project, $kind, $name, $started, $stopped, 'finished', $result, " +
+            "$exit, $recipe, $pid, 1);",
+            "$id", "$project", "$kind", "$name", "$started", "$stopped", "$result", "$exit", "$recipe", "$pid");
+
+        (string, string, int) probe = default;
+        long projectId = 0;
+        Span<byte> hashBytes = stackalloc byte[32];
+        for (int i = 0; i < JobCount; i++)
+        {
+            DateTimeOffset started = start.AddMilliseconds(i * 750L);
+            if (i % JobsPerBuild == 0)
+            {
+                string buildId = Ulid.NewUlid(started);
+                Run(build, buildId, started.ToUnixTimeMilliseconds(), started.AddMinutes(3).ToUnixTimeMilliseconds(),
+                    i % (JobsPerBuild * 5) == 0 ? "failed" : "succeeded");
+                for (int p = 0; p < ProjectsPerBuild; p++)
+                {
+                    Run(project, ++projectId, buildId, p % 2 == 0 ? "docker" : "brioche", $"project-{p}", $"/src/p{p}/p.csproj");
+                }
+            }
+
+            // A recipe runs about four times on average; one job in ten fails.
+            int recipeNumber = random.Next(JobCount / 4);
+            new Random(recipeNumber).NextBytes(hashBytes);
+            string recipe = Convert.ToHexStringLower(hashBytes);
+            int jobPid = random.Next(300, 4_000_000);
+            bool failed = random.Next(10) == 0;
+            string id = Ulid.NewUlid(started);
+            Run(job, id, projectId - random.Next(ProjectsPerBuild), i % 2 == 0 ? "docker" : "brioche", $"step {i}",
+                started.ToUnixTimeMilliseconds(), started.AddMilliseconds(500).ToUnixTimeMilliseconds(),
+                failed ? "failed" : "succeeded", failed ? 1 : 0, recipe, jobPid);
+            if (i == JobCount / 2)
+            {
+                probe = (id, recipe, jobPid);
+            }
+        }
+
+        foreach ((_, string sql) in indexes)
+        {
+            using SqliteCommand create = connection.CreateCommand();
+            create.Transaction = transaction;
+            create.CommandText = sql;
+            create.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return probe;
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (string name in names)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private static void Run(SqliteCommand command, params object[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static void Check(bool ok, string what)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"benchmark setup: the {what} lookup did not find the probe job");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using BriocheJob.Store;
+
+namespace BriocheJob.Jobs;
+
+/// <summary>
+/// The stable JSON shape of a job for <c>--json</c> output. Field names are camelCase and always present (null when
+/// unknown); enum values are lower-case words as stored; times are UTC ISO-8601 with milliseconds. Add fields, never
+/// rename or remove them.
+/// </summary>
+public sealed record JobJson(
+    string Id,
+    string? ShortId,
+    string? BuildId,
+    string? BuildExternalId,
+    string? Project,
+    string? ProjectPath,
+    string Kind,
+    string? Name,
+    string? Result,
+    string State,
+    string StartedAt,
+    string? StoppedAt,
+    long? DurationMs,
+    string? RecipeHash,
+    int? Pid,
+    int? ExitCode,
+    int? Signal,
+    string? Message,
+    bool Cached,
+    string? LocalPath)
+{
+    /// <summary>Maps a job; pass <paramref name="shortId"/> from <see cref="ShortIds"/> when listing several.</summary>
+    public static JobJson From(JobView view, string? shortId = null)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        JobRecord job = view.Job;
+        ProjectRecord? project = view.Project;
+        return new JobJson(
+            Id: job.Id,
+            ShortId: shortId,
+            BuildId: view.Build?.Id ?? project?.BuildId,
+            BuildExternalId: view.Build?.ExternalId,
+            Project: project is null ? null : project.Name ?? project.RegistryProjectName ?? project.LocalProjectPath,
+            ProjectPath: project?.LocalProjectPath,
+            Kind: StoreText.Of(job.Kind),
+            Name: job.Name,
+            Result: StoreText.Of(job.Result),
+            State: StoreText.Of(job.State),
+            StartedAt: FormatTime(job.StartedAt),
+            StoppedAt: job.StoppedAt is { } stopped ? FormatTime(stopped) : null,
+            DurationMs: job.Duration is { } duration ? (long)duration.TotalMilliseconds : null,
+            RecipeHash: job.RecipeHash,
+            Pid: job.Pid,
+            ExitCode: job.ExitCode,
+            Signal: job.Signal,
+            Message: job.Message,
+            Cached: job.Cached,
+            LocalPath: job.LocalPath);
+    }
+
+    /// <summary>Maps jobs shown together, each with its shortest unique id.</summary>
+    public static IReadOnlyList<JobJson> FromList(IReadOnlyList<JobView> views)
+    {
+        IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(views.Select(v => v.Job.Id));
+        return views.Select(v => From(v, shortIds[v.Job.Id])).ToList();
+    }
+
+    /// <summary>UTC, ISO-8601, always with milliseconds: <c>2025-03-01T12:00:00.123Z</c>.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Source-generated serialization for <see cref="JobJson"/> (trimming- and AOT-safe).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(JobJson))]
+[JsonSerializable(typeof(IReadOnlyList<JobJson>))]
+public sealed partial class JobJsonContext : JsonSerializerContext;

@@ -1,0 +1,63 @@
+namespace BriocheJob.Store;
+
+/// <summary>
+/// The record of builds, projects and jobs. <see cref="SqliteJobStore"/> is the embedded implementation;
+/// a server database can follow behind the same surface. Every write is one transaction: a record is either
+/// fully written or not at all. Reads report a running build or job whose recording process is gone as
+/// <see cref="RunState.Interrupted"/>, so nothing reads "running" forever.
+/// Expected failures are <see cref="BriocheJobException"/> with a <see cref="StoreErrors"/> code.
+/// </summary>
+public interface IJobStore : IDisposable
+{
+    /// <summary>
+    /// Starts a build. With an <see cref="BuildRequest.ExternalId"/> already recorded, that build is reused
+    /// (reopened as running, owned by the caller) so every project of one CI run lands in one build.
+    /// </summary>
+    BuildRecord BeginBuild(BuildRequest request);
+
+    /// <summary>
+    /// Finishes a build. A build shared by several processes keeps the latest stop time, and once failed stays failed.
+    /// </summary>
+    BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null);
+
+    /// <summary>Adds a project to a build, or returns the identical project already in it.</summary>
+    ProjectRecord AddProject(string buildId, ProjectRequest project);
+
+    /// <summary>Inserts or replaces a job by id. A null <see cref="JobRecord.OwnerPid"/> means this process.</summary>
+    void SaveJob(JobRecord job);
+
+    /// <summary>Inserts or replaces several jobs in one transaction (imports, batches of BuildKit steps).</summary>
+    void SaveJobs(IEnumerable<JobRecord> jobs);
+
+    bool JobExists(string id);
+
+    /// <summary>The job with this exact id (case-insensitive), with its project and build.</summary>
+    JobView? GetJob(string id);
+
+    /// <summary>Jobs matching the query, most recent first.</summary>
+    IReadOnlyList<JobView> QueryJobs(JobQuery query);
+
+    /// <summary>Up to <paramref name="max"/> jobs whose id starts with <paramref name="prefix"/> (case-insensitive), most recent first.</summary>
+    IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max);
+
+    /// <summary>
+    /// For up to <paramref name="max"/> distinct recipe hashes starting with <paramref name="prefix"/>,
+    /// the most recent job of each.
+    /// </summary>
+    IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max);
+
+    /// <summary>Up to <paramref name="max"/> jobs whose process had this pid, most recent first.</summary>
+    IReadOnlyList<JobView> FindJobsByPid(int pid, int max);
+
+    /// <summary>Builds with their counts, most recent first.</summary>
+    IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0);
+
+    /// <summary>The build with this exact id (case-insensitive) or external id, with its projects and jobs.</summary>
+    BuildDetails? GetBuild(string idOrExternalId);
+
+    /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
+    IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max);
+
+    /// <summary>Persists <see cref="RunState.Interrupted"/> for running builds and jobs whose recorder is gone; returns how many.</summary>
+    int MarkInterrupted();
+}

@@ -1,0 +1,768 @@
+using Microsoft.Data.Sqlite;
+
+namespace BriocheJob.Store;
+
+/// <summary>
+/// The job store in one SQLite file, in WAL mode so several MSBuild nodes (separate processes) can record at once.
+/// Every write runs in <c>BEGIN IMMEDIATE</c>, which takes the write lock up front and waits for it (busy timeout)
+/// instead of failing with "database is locked" on a read-to-write upgrade. One instance serialises its own callers.
+/// </summary>
+public sealed class SqliteJobStore : IJobStore
+{
+    /// <summary>How long a writer waits for another process to release the database.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
+    private const int SqliteConstraint = 19;
+
+    private const string JobColumns =
+        "j.id, j.build_projects_id, j.kind, j.name, j.started_at, j.stopped_at, j.state, j.result, j.exit_code, " +
+        "j.signal, j.message, j.cached, j.recipe_hash, j.recipe_meta, j.pid, j.owner_pid, j.local_path";
+
+    private const string ProjectColumns =
+        "p.id, p.build_id, p.kind, p.name, p.project_hash, p.local_project_path, p.registry_project_name";
+
+    private const string BuildColumns =
+        "b.id, b.external_id, b.origin, b.working_directory, b.owner_pid, b.started_at, b.stopped_at, b.state, b.result";
+
+    private const string JobViewSelect =
+        $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns} FROM jobs j " +
+        "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
+
+    private const int ProjectOrdinal = 17;
+    private const int BuildOrdinal = 24;
+
+    private readonly SqliteConnection connection;
+    private readonly Lock gate = new();
+
+    private SqliteJobStore(string databasePath, SqliteConnection connection)
+    {
+        DatabasePath = databasePath;
+        this.connection = connection;
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>Opens (creating and migrating as needed) <c>&lt;home&gt;/jobs.db</c>.</summary>
+    public static SqliteJobStore Open(DataHome home)
+    {
+        home.EnsureCreated();
+        return Open(home.DatabasePath);
+    }
+
+    /// <summary>
+    /// Opens (creating and migrating as needed) the database at <paramref name="databasePath"/>, whose folder must exist.
+    /// A database written by a newer brioche-job is refused (BJ1002) before anything is written to it.
+    /// </summary>
+    public static SqliteJobStore Open(string databasePath)
+    {
+        databasePath = Path.GetFullPath(databasePath);
+        CreatePrivateEmptyFile(databasePath);
+        RefuseNewerSchema(databasePath);
+
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadWrite));
+            connection.Open();
+            Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, "PRAGMA synchronous = NORMAL;");
+            Execute(connection, "PRAGMA foreign_keys = ON;");
+            Migrate(connection, databasePath);
+            foreach (string suffix in (string[])["", "-wal", "-shm"])
+            {
+                DataHome.MakePrivateFile(databasePath + suffix);
+            }
+
+            return new SqliteJobStore(databasePath, connection);
+        }
+        catch (SqliteException ex)
+        {
+            connection?.Dispose();
+            throw Translate(ex, databasePath);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version recorded in the database (0 for an empty file).</summary>
+    public int SchemaVersion => Read(c => Convert.ToInt32(Scalar(c, "PRAGMA user_version;")));
+
+    /// <summary>The journal mode the connection runs in ("wal").</summary>
+    public string JournalMode => Read(c => (string)Scalar(c, "PRAGMA journal_mode;")!);
+
+    public BuildRecord BeginBuild(BuildRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
+        {
+            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage, "the external build id is blank");
+        }
+
+        DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
+        int ownerPid = request.OwnerPid ?? Environment.ProcessId;
+        return Write((c, t) =>
+        {
+            if (request.ExternalId is not null)
+            {
+                // Reuse: one CI run, many `dotnet build` invocations, one build row.
+                using SqliteCommand reopen = Command(c, t,
+                    "UPDATE builds SET state = 'running', owner_pid = @owner WHERE external_id = @external RETURNING id;",
+                    ("@owner", ownerPid), ("@external", request.ExternalId));
+                if (reopen.ExecuteScalar() is string existingId)
+                {
+                    return LoadBuild(c, t, existingId)!;
+                }
+            }
+
+            string id = Ulid.NewUlid(startedAt);
+            using SqliteCommand insert = Command(c, t,
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running');",
+                ("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
+                ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)));
+            insert.ExecuteNonQuery();
+            return LoadBuild(c, t, id)!;
+        });
+    }
+
+    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
+    {
+        long stopped = ToUnix(stoppedAt ?? DateTimeOffset.UtcNow);
+        return Write((c, t) =>
+        {
+            using SqliteCommand update = Command(c, t,
+                "UPDATE builds SET state = @state, stopped_at = max(coalesce(stopped_at, @stopped), @stopped), " +
+                "result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE id = @id RETURNING id;",
+                ("@state", StoreText.Of(state)), ("@stopped", stopped), ("@result", StoreText.Of(result)), ("@id", buildId));
+            string id = update.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
+            return LoadBuild(c, t, id)!;
+        });
+    }
+
+    public ProjectRecord AddProject(string buildId, ProjectRequest project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return Write((c, t) =>
+        {
+            using SqliteCommand findBuild = Command(c, t, "SELECT id FROM builds WHERE id = @id;", ("@id", buildId));
+            string canonicalBuildId = findBuild.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
+            var values = new (string, object?)[]
+            {
+                ("@build", canonicalBuildId), ("@kind", StoreText.Of(project.Kind)), ("@name", project.Name),
+                ("@hash", project.ProjectHash), ("@path", project.LocalProjectPath), ("@registry", project.RegistryProjectName),
+            };
+            using SqliteCommand existing = Command(c, t,
+                $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build AND p.kind = @kind " +
+                "AND p.name IS @name AND p.project_hash IS @hash AND p.local_project_path IS @path " +
+                "AND p.registry_project_name IS @registry LIMIT 1;",
+                values);
+            using (SqliteDataReader reader = existing.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    return ReadProject(reader, 0)!;
+                }
+            }
+
+            using SqliteCommand insert = Command(c, t,
+                "INSERT INTO build_projects (build_id, kind, name, project_hash, local_project_path, registry_project_name) " +
+                "VALUES (@build, @kind, @name, @hash, @path, @registry) RETURNING id;",
+                values);
+            long id = (long)insert.ExecuteScalar()!;
+            return new ProjectRecord(id, canonicalBuildId, project.Kind, project.Name, project.ProjectHash,
+                project.LocalProjectPath, project.RegistryProjectName);
+        });
+    }
+
+    public void SaveJob(JobRecord job) => SaveJobs([job]);
+
+    public void SaveJobs(IEnumerable<JobRecord> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        List<JobRecord> list = jobs.ToList();
+        foreach (JobRecord job in list)
+        {
+            Validate(job);
+        }
+
+        Write((c, t) =>
+        {
+            using SqliteCommand upsert = Command(c, t,
+                "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
+                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
+                "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
+                "@pid, @owner, @local) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
+                "kind = excluded.kind, name = excluded.name, started_at = excluded.started_at, " +
+                "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
+                "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
+                "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path;");
+            string[] names =
+            [
+                "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
+                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local",
+            ];
+            foreach (string name in names)
+            {
+                upsert.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            upsert.Prepare();
+            foreach (JobRecord job in list)
+            {
+                object?[] values =
+                [
+                    job.Id, job.BuildProjectId, StoreText.Of(job.Kind), job.Name, ToUnix(job.StartedAt),
+                    job.StoppedAt is { } stopped ? ToUnix(stopped) : null, StoreText.Of(job.State),
+                    StoreText.Of(job.Result), job.ExitCode, job.Signal, job.Message, job.Cached ? 1 : 0,
+                    job.RecipeHash, job.RecipeMeta, job.Pid, job.OwnerPid ?? Environment.ProcessId, job.LocalPath,
+                ];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
+                }
+
+                upsert.ExecuteNonQuery();
+            }
+
+            return 0;
+        });
+    }
+
+    public bool JobExists(string id) =>
+        Read(c => Scalar(c, "SELECT 1 FROM jobs WHERE id = @id;", ("@id", id)) is not null);
+
+    public JobView? GetJob(string id) =>
+        Read(c => ReadJobViews(c, $"{JobViewSelect} WHERE j.id = @id;", ("@id", id)).FirstOrDefault());
+
+    public IReadOnlyList<JobView> QueryJobs(JobQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>
+        {
+            ("@limit", Math.Max(0, query.Limit)), ("@offset", Math.Max(0, query.Offset)),
+        };
+        if (query.FailedOnly)
+        {
+            where.Add("j.result = 'failed'");
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("j.kind = @kind");
+            parameters.Add(("@kind", StoreText.Of(kind)));
+        }
+
+        if (!string.IsNullOrEmpty(query.Project))
+        {
+            where.Add("(instr(lower(p.name), @project) > 0 OR instr(lower(p.local_project_path), @project) > 0 " +
+                "OR instr(lower(p.registry_project_name), @project) > 0)");
+            parameters.Add(("@project", query.Project.ToLowerInvariant()));
+        }
+
+        if (!string.IsNullOrEmpty(query.BuildId))
+        {
+            where.Add("j.build_projects_id IN (SELECT id FROM build_projects WHERE build_id = @build)");
+            parameters.Add(("@build", query.BuildId));
+        }
+
+        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        string sql = $"{JobViewSelect}{filter} ORDER BY j.started_at DESC, j.id DESC LIMIT @limit OFFSET @offset;";
+        return Read(c => ReadJobViews(c, sql, [.. parameters]));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return Read(c => ReadJobViews(c,
+            $"{JobViewSelect} WHERE j.id >= @low AND j.id < @high ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
+            ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return Read(c =>
+        {
+            // SQLite takes bare columns of a max() aggregate from the row holding the max: the latest job per hash.
+            var ids = new List<string>();
+            using (SqliteCommand command = Command(c, null,
+                "SELECT id, max(started_at) FROM jobs WHERE recipe_hash >= @low AND recipe_hash < @high " +
+                "GROUP BY recipe_hash LIMIT @max;",
+                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)))
+            using (SqliteDataReader reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+
+            return ids
+                .Select(id => ReadJobViews(c, $"{JobViewSelect} WHERE j.id = @id;", ("@id", id)).Single())
+                .OrderByDescending(v => v.Job.StartedAt)
+                .ThenByDescending(v => v.Job.Id, StringComparer.OrdinalIgnoreCase)
+                .ToList();
+        });
+    }
+
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
+        Read(c => ReadJobViews(c,
+            $"{JobViewSelect} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
+            ("@pid", pid), ("@max", max)));
+
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0) => Read(c =>
+    {
+        using SqliteCommand command = Command(c, null,
+            $"SELECT {BuildColumns}, " +
+            "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id), " +
+            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id), " +
+            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
+            "WHERE p.build_id = b.id AND j.result = 'failed') " +
+            "FROM builds b ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
+            ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)));
+        using SqliteDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        var builds = new List<BuildSummary>();
+        while (reader.Read())
+        {
+            BuildRecord build = ReadBuild(reader, 0, liveness)!;
+            builds.Add(new BuildSummary(build, reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11)));
+        }
+
+        return builds;
+    });
+
+    public BuildDetails? GetBuild(string idOrExternalId) => Read(c =>
+    {
+        string? id;
+        using (SqliteCommand find = Command(c, null,
+            "SELECT id FROM builds WHERE id = @key UNION ALL SELECT id FROM builds WHERE external_id = @key LIMIT 1;",
+            ("@key", idOrExternalId)))
+        {
+            id = find.ExecuteScalar() as string;
+        }
+
+        BuildRecord? build = id is null ? null : LoadBuild(c, null, id);
+        if (build is null)
+        {
+            return null;
+        }
+
+        var projects = new List<ProjectRecord>();
+        using (SqliteCommand command = Command(c, null,
+            $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;", ("@build", build.Id)))
+        using (SqliteDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                projects.Add(ReadProject(reader, 0)!);
+            }
+        }
+
+        IReadOnlyList<JobView> jobs = ReadJobViews(c,
+            $"{JobViewSelect} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id DESC;", ("@build", build.Id));
+        return new BuildDetails(build, projects, jobs);
+    });
+
+    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return Read(c =>
+        {
+            using SqliteCommand command = Command(c, null,
+                $"SELECT {BuildColumns} FROM builds b WHERE b.id >= @low AND b.id < @high " +
+                "ORDER BY b.started_at DESC, b.id DESC LIMIT @max;",
+                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max));
+            using SqliteDataReader reader = command.ExecuteReader();
+            var liveness = new Dictionary<int, bool>();
+            var builds = new List<BuildRecord>();
+            while (reader.Read())
+            {
+                builds.Add(ReadBuild(reader, 0, liveness)!);
+            }
+
+            return builds;
+        });
+    }
+
+    public int MarkInterrupted() => Write((c, t) =>
+    {
+        int changed = 0;
+        var liveness = new Dictionary<int, bool>();
+        foreach (string table in (string[])["jobs", "builds"])
+        {
+            var stale = new List<(string Id, long? Owner)>();
+            using (SqliteCommand running = Command(c, t,
+                table == "jobs"
+                    ? "SELECT id, owner_pid, pid FROM jobs WHERE state = 'running';"
+                    : "SELECT id, owner_pid, NULL FROM builds WHERE state = 'running';"))
+            using (SqliteDataReader reader = running.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    int? owner = reader.IsDBNull(1) ? null : reader.GetInt32(1);
+                    int? pid = reader.IsDBNull(2) ? null : reader.GetInt32(2);
+                    if (!IsRecorderAlive(owner, pid, liveness))
+                    {
+                        stale.Add((reader.GetString(0), owner));
+                    }
+                }
+            }
+
+            foreach ((string id, long? owner) in stale)
+            {
+                // The owner guard skips a row that a new recorder took over since we looked.
+                using SqliteCommand mark = Command(c, t,
+                    $"UPDATE {table} SET state = 'interrupted' WHERE id = @id AND state = 'running' AND owner_pid IS @owner;",
+                    ("@id", id), ("@owner", owner));
+                changed += mark.ExecuteNonQuery();
+            }
+        }
+
+        return changed;
+    });
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A running record is alive while its recorder (owner) process is; records without an owner fall back to the
+    /// job's own process. With neither known, nothing can finish it any more.
+    /// </summary>
+    internal static bool IsRecorderAlive(int? ownerPid, int? jobPid, Dictionary<int, bool> cache)
+    {
+        int? pid = ownerPid ?? jobPid;
+        if (pid is not { } known)
+        {
+            return false;
+        }
+
+        if (!cache.TryGetValue(known, out bool alive))
+        {
+            alive = ProcessLiveness.IsAlive(known);
+            cache[known] = alive;
+        }
+
+        return alive;
+    }
+
+    internal static long ToUnix(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+
+    /// <summary>
+    /// An exclusive upper bound for a prefix range scan under NOCASE: NOCASE folds only ASCII, and U+10FFFF sorts after
+    /// every character an id can hold, so <c>prefix &lt;= id &lt; prefix + U+10FFFF</c> is exactly "starts with".
+    /// </summary>
+    private static string PrefixUpperBound(string prefix) => prefix + char.ConvertFromUtf32(0x10FFFF);
+
+    private static void Validate(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
+            !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+        {
+            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage,
+                $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
+        }
+
+        if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
+        {
+            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage,
+                $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
+        }
+    }
+
+    private static void CreatePrivateEmptyFile(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            // Created 0600 before SQLite sees it: SQLite gives the -wal and -shm files the database file's mode.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = DataHome.FileMode;
+            }
+
+            using (new FileStream(path, options))
+            {
+            }
+
+            DataHome.MakePrivateFile(path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+                $"cannot create the job store '{path}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads the schema version through a read-only connection, so a newer database is never written to.</summary>
+    private static void RefuseNewerSchema(string path)
+    {
+        if (new FileInfo(path).Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var readOnly = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
+            readOnly.Open();
+            int version = Convert.ToInt32(Scalar(readOnly, "PRAGMA user_version;"));
+            ThrowIfNewer(version, path);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, path);
+        }
+    }
+
+    private static void ThrowIfNewer(int version, string path)
+    {
+        if (version > StoreSchema.CurrentVersion)
+        {
+            throw new BriocheJobException(StoreErrors.DatabaseTooNew, ErrorKind.Failed,
+                $"the job store '{path}' has schema version {version} from a newer brioche-job " +
+                $"(this one knows up to {StoreSchema.CurrentVersion}); update brioche-job or set {DataHome.HomeVariable} " +
+                "to another folder");
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        // Read again under the write lock: another process may have migrated since we checked.
+        int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;", transaction));
+        ThrowIfNewer(version, path);
+        if (version == StoreSchema.CurrentVersion)
+        {
+            transaction.Rollback();
+            return;
+        }
+
+        for (int next = version; next < StoreSchema.CurrentVersion; next++)
+        {
+            Execute(connection, StoreSchema.Migrations[next], transaction);
+        }
+
+        Execute(connection, $"PRAGMA user_version = {StoreSchema.CurrentVersion};", transaction);
+        transaction.Commit();
+    }
+
+    private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        // A pooled connection would keep the file open after Dispose; each store holds one connection anyway.
+        Pooling = false,
+        DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+    }.ToString();
+
+    private static BriocheJobException Translate(SqliteException ex, string path) => ex.SqliteErrorCode switch
+    {
+        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+            $"'{path}' is not a readable job store: {OneLine(ex.Message)}", ex),
+        SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => new BriocheJobException(
+            StoreErrors.UnknownReference, ErrorKind.NotFound,
+            "the record refers to a build project that is not in the job store", ex),
+        _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+            $"job store '{path}': {OneLine(ex.Message)}", ex),
+    };
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    private static BriocheJobException UnknownBuild(string buildId) =>
+        new(StoreErrors.UnknownReference, ErrorKind.NotFound, $"no build '{buildId}' in the job store");
+
+    private T Read<T>(Func<SqliteConnection, T> read)
+    {
+        lock (gate)
+        {
+            try
+            {
+                return read(connection);
+            }
+            catch (SqliteException ex)
+            {
+                throw Translate(ex, DatabasePath);
+            }
+        }
+    }
+
+    private T Write<T>(Func<SqliteConnection, SqliteTransaction, T> write)
+    {
+        lock (gate)
+        {
+            try
+            {
+                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                T result = write(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException ex)
+            {
+                throw Translate(ex, DatabasePath);
+            }
+        }
+    }
+
+    private static SqliteCommand Command(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach ((string name, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static object? Scalar(
+        SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = Command(connection, null, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction transaction)
+    {
+        using SqliteCommand command = Command(connection, transaction, sql);
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using SqliteCommand command = Command(connection, transaction, sql);
+        command.ExecuteNonQuery();
+    }
+
+    private static BuildRecord? LoadBuild(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    {
+        using SqliteCommand command = Command(connection, transaction,
+            $"SELECT {BuildColumns} FROM builds b WHERE b.id = @id;", ("@id", id));
+        using SqliteDataReader reader = command.ExecuteReader();
+        return reader.Read() ? ReadBuild(reader, 0, new Dictionary<int, bool>()) : null;
+    }
+
+    private static IReadOnlyList<JobView> ReadJobViews(
+        SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = Command(connection, null, sql, parameters);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        var views = new List<JobView>();
+        while (reader.Read())
+        {
+            views.Add(new JobView(
+                ReadJob(reader, liveness),
+                ReadProject(reader, ProjectOrdinal),
+                ReadBuild(reader, BuildOrdinal, liveness)));
+        }
+
+        return views;
+    }
+
+    private static JobRecord ReadJob(SqliteDataReader r, Dictionary<int, bool> liveness)
+    {
+        int? ownerPid = NullableInt(r, 15);
+        int? pid = NullableInt(r, 14);
+        RunState state = StoreText.ParseState(r.GetString(6));
+        if (state == RunState.Running && !IsRecorderAlive(ownerPid, pid, liveness))
+        {
+            state = RunState.Interrupted;
+        }
+
+        return new JobRecord(
+            Id: r.GetString(0),
+            BuildProjectId: r.IsDBNull(1) ? null : r.GetInt64(1),
+            Kind: StoreText.ParseKind(r.GetString(2)),
+            Name: NullableString(r, 3),
+            StartedAt: FromUnix(r.GetInt64(4)),
+            StoppedAt: r.IsDBNull(5) ? null : FromUnix(r.GetInt64(5)),
+            State: state,
+            Result: StoreText.ParseResult(NullableString(r, 7)),
+            ExitCode: NullableInt(r, 8),
+            Signal: NullableInt(r, 9),
+            Message: NullableString(r, 10),
+            Cached: r.GetInt64(11) != 0,
+            RecipeHash: NullableString(r, 12),
+            RecipeMeta: NullableString(r, 13),
+            Pid: pid,
+            OwnerPid: ownerPid,
+            LocalPath: NullableString(r, 16));
+    }
+
+    private static ProjectRecord? ReadProject(SqliteDataReader r, int at)
+    {
+        if (r.IsDBNull(at))
+        {
+            return null;
+        }
+
+        return new ProjectRecord(
+            Id: r.GetInt64(at),
+            BuildId: r.GetString(at + 1),
+            Kind: StoreText.ParseKind(r.GetString(at + 2)),
+            Name: NullableString(r, at + 3),
+            ProjectHash: NullableString(r, at + 4),
+            LocalProjectPath: NullableString(r, at + 5),
+            RegistryProjectName: NullableString(r, at + 6));
+    }
+
+    private static BuildRecord? ReadBuild(SqliteDataReader r, int at, Dictionary<int, bool> liveness)
+    {
+        if (r.IsDBNull(at))
+        {
+            return null;
+        }
+
+        int? ownerPid = NullableInt(r, at + 4);
+        RunState state = StoreText.ParseState(r.GetString(at + 7));
+        if (state == RunState.Running && !IsRecorderAlive(ownerPid, null, liveness))
+        {
+            state = RunState.Interrupted;
+        }
+
+        return new BuildRecord(
+            Id: r.GetString(at),
+            ExternalId: NullableString(r, at + 1),
+            Origin: StoreText.ParseOrigin(r.GetString(at + 2)),
+            WorkingDirectory: NullableString(r, at + 3),
+            OwnerPid: ownerPid,
+            StartedAt: FromUnix(r.GetInt64(at + 5)),
+            StoppedAt: r.IsDBNull(at + 6) ? null : FromUnix(r.GetInt64(at + 6)),
+            State: state,
+            Result: StoreText.ParseResult(NullableString(r, at + 8)));
+    }
+
+    private static string? NullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static int? NullableInt(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt32(ordinal);
+}

@@ -1,0 +1,70 @@
+namespace BriocheJob.Store;
+
+/// <summary>
+/// The SQLite schema as forward migrations. <c>PRAGMA user_version</c> holds the number of migrations applied.
+/// Times are unix milliseconds (INTEGER): they sort numerically and round-trip exactly to the millisecond.
+/// Job and build ids compare case-insensitively (NOCASE) so id prefixes typed in any case use the primary key index.
+/// Append new migrations; never edit a released one.
+/// </summary>
+internal static class StoreSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // v1: the tables, as Brioche proposed them plus what our commands need.
+        """
+        CREATE TABLE builds (
+            id TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            external_id TEXT UNIQUE,
+            origin TEXT NOT NULL,
+            working_directory TEXT,
+            owner_pid INTEGER,
+            started_at INTEGER NOT NULL,
+            stopped_at INTEGER,
+            state TEXT NOT NULL,
+            result TEXT
+        );
+        CREATE TABLE build_projects (
+            id INTEGER PRIMARY KEY,
+            build_id TEXT NOT NULL COLLATE NOCASE REFERENCES builds(id),
+            kind TEXT NOT NULL,
+            name TEXT,
+            project_hash TEXT,
+            local_project_path TEXT,
+            registry_project_name TEXT
+        );
+        CREATE TABLE jobs (
+            id TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            build_projects_id INTEGER REFERENCES build_projects(id),
+            kind TEXT NOT NULL,
+            name TEXT,
+            started_at INTEGER NOT NULL,
+            stopped_at INTEGER,
+            state TEXT NOT NULL,
+            result TEXT,
+            exit_code INTEGER,
+            signal INTEGER,
+            message TEXT,
+            cached INTEGER NOT NULL DEFAULT 0,
+            recipe_hash TEXT COLLATE NOCASE,
+            recipe_meta TEXT,
+            pid INTEGER,
+            owner_pid INTEGER,
+            local_path TEXT
+        );
+        """,
+
+        // v2: indexes for the selector lookups and listings (each ends in the sort key so no sort step is needed).
+        """
+        CREATE INDEX jobs_by_started ON jobs(started_at, id);
+        CREATE INDEX jobs_by_result ON jobs(result, started_at, id);
+        CREATE INDEX jobs_by_recipe_hash ON jobs(recipe_hash, started_at);
+        CREATE INDEX jobs_by_pid ON jobs(pid, started_at);
+        CREATE INDEX jobs_by_project ON jobs(build_projects_id, started_at);
+        CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
+        CREATE INDEX build_projects_by_build ON build_projects(build_id);
+        CREATE INDEX builds_by_started ON builds(started_at, id);
+        """,
+    ];
+
+    public static int CurrentVersion => Migrations.Count;
+}
