@@ -1,0 +1,298 @@
+using System.Text;
+using BriocheJob.Docker;
+using BriocheJob.Recording;
+using BriocheJob.Store;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace BriocheJob.Tasks;
+
+/// <summary>
+/// Builds each <c>&lt;DockerImage&gt;</c> with BuildKit through the Docker engine and records every step as a job
+/// (see <see cref="DockerBuildRecorder"/>). Steps show in the build log as they start, hit the cache, complete or
+/// fail; a failed step is an error at <c>Dockerfile(line)</c> naming its job and the command that shows its logs.
+/// Recording problems are warnings: they never fail the build.
+/// </summary>
+public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTask
+{
+    /// <summary>How many of a failed step's last output lines the error shows.</summary>
+    internal const int ErrorTailLines = 5;
+
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary>The <c>DockerImage</c> items: Include=NAME; Context, Dockerfile, Tags, Target, BuildArgs, Labels, Platform, NoCache, Pull, NetworkMode.</summary>
+    [Required]
+    public ITaskItem[] Images { get; set; } = [];
+
+    /// <summary>The engine; default DOCKER_HOST, the current Docker context, then the default socket.</summary>
+    public string? DockerHost { get; set; }
+
+    public string? BriocheJobHome { get; set; }
+
+    /// <summary>The external build id (BriocheJobBuildId); default one per MSBuild build.</summary>
+    public string? BuildId { get; set; }
+
+    /// <summary>One item per image built: ItemSpec the image id (<c>sha256:…</c>), metadata Name and Tags.</summary>
+    [Output]
+    public ITaskItem[] ImageIds { get; private set; } = [];
+
+    public void Cancel() => _cancellation.Cancel();
+
+    public override bool Execute()
+    {
+        try
+        {
+            return ExecuteAsync(_cancellation.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _cancellation.Dispose();
+        }
+    }
+
+    private async Task<bool> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var projectDirectory = ProjectDirectory();
+        var specs = new List<(ITaskItem Item, DockerImageSpec Spec)>();
+        foreach (var item in Images)
+        {
+            if (DockerImageItem.TryRead(item, projectDirectory, out var spec, out var problem))
+                specs.Add((item, spec!));
+            else
+                Log.LogError(null, DockerRecordCodes.BadImageItem, null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0,
+                    "DockerImage '{0}': {1}", item.ItemSpec, problem);
+        }
+        if (Log.HasLoggedErrors)
+            return false;
+
+        RecordingSession? session = null;
+        try
+        {
+            session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome,
+                MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory));
+        }
+        catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException
+                                      or System.Data.Common.DbException)
+        {
+            Log.LogWarning(null, DockerRecordCodes.SessionFailed, null, null, 0, 0, 0, 0,
+                "Docker images are built but not recorded: {0}", e.Message);
+        }
+
+        var imageIds = new List<ITaskItem>();
+        var result = RunResult.Succeeded;
+        var cancelled = false;
+        try
+        {
+            using var client = DockerEngineClient.Create(string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost);
+            foreach (var (item, spec) in specs)
+            {
+                var listener = new DockerBuildLog(Log, spec.Name);
+                var recorder = new DockerBuildRecorder(client, session, listener);
+                Log.LogMessage(MessageImportance.High, "{0}: building {1} with Docker (context {2})", spec.Name,
+                    spec.ResolvedDockerfilePath, spec.ContextDirectory);
+                DockerBuildOutcome outcome;
+                try
+                {
+                    outcome = await recorder.BuildAsync(spec, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BriocheJobException e)
+                {
+                    var file = e.Code == DockerCodes.DockerfileMissing ? spec.ResolvedDockerfilePath : BuildEngine.ProjectFileOfTaskNode;
+                    Log.LogError(null, e.Code, null, file, 0, 0, 0, 0, "{0}: {1}", spec.Name, e.Message);
+                    result = RunResult.Failed;
+                    break;
+                }
+
+                switch (outcome.End)
+                {
+                    case DockerBuildEnd.Succeeded:
+                        var output = new TaskItem(outcome.ImageId);
+                        output.SetMetadata("Name", spec.Name);
+                        output.SetMetadata("Tags", string.Join(';', DockerBuildRecorder.ImageTags(spec)));
+                        item.CopyMetadataTo(output);
+                        imageIds.Add(output);
+                        Log.LogMessage(MessageImportance.High, "{0}: built {1} ({2} steps, {3} cached)", spec.Name,
+                            outcome.ImageId, outcome.Steps.Count, outcome.Steps.Count(s => s.Status == DockerStepStatus.Cached));
+                        break;
+                    case DockerBuildEnd.Cancelled:
+                        cancelled = true;
+                        Log.LogMessage(MessageImportance.High, "{0}: {1}: build cancelled; running steps recorded as cancelled",
+                            spec.Name, DockerRecordCodes.BuildCancelled);
+                        break;
+                    default:
+                        result = RunResult.Failed;
+                        // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
+                        if (outcome.FailedStep is null)
+                            Log.LogError(null, DockerRecordCodes.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                                "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
+                        break;
+                }
+                if (cancelled || result == RunResult.Failed)
+                    break;
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                try
+                {
+                    session.Finish(cancelled ? RunState.Cancelled : RunState.Finished, cancelled ? null : result);
+                }
+                catch (Exception e) when (e is BriocheJobException or IOException or System.Data.Common.DbException)
+                {
+                    Log.LogWarning(null, DockerRecordCodes.RecordFailed, null, null, 0, 0, 0, 0,
+                        "could not finish the recorded build: {0}", e.Message);
+                }
+                session.Dispose();
+            }
+        }
+
+        ImageIds = imageIds.ToArray();
+        return !cancelled && !Log.HasLoggedErrors;
+    }
+
+    private string ProjectDirectory()
+    {
+        var project = BuildEngine?.ProjectFileOfTaskNode;
+        return string.IsNullOrEmpty(project) ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(project))!;
+    }
+}
+
+/// <summary>Reads a <c>&lt;DockerImage&gt;</c> item into a <see cref="DockerImageSpec"/>; paths are relative to the project.</summary>
+internal static class DockerImageItem
+{
+    public static bool TryRead(ITaskItem item, string projectDirectory, out DockerImageSpec? spec, out string? problem)
+    {
+        spec = null;
+        problem = null;
+        string Meta(string name) => item.GetMetadata(name).Trim();
+
+        var name = item.ItemSpec.Trim();
+        if (name.Length == 0)
+        {
+            problem = "the item has no image name (Include)";
+            return false;
+        }
+        var dockerfileText = Meta("Dockerfile");
+        var dockerfile = dockerfileText.Length == 0 ? null : Path.GetFullPath(dockerfileText, projectDirectory);
+        var contextText = Meta("Context");
+        // Without a Context, the Dockerfile's folder (or the project's) is the context, as `docker build DIR` would have it.
+        var context = contextText.Length > 0 ? Path.GetFullPath(contextText, projectDirectory)
+            : dockerfile is not null ? Path.GetDirectoryName(dockerfile)! : projectDirectory;
+
+        if (!TryParsePairs(Meta("BuildArgs"), "BuildArgs", fromEnvironment: true, out var buildArgs, out problem)
+            || !TryParsePairs(Meta("Labels"), "Labels", fromEnvironment: false, out var labels, out problem)
+            || !TryParseBool(Meta("NoCache"), "NoCache", out var noCache, out problem)
+            || !TryParseBool(Meta("Pull"), "Pull", out var pull, out problem))
+            return false;
+
+        spec = new DockerImageSpec(name, context, dockerfile)
+        {
+            Tags = Split(Meta("Tags")),
+            Target = NullIfEmpty(Meta("Target")),
+            BuildArgs = buildArgs,
+            Labels = labels,
+            Platform = NullIfEmpty(Meta("Platform")),
+            NoCache = noCache,
+            Pull = pull,
+            NetworkMode = NullIfEmpty(Meta("NetworkMode")),
+        };
+        return true;
+    }
+
+    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+
+    private static List<string> Split(string text) =>
+        text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    /// <summary><c>K=V;K2=V2</c>; for build args a bare <c>K</c> takes K from the environment, as <c>--build-arg K</c> does.</summary>
+    internal static bool TryParsePairs(string text, string what, bool fromEnvironment,
+        out Dictionary<string, string> pairs, out string? problem)
+    {
+        pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        problem = null;
+        foreach (var entry in Split(text))
+        {
+            var equals = entry.IndexOf('=');
+            if (equals == 0)
+            {
+                problem = $"{what} entry '{entry}' has no name before '='";
+                return false;
+            }
+            if (equals < 0)
+            {
+                if (fromEnvironment && Environment.GetEnvironmentVariable(entry) is { } value)
+                {
+                    pairs[entry] = value;
+                    continue;
+                }
+                problem = fromEnvironment
+                    ? $"{what} entry '{entry}' has no '=' and no environment variable of that name is set"
+                    : $"{what} entry '{entry}' is not NAME=VALUE";
+                return false;
+            }
+            pairs[entry[..equals].Trim()] = entry[(equals + 1)..];
+        }
+        return true;
+    }
+
+    private static bool TryParseBool(string text, string what, out bool value, out string? problem)
+    {
+        problem = null;
+        value = false;
+        if (text.Length == 0 || bool.TryParse(text, out value))
+            return true;
+        problem = $"{what}='{text}' is not true or false";
+        return false;
+    }
+}
+
+/// <summary>Step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line.</summary>
+internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDockerBuildListener
+{
+    public void OnStepStarted(DockerStep step) =>
+        log.LogMessage(MessageImportance.High, "{0}: {1}{2}", image, step.Name, Where(step));
+
+    public void OnStepCached(DockerStep step) =>
+        log.LogMessage(MessageImportance.Normal, "{0}: CACHED {1}{2}", image, step.Name, Where(step));
+
+    public void OnStepCompleted(DockerStep step) =>
+        log.LogMessage(MessageImportance.Normal, "{0}: DONE {1:0.0}s {2}", image,
+            step.Duration?.TotalSeconds ?? 0, step.Name);
+
+    public void OnStepCancelled(DockerStep step) =>
+        log.LogMessage(MessageImportance.Normal, "{0}: CANCELED {1}", image, step.Name);
+
+    public void OnStepFailed(DockerStep step) =>
+        log.LogError(null, DockerRecordCodes.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
+            "{0}", FailureMessage(image, step, DockerBuild.ErrorTailLines));
+
+    public void OnRecordingProblem(string code, string message) =>
+        log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", image, message);
+
+    private static string Where(DockerStep step) =>
+        step.Line is { } line ? $" ({Path.GetFileName(step.DockerfilePath)}:{line})" : "";
+
+    /// <summary>The step, its exit code, its last lines, its job id and the command that shows its logs.</summary>
+    internal static string FailureMessage(string image, DockerStep step, int tailLines)
+    {
+        var text = new StringBuilder();
+        text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
+        text.Append(step.ExitCode is { } code ? $" failed with exit code {code}" : " failed");
+        if (step.ExitCode is null && step.Error is { } error)
+            text.Append(": ").Append(error);
+        text.Append(step.Recorded ? $" (job {step.JobId})." : " (not recorded).");
+        var lines = step.LastLines(tailLines);
+        if (lines.Count > 0)
+        {
+            text.Append(" Last ").Append(lines.Count == 1 ? "line" : $"{lines.Count} lines").Append(':');
+            foreach (var line in lines)
+                text.Append("\n    ").Append(line);
+        }
+        if (step.Recorded)
+            text.Append("\n  Logs: dotnet brioche-job logs ").Append(step.JobId)
+                .Append("\n  Shell: dotnet brioche-job debug-shell ").Append(step.JobId);
+        return text.ToString();
+    }
+}
