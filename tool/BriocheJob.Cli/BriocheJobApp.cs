@@ -1,4 +1,5 @@
 using McMaster.Extensions.CommandLineUtils;
+using BriocheJob.Cli.Commands;
 
 namespace BriocheJob.Cli;
 
@@ -34,5 +35,6 @@ internal static class BriocheJobApp
     /// <summary>Every command, in the order help lists them.</summary>
     private static readonly Action<CommandLineApplication, CliContext>[] Commands =
     [
+        TraceCommand.Register,
     ];
 }
