@@ -1,0 +1,154 @@
+using System.Text;
+using BriocheJob.Brioche;
+using BriocheJob.BuildKit;
+using BriocheJob.Docker;
+using BriocheJob.Recording;
+using BriocheJob.Store;
+using BriocheJob.Tests.Store;
+using static BriocheJob.Tests.Recording.DockerStepTestData;
+
+namespace BriocheJob.Tests.Recording;
+
+/// <summary>The recorder between records: jobs saved as steps start and updated as they end; events from BuildKit's clock.</summary>
+public sealed class DockerTraceRecorderTests : IDisposable
+{
+    private const string RunName = "[base 3/3] RUN echo \"$FOO\" &&     exit 3";
+    private readonly TempHome _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private (RecordingSession Session, DockerTraceRecorder Recorder, BuildKitTraceDecoder Decoder) Start(bool saveEachJob = true)
+    {
+        var session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, _temp.Home.Root, "ext-1"));
+        var project = session.AddProject(new ProjectRequest(JobKind.Docker, "app", LocalProjectPath: "/ctx/Dockerfile"));
+        var dockerfile = DockerfileParser.Parse(DockerStepTestData.Dockerfile);
+        var recorder = new DockerTraceRecorder(session, project, new DockerImageSpec("app", "/ctx", "/ctx/Dockerfile"),
+            "/ctx/Dockerfile", dockerfile, null, saveEachJob);
+        return (session, recorder, new BuildKitTraceDecoder(recorder));
+    }
+
+    private static void Feed(BuildKitTraceDecoder decoder, DockerTraceRecorder recorder, string line)
+    {
+        decoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(line));
+        recorder.Flush();
+    }
+
+    [Fact]
+    public void Job_is_saved_running_when_the_step_starts_and_updated_when_it_fails()
+    {
+        var (session, recorder, decoder) = Start();
+        using var _ = session;
+        using var __ = recorder;
+
+        Feed(decoder, recorder, Vertex("sha256:run", RunName));
+        session.Store.GetBuild(session.Build.Id)!.Jobs.ShouldBeEmpty(); // announced, not started: nothing yet
+
+        Feed(decoder, recorder, Vertex("sha256:run", RunName, 1));
+        var running = session.Store.GetBuild(session.Build.Id)!.Jobs.ShouldHaveSingleItem().Job;
+        running.State.ShouldBe(RunState.Running);
+        running.LocalPath.ShouldNotBeNull();
+        File.Exists(running.LocalPath).ShouldBeTrue(); // followers can open it while the step runs
+
+        Feed(decoder, recorder, Log("sha256:run", 1, "bar\npart", 1.25));
+        Feed(decoder, recorder, Log("sha256:run", 2, "oops\n", 1.5));
+        Feed(decoder, recorder, Vertex("sha256:run", RunName, 1, 2, error: FailedRunError));
+        decoder.Finish();
+        recorder.Finish(DockerBuildEnd.Failed);
+
+        var failed = session.Store.GetJob(running.Id)!.Job;
+        failed.State.ShouldBe(RunState.Finished);
+        failed.Result.ShouldBe(RunResult.Failed);
+        failed.ExitCode.ShouldBe(3);
+
+        var events = ReadEvents(failed.LocalPath!);
+        events.OfType<DescriptionEvent>().Single().Description.CreatedAt.ShouldBe(T0.AddSeconds(1));
+        var outputs = events.OfType<OutputEvent>().ToList();
+        // Elapsed comes from BuildKit's log timestamps relative to the step's start; the unfinished last line is
+        // kept, stamped with the step's latest output time (its own first-byte time is the decoder's).
+        outputs.Select(o => (o.Stream, Encoding.UTF8.GetString(o.Data.Span), o.ElapsedMilliseconds)).ShouldBe(
+        [
+            (OutputStream.Stdout, "bar\n", 250u),
+            (OutputStream.Stderr, "oops\n", 500u),
+            (OutputStream.Stdout, "part", 500u),
+        ]);
+        var exit = events.Last().ShouldBeOfType<ExitedEvent>();
+        exit.ExitCode.ShouldBe(3);
+        exit.ElapsedMilliseconds.ShouldBe(1000u);
+    }
+
+    [Fact]
+    public void Finish_records_steps_left_running_as_cancelled_with_an_exit_message()
+    {
+        var (session, recorder, decoder) = Start();
+        using var _ = session;
+        using var __ = recorder;
+        Feed(decoder, recorder, Vertex("sha256:run", RunName, 1));
+        Feed(decoder, recorder, Vertex("sha256:other", "[base 2/3] WORKDIR /src"));
+
+        decoder.Finish();
+        recorder.Finish(DockerBuildEnd.Cancelled, T0.AddSeconds(5));
+
+        var jobs = session.Store.GetBuild(session.Build.Id)!.Jobs.Select(j => j.Job).ToList();
+        jobs.Count.ShouldBe(2);
+        jobs.ShouldAllBe(j => j.State == RunState.Cancelled && j.StoppedAt != null);
+        var run = jobs.Single(j => j.RecipeHash == "sha256:run");
+        run.StoppedAt.ShouldBe(T0.AddSeconds(5));
+        ReadEvents(run.LocalPath!).Last().ShouldBeOfType<ExitedWithMessageEvent>().Message.ShouldBe("cancelled");
+    }
+
+    [Fact]
+    public void Import_mode_saves_all_jobs_at_the_end_with_the_same_mapping()
+    {
+        var (session, recorder, decoder) = Start(saveEachJob: false);
+        using var _ = session;
+        using var __ = recorder;
+        decoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(Vertex("sha256:run", RunName, 1)));
+        decoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(Vertex("sha256:cached", "[base 2/3] WORKDIR /src", 0.5, 0.5, cached: true)));
+        decoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(Vertex("sha256:run", RunName, 1, 2, error: FailedRunError)));
+        session.Store.GetBuild(session.Build.Id)!.Jobs.ShouldBeEmpty();
+
+        decoder.Finish();
+        recorder.Flush();
+        recorder.Finish(DockerBuildEnd.Failed);
+
+        var jobs = session.Store.GetBuild(session.Build.Id)!.Jobs.Select(j => j.Job).ToList();
+        jobs.Single(j => j.RecipeHash == "sha256:cached").Cached.ShouldBeTrue();
+        jobs.Single(j => j.RecipeHash == "sha256:run").ExitCode.ShouldBe(3);
+        recorder.RecordedJobCount.ShouldBe(2);
+    }
+
+    [Fact]
+    public void A_store_that_fails_is_a_reported_problem_not_an_exception()
+    {
+        var (session, recorder, decoder) = Start();
+        var listener = new ProblemListener();
+        using var broken = new DockerTraceRecorder(session, null, null, null, null, listener, saveEachJob: true);
+        var brokenDecoder = new BuildKitTraceDecoder(broken);
+        session.Dispose(); // the store is closed under the recorder
+        recorder.Dispose();
+
+        Should.NotThrow(() =>
+        {
+            brokenDecoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(Vertex("sha256:run", RunName, 1, 2)));
+            broken.Flush();
+        });
+
+        listener.Problems.ShouldNotBeEmpty();
+        broken.Steps.ShouldHaveSingleItem().Recorded.ShouldBeFalse();
+    }
+
+    private static List<ProcessEvent> ReadEvents(string path)
+    {
+        var events = new List<ProcessEvent>();
+        using var reader = ProcessEventsReader.Open(path);
+        while (reader.ReadNextAsync().AsTask().GetAwaiter().GetResult() is { } e)
+            events.Add(e);
+        return events;
+    }
+
+    private sealed class ProblemListener : IDockerBuildListener
+    {
+        public List<string> Problems { get; } = [];
+        public void OnRecordingProblem(string code, string message) => Problems.Add(code + " " + message);
+    }
+}
