@@ -36,7 +36,18 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
     [Output]
     public ITaskItem[] ImageIds { get; private set; } = [];
 
-    public void Cancel() => _cancellation.Cancel();
+    /// <summary>Ctrl+C: the running build is cancelled through <c>/build/cancel</c> and recorded as cancelled.</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Execute has already returned.
+        }
+    }
 
     public override bool Execute()
     {
