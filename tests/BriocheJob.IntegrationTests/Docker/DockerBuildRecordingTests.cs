@@ -34,7 +34,7 @@ public sealed class DockerBuildRecordingTests : IDisposable
         build.Jobs.Select(j => j.Job.RecipeHash).ShouldBe(outcome.Trace.Vertices.Select(v => v.Digest), ignoreOrder: true);
 
         var run = DockerRecordingFixture.JobAtLine(build, 3);
-        run.Name.ShouldContain("RUN echo");
+        run.Name.ShouldNotBeNull().ShouldContain("RUN echo");
         run.ExitCode.ShouldBe(0);
         run.StartedAt.ShouldBeLessThanOrEqualTo(run.StoppedAt!.Value);
         var meta = DockerStepMeta.TryParse(run.RecipeMeta).ShouldNotBeNull();

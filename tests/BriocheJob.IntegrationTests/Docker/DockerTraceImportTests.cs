@@ -73,7 +73,7 @@ public sealed class DockerTraceImportTests : IDisposable
         build.Projects.ShouldHaveSingleItem().Name.ShouldBe("ci-image");
         var failed = build.Jobs.Single(j => j.Job.Result == RunResult.Failed).Job;
         DockerStepMeta.TryParse(failed.RecipeMeta)!.Keyword.ShouldBe("RUN");
-        failed.Name.ShouldContain("exit 5");
+        failed.Name.ShouldNotBeNull().ShouldContain("exit 5");
         ProcessLog.Read(failed.LocalPath!).RenderText().ShouldContain(marker);
     }
 

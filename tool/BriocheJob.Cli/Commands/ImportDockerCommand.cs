@@ -16,11 +16,10 @@ internal static class ImportDockerCommand
             var dockerfile = command.Option("--dockerfile <FILE>", "The Dockerfile it was built from, so steps get their lines.", CommandOptionType.SingleValue);
             var name = command.Option("--name <NAME>", "The image name to record (default: the file's name).", CommandOptionType.SingleValue);
             var encoding = command.Option("--encoding <E>", $"The input's encoding: {TraceEncodingNames.Help} (default auto).", CommandOptionType.SingleValue);
-            var home = command.Option("--data-home <DIR>", "Where the record lives (default: $BRIOCHE_JOB_HOME, $XDG_DATA_HOME/brioche-job, ~/.local/share/brioche-job).", CommandOptionType.SingleValue);
             command.OnExecute(async () =>
             {
                 var result = await DockerTraceImport.ImportAsync(new DockerTraceImportOptions(
-                        file.Value!, home.Value(), TraceEncodingNames.Parse(encoding.Value()), name.Value(), dockerfile.Value()),
+                        file.Value!, context.Home.Root, TraceEncodingNames.Parse(encoding.Value()), name.Value(), dockerfile.Value()),
                     new ProblemPrinter(context.Error), context.CancellationToken);
                 context.Out.WriteLine($"imported build {result.BuildId}: {result.JobCount} jobs ({result.FailedJobCount} failed)");
                 return ExitCodes.Success;

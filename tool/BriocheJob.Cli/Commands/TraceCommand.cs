@@ -20,7 +20,7 @@ internal static class TraceCommand
                 BuildTrace trace;
                 if (file.Value == "-")
                 {
-                    await using var input = Console.OpenStandardInput();
+                    await using var input = context.Host.OpenStandardInput();
                     trace = await BuildKitTrace.DecodeAsync(input, chosen, null, context.CancellationToken);
                     trace.EnsureIsTrace("standard input");
                 }
