@@ -91,6 +91,29 @@ public sealed class DockerTraceImportTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_docker_command_then_list_show_and_logs_find_the_failed_step()
+    {
+        var (trace, marker, dockerfile) = await SaveFailingBuildAsync();
+
+        var import = Cli.Run("--home", _fx.Home, "import", "docker", trace, "--dockerfile", dockerfile, "--name", "ci-app");
+        import.Code.ShouldBe(0, import.Error);
+        import.Out.ShouldMatch(@"imported build \w+: \d+ jobs \(1 failed\)");
+
+        using var store = SqliteJobStore.Open(new DataHome(_fx.Home));
+        var failed = store.QueryJobs(new JobQuery(FailedOnly: true)).ShouldHaveSingleItem().Job;
+        var list = Cli.Run("--home", _fx.Home, "list", "--failed");
+        list.Code.ShouldBe(0, list.Error);
+        list.Out.ShouldContain("ci-app");
+        var show = Cli.Run("--home", _fx.Home, "show", failed.Id);
+        show.Code.ShouldBe(0, show.Error);
+        show.Out.ShouldContain("exit code 5");
+        // With no selector, logs shows the most recent failed job.
+        var logs = Cli.Run("--home", _fx.Home, "logs");
+        logs.Code.ShouldBe(0, logs.Error);
+        logs.Out.ShouldContain(marker);
+    }
+
+    [Fact]
     public async Task Trace_command_prints_a_timeline_and_json_without_recording()
     {
         var (trace, marker, _) = await SaveFailingBuildAsync();
