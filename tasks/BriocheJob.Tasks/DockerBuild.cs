@@ -67,10 +67,12 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         var specs = new List<(ITaskItem Item, DockerImageSpec Spec)>();
         foreach (var item in Images)
         {
-            if (DockerImageItem.TryRead(item, projectDirectory, out var spec, out var problem))
+            // Relative Context and Dockerfile paths are taken from the project that defined the item.
+            var itemDirectory = item.GetMetadata("DefiningProjectDirectory") is { Length: > 0 } defining ? defining : projectDirectory;
+            if (DockerImageItem.TryRead(item, itemDirectory, out var spec, out var problem))
                 specs.Add((item, spec!));
             else
-                Log.LogError(null, DockerRecordCodes.BadImageItem, null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0,
+                Log.LogError(null, DockerRecordCodes.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
                     "DockerImage '{0}': {1}", item.ItemSpec, problem);
         }
         if (Log.HasLoggedErrors)
@@ -108,7 +110,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
                 }
                 catch (BriocheJobException e)
                 {
-                    var file = e.Code == DockerCodes.DockerfileMissing ? spec.ResolvedDockerfilePath : BuildEngine.ProjectFileOfTaskNode;
+                    var file = e.Code == DockerCodes.DockerfileMissing ? spec.ResolvedDockerfilePath : ItemFile(item);
                     Log.LogError(null, e.Code, null, file, 0, 0, 0, 0, "{0}: {1}", spec.Name, e.Message);
                     result = RunResult.Failed;
                     break;
@@ -163,11 +165,16 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         return !cancelled && !Log.HasLoggedErrors;
     }
 
+    /// <summary>The project being built (the task node's file is the targets file that calls us).</summary>
     private string ProjectDirectory()
     {
-        var project = BuildEngine?.ProjectFileOfTaskNode;
+        var project = Images.Select(i => i.GetMetadata("DefiningProjectFullPath")).FirstOrDefault(p => p.Length > 0)
+                      ?? BuildEngine?.ProjectFileOfTaskNode;
         return string.IsNullOrEmpty(project) ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(project))!;
     }
+
+    private string ItemFile(ITaskItem item) =>
+        item.GetMetadata("DefiningProjectFullPath") is { Length: > 0 } project ? project : BuildEngine.ProjectFileOfTaskNode;
 }
 
 /// <summary>Reads a <c>&lt;DockerImage&gt;</c> item into a <see cref="DockerImageSpec"/>; paths are relative to the project.</summary>
