@@ -136,7 +136,7 @@ public sealed class BriocheBuildRecorder
             lock (trackers)
             {
                 trackers.Add(tracker);
-                trackerTasks.Add(Task.Run(tracker.RunAsync));
+                trackerTasks.Add(tracker.Start());
             }
         });
 

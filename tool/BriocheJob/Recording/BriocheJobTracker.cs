@@ -62,11 +62,37 @@ internal sealed class BriocheJobTracker
         _source?.Stop();
     }
 
-    public async Task RunAsync()
+    /// <summary>
+    /// Follows the job on a thread of its own: reading a file that is still being written blocks (polling) until
+    /// more arrives, which must not hold thread-pool threads that other jobs need to be noticed in time.
+    /// </summary>
+    public Task Start()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+            }
+            finally
+            {
+                done.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "brioche job " + JobId,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run()
     {
         try
         {
-            _source = await OpenWhenPresentAsync().ConfigureAwait(false);
+            _source = OpenWhenPresent();
             if (_source is null)
             {
                 return;
@@ -78,13 +104,13 @@ internal sealed class BriocheJobTracker
             }
 
             LogCaptured = true;
-            await using var source = _source;
-            await using var copy = CreateCopy();
-            await using var tee = new TeeReadStream(source, copy);
-            await ReadEventsAsync(tee).ConfigureAwait(false);
+            using var source = _source;
+            using var copy = CreateCopy();
+            using var tee = new TeeReadStream(source, copy);
+            ReadEvents(tee);
             // Whatever the decoder did not need (a seek table, bytes after a corrupt event) still belongs in the copy.
             var rest = new byte[64 * 1024];
-            while (await tee.ReadAsync(rest).ConfigureAwait(false) > 0)
+            while (tee.Read(rest) > 0)
             {
             }
         }
@@ -95,7 +121,7 @@ internal sealed class BriocheJobTracker
         }
     }
 
-    private async Task<GrowingFileStream?> OpenWhenPresentAsync()
+    private GrowingFileStream? OpenWhenPresent()
     {
         // Brioche creates the folder, then the file; poll briefly for the file. A folder that disappears first was a
         // job that succeeded faster than we could open its log.
@@ -121,7 +147,7 @@ internal sealed class BriocheJobTracker
                 return null;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(5)).ConfigureAwait(false);
+            Thread.Sleep(5);
         }
     }
 
@@ -147,12 +173,12 @@ internal sealed class BriocheJobTracker
         }
     }
 
-    private async Task ReadEventsAsync(Stream events)
+    private void ReadEvents(Stream events)
     {
         using var reader = new ProcessEventsReader(events, leaveOpen: true);
         try
         {
-            while (await reader.ReadNextAsync().ConfigureAwait(false) is { } next)
+            while (reader.ReadNext() is { } next)
             {
                 switch (next)
                 {
@@ -222,21 +248,6 @@ internal sealed class BriocheJobTracker
 
             return read;
         }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read > 0)
-            {
-                await copy.WriteAsync(buffer[..read], cancellationToken).ConfigureAwait(false);
-                await copy.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override void Flush()
         {
