@@ -64,7 +64,7 @@ public sealed class BriocheRecorderTests : IDisposable
             job.Message.ShouldBeNull();
             job.RecipeHash.ShouldNotBeNull().ShouldMatch("^[0-9a-f]{64}$");
             job.Pid.ShouldNotBeNull().ShouldBeGreaterThan(0);
-            job.Name.ShouldNotBeNull().ShouldStartWith("sh -c echo");
+            job.Name.ShouldNotBeNull().ShouldStartWith("/bin/sh -c echo");
             job.RecipeMeta.ShouldNotBeNull().ShouldContain("project.bri");
             job.StoppedAt.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(job.StartedAt);
             job.LocalPath.ShouldBe(Path.Combine(Home, "jobs", job.Id, "events.bin.zst"));

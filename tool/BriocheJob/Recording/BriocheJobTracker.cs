@@ -212,7 +212,7 @@ internal sealed class BriocheJobTracker
     public string? MetaJson() =>
         Description is null ? null : JsonSerializer.Serialize(Description.Meta, ProcessDescription.JsonOptions);
 
-    /// <summary>A one-line display name: the command's file name and its arguments.</summary>
+    /// <summary>A one-line display name: the decoded command line (as <c>import brioche</c> names jobs).</summary>
     public string? DisplayName()
     {
         if (Description is null)
@@ -220,8 +220,7 @@ internal sealed class BriocheJobTracker
             return null;
         }
 
-        var command = Description.CommandDisplay;
-        var name = string.Join(' ', new[] { Path.GetFileName(command) is { Length: > 0 } file ? file : command }.Concat(Description.ArgsDisplay));
+        var name = string.Join(' ', new[] { Description.CommandDisplay }.Concat(Description.ArgsDisplay));
         name = string.Join(' ', name.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         return name.Length <= 120 ? name : name[..119] + "…";
     }
