@@ -1,3 +1,4 @@
+using BriocheJob.Cli.Commands;
 using McMaster.Extensions.CommandLineUtils;
 
 namespace BriocheJob.Cli;
@@ -5,9 +6,9 @@ namespace BriocheJob.Cli;
 /// <summary>Builds the command tree: one small class per command under <c>Commands/</c>.</summary>
 internal static class BriocheJobApp
 {
-    public static CommandLineApplication Create(IConsole console, CancellationToken cancellationToken)
+    public static CommandLineApplication Create(CliContext context)
     {
-        var app = new CommandLineApplication(console)
+        var app = new CommandLineApplication(context.Console)
         {
             Name = "dotnet brioche-job",
             FullName = "brioche-job",
@@ -16,8 +17,10 @@ internal static class BriocheJobApp
         };
         app.HelpOption("-h|--help", inherited: true);
         app.VersionOption("--version", typeof(BriocheJobApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        context.HomeOption = app.Option("--home <DIR>",
+            "The data home (default: $BRIOCHE_JOB_HOME, else $XDG_DATA_HOME/brioche-job, else ~/.local/share/brioche-job).",
+            CommandOptionType.SingleValue, inherited: true);
 
-        var context = new CliContext(console, cancellationToken);
         foreach (var register in Commands)
         {
             register(app, context);
@@ -34,5 +37,11 @@ internal static class BriocheJobApp
     /// <summary>Every command, in the order help lists them.</summary>
     private static readonly Action<CommandLineApplication, CliContext>[] Commands =
     [
+        ListCommand.Register,
+        ShowCommand.Register,
+        LogsCommand.Register,
+        DebugShellCommand.Register,
+        BuildsCommand.Register,
+        ImportCommand.Register,
     ];
 }

@@ -12,12 +12,14 @@ internal static class Program
     }
 
     /// <summary>Runs one command line; maps every expected failure to a one-line error and an exit code.</summary>
-    public static int Run(string[] args, IConsole console, CancellationToken cancellationToken)
+    /// <param name="host">The environment, stdin and clock to use; null for this process's.</param>
+    public static int Run(string[] args, IConsole console, CancellationToken cancellationToken, CliHost? host = null)
     {
-        var app = BriocheJobApp.Create(console, cancellationToken);
+        using var context = new CliContext(console, cancellationToken, host ?? CliHost.System);
+        var app = BriocheJobApp.Create(context);
         try
         {
-            return app.Execute(args);
+            return app.Execute(SelectorArguments.Rewrite(args, app));
         }
         catch (CommandParsingException ex)
         {

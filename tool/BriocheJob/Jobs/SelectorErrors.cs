@@ -22,7 +22,7 @@ public static class SelectorErrors
 public sealed record SelectorCandidate(string Id, string Description);
 
 /// <summary>A selector matching more than one job or build (<see cref="SelectorErrors.Ambiguous"/>).</summary>
-public sealed class AmbiguousSelectorException : BriocheJobException
+public sealed class AmbiguousSelectorException : BriocheJobException, IHasCandidates
 {
     public AmbiguousSelectorException(string message, IReadOnlyList<SelectorCandidate> candidates, bool moreCandidates)
         : base(SelectorErrors.Ambiguous, ErrorKind.Ambiguous, message)
@@ -36,4 +36,8 @@ public sealed class AmbiguousSelectorException : BriocheJobException
 
     /// <summary>True when more matched than <see cref="Candidates"/> lists.</summary>
     public bool MoreCandidates { get; }
+
+    /// <summary>One line per candidate for the CLI, and a last line when more matched than are listed.</summary>
+    IReadOnlyList<string> IHasCandidates.Candidates =>
+        [.. Candidates.Select(c => c.Description), .. MoreCandidates ? (string[])["..."] : []];
 }

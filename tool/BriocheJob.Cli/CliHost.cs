@@ -1,0 +1,18 @@
+namespace BriocheJob.Cli;
+
+/// <summary>
+/// What the commands take from the process around them: environment variables, standard input, the clock and
+/// time zone. Tests pass their own, since environment variables are process-wide and tests run in parallel.
+/// </summary>
+internal sealed record CliHost(
+    Func<string, string?> GetEnvironmentVariable,
+    Func<Stream> OpenStandardInput,
+    TimeZoneInfo TimeZone,
+    Func<DateTimeOffset> Now)
+{
+    public static CliHost System { get; } = new(
+        Environment.GetEnvironmentVariable,
+        Console.OpenStandardInput,
+        TimeZoneInfo.Local,
+        () => DateTimeOffset.Now);
+}

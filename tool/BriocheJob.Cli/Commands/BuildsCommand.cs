@@ -1,0 +1,59 @@
+using BriocheJob.Jobs;
+using BriocheJob.Store;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace BriocheJob.Cli.Commands;
+
+/// <summary><c>builds</c>: recorded builds, most recent first; <c>builds show</c> is one build.</summary>
+internal static class BuildsCommand
+{
+    public const int DefaultLimit = 20;
+
+    public static void Register(CommandLineApplication app, CliContext context)
+    {
+        app.Command("builds", command =>
+        {
+            command.Description = "List recorded builds, most recent first.";
+            var limit = command.Option("--limit <N>", $"At most N builds (default {DefaultLimit}).", CommandOptionType.SingleValue);
+            var json = command.Option("--json", "A JSON array of builds.", CommandOptionType.NoValue);
+            BuildsShowCommand.Register(command, context);
+            command.OnExecute(() =>
+            {
+                IReadOnlyList<BuildSummary> builds = context.Store.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                if (json.HasValue())
+                {
+                    context.WriteJson(builds.Select(BuildJson.From).ToList(), DisplayJsonContext.Default.IReadOnlyListBuildJson);
+                    return ExitCodes.Success;
+                }
+
+                if (builds.Count == 0)
+                {
+                    context.Out.WriteLine("No builds recorded yet.");
+                    return ExitCodes.Success;
+                }
+
+                IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(builds.Select(b => b.Build.Id));
+                var table = new TextTable("BUILD", "EXTERNAL ID", "ORIGIN", "RESULT", "STARTED", "DURATION", "PROJECTS", "JOBS", "FAILED");
+                foreach (BuildSummary summary in builds)
+                {
+                    BuildRecord build = summary.Build;
+                    table.AddRow(
+                        shortIds[build.Id],
+                        JobDisplay.Truncate(build.ExternalId, 24),
+                        build.Origin.ToString().ToLowerInvariant(),
+                        JobDisplay.Outcome(build.State, build.Result),
+                        JobDisplay.Started(build.StartedAt, context.Host.TimeZone, context.Host.Now()),
+                        JobDisplay.Duration(build.StoppedAt - build.StartedAt),
+                        Count(summary.ProjectCount),
+                        Count(summary.JobCount),
+                        Count(summary.FailedJobCount));
+                }
+
+                context.Out.Write(table.Render());
+                return ExitCodes.Success;
+            });
+        });
+    }
+
+    private static string Count(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,66 @@
+using BriocheJob.Jobs;
+using BriocheJob.Store;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace BriocheJob.Cli.Commands;
+
+/// <summary><c>builds show [BUILD]</c>: one build's projects and jobs.</summary>
+internal static class BuildsShowCommand
+{
+    public static void Register(CommandLineApplication builds, CliContext context)
+    {
+        builds.Command("show", command =>
+        {
+            command.Description = "Show a build's projects and jobs.";
+            var build = CommandOptions.JobArgument(command, "build", "The build: last (default), -N, a build id or unique prefix, or an external build id.");
+            var json = command.Option("--json", "The build, its projects and its jobs as JSON.", CommandOptionType.NoValue);
+            command.OnExecute(() =>
+            {
+                BuildDetails details = context.Resolver.ResolveBuild(CommandOptions.Selector(build));
+                if (json.HasValue())
+                {
+                    context.WriteJson(BuildDetailsJson.From(details), DisplayJsonContext.Default.BuildDetailsJson);
+                    return ExitCodes.Success;
+                }
+
+                BuildRecord b = details.Build;
+                TextWriter o = context.Out;
+                o.WriteLine($"build     {b.Id}  {b.Origin.ToString().ToLowerInvariant()}, {JobDisplay.Outcome(b.State, b.Result)}");
+                if (b.ExternalId is not null)
+                {
+                    o.WriteLine($"external  {b.ExternalId}");
+                }
+
+                o.WriteLine($"started   {JobDisplay.LocalTime(b.StartedAt, context.Host.TimeZone)}");
+                if (b.StoppedAt is { } stopped)
+                {
+                    o.WriteLine($"stopped   {JobDisplay.LocalTime(stopped, context.Host.TimeZone)}  (took {JobDisplay.Duration(stopped - b.StartedAt)})");
+                }
+
+                if (b.WorkingDirectory is not null)
+                {
+                    o.WriteLine($"directory {b.WorkingDirectory}");
+                }
+
+                o.WriteLine();
+                o.WriteLine($"projects ({details.Projects.Count}):");
+                foreach (ProjectRecord project in details.Projects)
+                {
+                    int jobs = details.Jobs.Count(j => j.Project?.Id == project.Id);
+                    int failed = details.Jobs.Count(j => j.Project?.Id == project.Id && j.Job.Result == RunResult.Failed);
+                    string path = project.LocalProjectPath is null ? "" : $"  {project.LocalProjectPath}";
+                    o.WriteLine($"  {JobDisplay.ProjectName(project)} ({project.Kind.ToString().ToLowerInvariant()}, {jobs} jobs, {failed} failed){path}");
+                }
+
+                o.WriteLine();
+                o.WriteLine($"jobs ({details.Jobs.Count}):");
+                if (details.Jobs.Count > 0)
+                {
+                    o.Write(JobTable.Render(details.Jobs, context.Host.TimeZone, context.Host.Now()));
+                }
+
+                return ExitCodes.Success;
+            });
+        });
+    }
+}

@@ -1,0 +1,52 @@
+using BriocheJob.Jobs;
+using BriocheJob.Store;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace BriocheJob.Cli.Commands;
+
+/// <summary><c>list</c>: recorded jobs, most recent first.</summary>
+internal static class ListCommand
+{
+    public const int DefaultLimit = 20;
+
+    public static void Register(CommandLineApplication app, CliContext context)
+    {
+        app.Command("list", command =>
+        {
+            command.Description = "List recorded jobs, most recent first.";
+            var failed = command.Option("--failed", "Only failed jobs.", CommandOptionType.NoValue);
+            var project = command.Option("--project <TEXT>", "Only jobs of projects whose name or path contains TEXT.", CommandOptionType.SingleValue);
+            var build = command.Option("--build <BUILD>", "Only jobs of this build (id, external id, unique prefix, last or -N).", CommandOptionType.SingleValue);
+            var kind = command.Option("--kind <KIND>", "Only brioche or docker jobs.", CommandOptionType.SingleValue);
+            var limit = command.Option("--limit <N>", $"At most N jobs (default {DefaultLimit}).", CommandOptionType.SingleValue);
+            var json = command.Option("--json", "A JSON array of jobs.", CommandOptionType.NoValue);
+            command.OnExecute(() =>
+            {
+                var query = new JobQuery(
+                    FailedOnly: failed.HasValue(),
+                    Project: project.Value(),
+                    BuildId: build.Value() is { } selector ? context.Resolver.ResolveBuild(selector).Build.Id : null,
+                    Kind: CommandOptions.Kind(kind),
+                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                IReadOnlyList<JobView> jobs = context.Store.QueryJobs(query);
+                if (json.HasValue())
+                {
+                    context.WriteJson(JobJson.FromList(jobs), JobJsonContext.Default.IReadOnlyListJobJson);
+                }
+                else if (jobs.Count == 0)
+                {
+                    bool filtered = query.FailedOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null;
+                    context.Out.WriteLine(filtered
+                        ? "No jobs match these filters."
+                        : "No jobs recorded yet. Build a project that uses BriocheJob.Tasks, or run 'dotnet brioche-job import brioche'.");
+                }
+                else
+                {
+                    context.Out.Write(JobTable.Render(jobs, context.Host.TimeZone, context.Host.Now()));
+                }
+
+                return ExitCodes.Success;
+            });
+        });
+    }
+}

@@ -1,0 +1,23 @@
+namespace BriocheJob.Jobs;
+
+/// <summary>Diagnostic codes of the commands (BJ6010 and up; BJ6001-BJ6009 are the selectors').</summary>
+public static class CommandErrors
+{
+    /// <summary>A job's events file is missing (Brioche deletes the folders of succeeded jobs).</summary>
+    public const string EventsFileGone = "BJ6010";
+
+    /// <summary>An option value is out of range or unknown (<c>--tail -1</c>, <c>--stream both</c>).</summary>
+    public const string InvalidOption = "BJ6011";
+
+    /// <summary>The <c>brioche</c> executable is not on PATH.</summary>
+    public const string BriocheNotFound = "BJ6012";
+
+    /// <summary>A debug shell is not available for this kind of job yet.</summary>
+    public const string DebugShellUnsupported = "BJ6013";
+
+    /// <summary>The Brioche data dir (or its process-temp folder) to import from does not exist.</summary>
+    public const string BriocheDataDirNotFound = "BJ6014";
+
+    /// <summary>A program the command runs could not be started.</summary>
+    public const string StartFailed = "BJ6015";
+}
