@@ -174,3 +174,77 @@ public sealed class BriocheEndToEndTests(FailingBriocheBuildFixture fixture) : I
         only.GetProperty("buildId").GetString().ShouldBe(fixture.Recorded.Build.Id);
     }
 }
+
+/// <summary>Real <c>dotnet build</c>s for the task's other paths: brioche missing, and Ctrl+C.</summary>
+public sealed class BriocheBuildTaskTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("bj-e2e-task-");
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Home => _temp.Combine("home");
+
+    private string DataDir => _temp.Combine("brioche-data");
+
+    [Fact]
+    public async Task Missing_brioche_is_one_clear_coded_error_without_a_stack_trace()
+    {
+        FakeBriocheProject.Write(_temp.Combine("app", "pkg"), "pkg", [new FakeProcess("true")]);
+        var project = new GeneratedProject { UseSdk = false }
+            .Property("BriocheExe", _temp.Combine("no", "brioche"))
+            .Property("BriocheJobHome", Home)
+            .Item("BriocheProject", "pkg")
+            .WriteTo(_temp.Combine("app"));
+
+        var build = await DotnetCli.BuildAsync(project, new Dictionary<string, string?> { ["BRIOCHE_DATA_DIR"] = DataDir }, ["--no-restore"]);
+
+        build.ExitCode.ShouldNotBe(0, build.Describe());
+        var errors = build.Stdout.Split('\n').Where(l => l.Contains(": error ") || l.Contains(" error BJ")).Distinct().ToList();
+        errors.ShouldAllBe(l => l.Contains("error BJ3002"), build.Describe());
+        errors.ShouldNotBeEmpty(build.Describe());
+        errors[0].ShouldContain(_temp.Combine("no", "brioche"));
+        build.Output.ShouldNotContain("   at BriocheJob", customMessage: "no stack trace");
+        build.Output.ShouldNotContain("MSB4018", customMessage: "the task did not crash");
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_brioches_tree_and_records_the_job_and_build_cancelled()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        FakeBriocheProject.Write(_temp.Combine("app", "slow"), "slow",
+            [new FakeProcess("echo started; sleep 120", new Dictionary<string, string> { ["BJ_TEST_MARKER"] = marker })]);
+        var buildId = "e2e-cancel-" + Guid.NewGuid().ToString("N");
+        var project = new GeneratedProject { UseSdk = false }
+            .Property("BriocheExe", FakeBriocheProject.Executable)
+            .Property("BriocheJobHome", Home)
+            .Property("BriocheJobBuildId", buildId)
+            .Item("BriocheProject", "slow")
+            .WriteTo(_temp.Combine("app"));
+
+        var buildTask = DotnetCli.BuildAsync(project, new Dictionary<string, string?> { ["BRIOCHE_DATA_DIR"] = DataDir }, ["--no-restore"],
+            TimeSpan.FromMinutes(3));
+        var processTemp = Path.Combine(DataDir, "process-temp");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!(Directory.Exists(processTemp) && Directory.EnumerateDirectories(processTemp).Any()) && DateTime.UtcNow < deadline && !buildTask.IsCompleted)
+        {
+            await Task.Delay(100);
+        }
+
+        buildTask.IsCompleted.ShouldBeFalse("the build should still be running the slow job");
+        await Task.Delay(1000);
+        // Ctrl+C reaches every process of the terminal's group; MSBuild cancels its tasks on SIGINT.
+        foreach (var pid in ProcessTree.WithCommandLine("dotnet", project))
+        {
+            ProcessTree.Interrupt(pid);
+        }
+
+        var build = await buildTask;
+        build.ExitCode.ShouldNotBe(0, build.Describe());
+        ProcessTree.WithEnvironment(marker).ShouldBeEmpty("the job's processes are gone");
+
+        using var store = SqliteJobStore.Open(new DataHome(Home));
+        var recorded = store.GetBuild(buildId).ShouldNotBeNull(build.Describe());
+        recorded.Build.State.ShouldBe(RunState.Cancelled, build.Describe());
+        recorded.Jobs.ShouldHaveSingleItem().Job.State.ShouldBe(RunState.Cancelled);
+    }
+}

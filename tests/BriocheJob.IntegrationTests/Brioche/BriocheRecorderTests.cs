@@ -168,7 +168,7 @@ public sealed class BriocheRecorderTests : IDisposable
         outcome.Cancelled.ShouldBeTrue();
         var job = outcome.Jobs.ShouldHaveSingleItem();
         job.State.ShouldBe(RunState.Cancelled);
-        ProcessesWithMarker(marker).ShouldBeEmpty("brioche's whole tree, down to the job's sleep, is killed");
+        ProcessTree.WithEnvironment(marker).ShouldBeEmpty("brioche's whole tree, down to the job's sleep, is killed");
 
         using var store = OpenStore();
         store.GetJob(job.Id).ShouldNotBeNull().Job.State.ShouldBe(RunState.Cancelled);
@@ -245,32 +245,6 @@ public sealed class BriocheRecorderTests : IDisposable
 
         first.Jobs.ShouldHaveSingleItem();
         second.Jobs.ShouldHaveSingleItem().Id.ShouldNotBe(first.Jobs.Single().Id);
-    }
-
-    /// <summary>Processes of this user whose environment carries <paramref name="marker"/>.</summary>
-    private static List<int> ProcessesWithMarker(string marker)
-    {
-        var found = new List<int>();
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(folder), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllText(Path.Combine(folder, "environ")).Contains(marker, StringComparison.Ordinal))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return found;
     }
 
     private sealed class RecordingObserver : IBriocheBuildObserver
