@@ -78,10 +78,20 @@ public sealed class ZstdDecompressionStream : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        // Buffered input needs no I/O: stay synchronous.
-        if (_inputStart != _inputEnd || _sourceEnded || _done)
+        if (_done || buffer.IsEmpty)
         {
-            return new ValueTask<int>(Read(buffer.Span));
+            return new ValueTask<int>(0);
+        }
+
+        // Decode what is already buffered without awaiting; once the buffer runs dry, read the source
+        // asynchronously. Falling back to a synchronous Read here would block on a growing file's poll.
+        if (_inputStart != _inputEnd || _sourceEnded)
+        {
+            var written = Step(buffer.Span);
+            if (written != 0 || _done)
+            {
+                return new ValueTask<int>(written);
+            }
         }
         return ReadSlowAsync(buffer, cancellationToken);
     }
