@@ -4,7 +4,7 @@ namespace BriocheJob.Store;
 
 /// <summary>
 /// ULIDs: 48-bit unix-millisecond time then 80 random bits, as 26 Crockford base32 characters (upper case).
-/// Ids made by one process are strictly increasing: within the same millisecond the random part is incremented.
+/// Ids made by one process are strictly increasing: within the same millisecond the top of the random part counts up.
 /// </summary>
 public static class Ulid
 {
@@ -31,12 +31,14 @@ public static class Ulid
             if (milliseconds <= lastMilliseconds)
             {
                 // Same millisecond, or the clock stepped back: stay monotonic by counting up from the last id.
+                // The step lands in the top random bits, so ids of one millisecond (the steps of one BuildKit
+                // update) differ within a few characters and their short ids stay short.
                 milliseconds = lastMilliseconds;
-                low = lastRandomLow + 1;
-                high = low == 0 ? lastRandomHigh + 1 : lastRandomHigh;
+                high = lastRandomHigh + 1 + (ulong)RandomNumberGenerator.GetInt32(256);
+                (_, low) = FreshRandom();
                 if (high > 0xFFFF)
                 {
-                    // 2^80 ids in one millisecond cannot happen in practice; move to the next millisecond.
+                    // The top bits ran out within one millisecond: move to the next one.
                     milliseconds++;
                     (high, low) = FreshRandom();
                 }
