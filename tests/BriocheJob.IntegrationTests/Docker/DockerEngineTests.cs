@@ -186,7 +186,7 @@ public sealed class DockerEngineTests : IDisposable
         // Both FROM lines (2 and 10) pull the same image, so BuildKit merges them into one vertex and
         // names it after either stage, whichever it solved first: exactly one of the two must appear.
         (string, int, int) builderFrom = ("builder", 2, 3), finalFrom = ("stage-3", 10, 4);
-        mapped.Count(m => m == builderFrom || m == finalFrom).ShouldBe(1);
+        mapped.Count(m => m == builderFrom || m == finalFrom).ShouldBe(1, string.Join(", ", names));
         mapped.Where(m => m != builderFrom && m != finalFrom).ShouldBe([
             ("builder", 3, 3), ("builder", 5, 3),
             ("mid", 7, 1),

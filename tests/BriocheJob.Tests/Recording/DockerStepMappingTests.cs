@@ -162,6 +162,7 @@ public sealed class DockerStepMappingTests
         description.Recipe.GetProperty("dockerfile").GetString().ShouldBe("/ctx/Dockerfile");
         description.CreatedAt.ShouldBe(T0.AddSeconds(1));
         description.Meta.AdditionalProperties!["docker"].GetProperty("line").GetInt32().ShouldBe(6);
+        description.Meta.Source.ShouldNotBeNull().Single().ToDisplayString().ShouldBe("/ctx/Dockerfile:6:1");
         var sandbox = description.SandboxConfig;
         sandbox.CurrentDir.ToDisplayString().ShouldBe("/src");
         sandbox.Env["FOO"].ToDisplayString().ShouldBe("bar");
@@ -174,6 +175,7 @@ public sealed class DockerStepMappingTests
         // It survives the events format's own parser.
         var parsed = BriocheJob.Brioche.ProcessDescription.Parse(description.ToJsonBytes());
         parsed.Recipe.GetProperty("type").GetString().ShouldBe("docker_step");
+        parsed.Meta.Source.ShouldNotBeNull().Single().LineNumber.ShouldBe(6);
     }
 
     [Fact]

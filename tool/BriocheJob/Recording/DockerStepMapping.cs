@@ -144,7 +144,14 @@ public static class DockerStepMapping
         var description = new ProcessDescription
         {
             Recipe = JsonSerializer.SerializeToElement(recipe, DockerStepMeta.JsonOptions),
-            Meta = new ProcessMeta { AdditionalProperties = new() { ["docker"] = meta.ToJsonElement() } },
+            Meta = new ProcessMeta
+            {
+                // The Dockerfile line is the step's "stack trace": `logs` and `show` print it as Brioche's source frames.
+                Source = meta.Dockerfile is not null && meta.Line is not null
+                    ? [new RecipeStackFrame { FileName = meta.Dockerfile, LineNumber = meta.Line, ColumnNumber = 1 }]
+                    : null,
+                AdditionalProperties = new() { ["docker"] = meta.ToJsonElement() },
+            },
         };
         description.SetCreatedAt(createdAt);
         if (instruction is not null)
