@@ -13,7 +13,9 @@ dotnet pack tasks/BriocheJob.Tasks -c Release -nologo -v q
 
 # Re-packing the same version must not pick up a stale copy from NuGet's global cache.
 packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
-rm -rf "$packages/dotnet-brioche-job/$version" "$packages/briochejob.tasks/$version"
+# The tool is a pointer package plus one package per runtime (linux-x64 precompiled, 'any' portable); drop them all.
+rm -rf "$packages/dotnet-brioche-job/$version" "$packages/dotnet-brioche-job.linux-x64/$version" \
+  "$packages/dotnet-brioche-job.any/$version" "$packages/briochejob.tasks/$version"
 
 dotnet tool restore --add-source "$feed" >/dev/null
 echo "Packed $version to $feed; 'dotnet brioche-job' is ready in this repo."

@@ -10,13 +10,14 @@ namespace BriocheJob.Brioche;
 /// </summary>
 public sealed class ProcessDescription
 {
-    internal static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new(ProcessDescriptionJsonContext.Default.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.Strict,
         // Compact and readable like serde_json: no \u002B for '+' in timestamps; still valid JSON.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>The source-generated metadata, bound to <see cref="JsonOptions"/> (camelCase, strict numbers, relaxed escaping).</summary>
+    private static readonly ProcessDescriptionJsonContext Json = new(JsonOptions);
 
     /// <summary>The complete_process recipe as raw JSON (Brioche's own shape, tick-encoded strings).</summary>
     public JsonElement Recipe { get; set; }
@@ -81,7 +82,7 @@ public sealed class ProcessDescription
         ProcessDescription? description;
         try
         {
-            description = JsonSerializer.Deserialize<ProcessDescription>(json, JsonOptions);
+            description = JsonSerializer.Deserialize(json, Json.ProcessDescription);
         }
         catch (JsonException e)
         {
@@ -99,7 +100,7 @@ public sealed class ProcessDescription
     }
 
     /// <summary>Compact JSON, as Brioche writes it.</summary>
-    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json.ProcessDescription);
 }
 
 /// <summary>Recipe metadata; <see cref="Source"/> is the JavaScript stack that created the recipe.</summary>

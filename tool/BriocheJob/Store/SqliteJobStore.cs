@@ -59,18 +59,22 @@ public sealed class SqliteJobStore : IJobStore
     {
         databasePath = Path.GetFullPath(databasePath);
         CreatePrivateEmptyFile(databasePath);
-        RefuseNewerSchema(databasePath);
 
         SqliteConnection? connection = null;
         try
         {
             connection = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadWrite));
             connection.Open();
+            // Opening and reading user_version write nothing, so a newer database is refused untouched.
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, "PRAGMA synchronous = NORMAL;");
-            Execute(connection, "PRAGMA foreign_keys = ON;");
-            Migrate(connection, databasePath);
+            int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
+            ThrowIfNewer(version, databasePath);
+            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            if (version < StoreSchema.CurrentVersion)
+            {
+                // Only an old or new file takes the write lock; a current one is opened without waiting on writers.
+                Migrate(connection, databasePath);
+            }
             foreach (string suffix in (string[])["", "-wal", "-shm"])
             {
                 DataHome.MakePrivateFile(databasePath + suffix);
@@ -516,27 +520,6 @@ public sealed class SqliteJobStore : IJobStore
         {
             throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
                 $"cannot create the job store '{path}': {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Reads the schema version through a read-only connection, so a newer database is never written to.</summary>
-    private static void RefuseNewerSchema(string path)
-    {
-        if (new FileInfo(path).Length == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            using var readOnly = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));
-            readOnly.Open();
-            int version = Convert.ToInt32(Scalar(readOnly, "PRAGMA user_version;"));
-            ThrowIfNewer(version, path);
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex, path);
         }
     }
 

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Whole processes, side by side: the smallest .NET console app (tests/HelloWorld) against the installed tool.
+/// Target: <c>show</c> of a failed job at most 1.5× hello world. The tool is the one <c>bash eng/pack.sh</c> installed
+/// into the NuGet cache (so its ReadyToRun code is measured), or the dll named by <c>BRIOCHE_JOB_BENCH_TOOL</c>.
+/// </summary>
+public class StartupBenchmarks
+{
+    private string folder = "";
+    private string helloWorld = "";
+    private string tool = "";
+    private string eventsPath = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string root = RepositoryRoot();
+        folder = Path.Combine(Path.GetTempPath(), "bj-startup-bench-" + Guid.NewGuid().ToString("N"));
+        helloWorld = Path.Combine(root, "tests", "HelloWorld", "bin", "Release", "net10.0", "HelloWorld.dll");
+        if (!File.Exists(helloWorld))
+        {
+            Run("dotnet", ["build", Path.Combine(root, "tests", "HelloWorld"), "-c", "Release", "-nologo", "-v", "q"]);
+        }
+
+        tool = Environment.GetEnvironmentVariable("BRIOCHE_JOB_BENCH_TOOL") is { Length: > 0 } explicitTool
+            ? explicitTool
+            : InstalledTool() ?? throw new InvalidOperationException("the tool is not installed; run 'bash eng/pack.sh' first");
+        Console.WriteLine($"// tool: {tool}");
+
+        // A store holding Brioche's failed jobs, imported from the shared fixtures (one has a 100,000-line log).
+        string data = Path.Combine(folder, "brioche-data");
+        CopyDirectory(Path.Combine(root, "..", "shared", "fixtures", "brioche", "brioche-data"), data);
+        Run("dotnet", [tool, "import", "brioche", "--data-dir", data]);
+        eventsPath = Directory.GetFiles(Path.Combine(data, "process-temp"), "events.bin.zst", SearchOption.AllDirectories)[0];
+
+        // Fail fast if a command does not do what the benchmark means to measure.
+        Check(Run("dotnet", [helloWorld]).Contains("Hello, World!", StringComparison.Ordinal), "hello world");
+        Check(Run("dotnet", [tool, "show"]).Contains("last 10 log lines:", StringComparison.Ordinal), "show of a failed job");
+        Check(Run("dotnet", [tool, "list"]).Contains("failed", StringComparison.Ordinal), "list");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(folder, recursive: true);
+
+    [Benchmark(Baseline = true)]
+    public string HelloWorld() => Run("dotnet", [helloWorld]);
+
+    [Benchmark]
+    public string Show() => Run("dotnet", [tool, "show"]);
+
+    [Benchmark]
+    public string Version() => Run("dotnet", [tool, "--version"]);
+
+    [Benchmark]
+    public string List() => Run("dotnet", [tool, "list"]);
+
+    [Benchmark]
+    public string LogsTail20() => Run("dotnet", [tool, "logs", "--tail", "20"]);
+
+    /// <summary><c>logs</c> of an events file named by path: the store is never opened.</summary>
+    [Benchmark]
+    public string LogsTail20OfFile() => Run("dotnet", [tool, "logs", eventsPath, "--tail", "20"]);
+
+    private string Run(string fileName, string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(folder, "home");
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{fileName} {string.Join(' ', arguments)}' exited {process.ExitCode}: {error.Result}");
+        }
+
+        return output;
+    }
+
+    private static string? InstalledTool()
+    {
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
+            ? custom
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string package = Path.Combine(packages, "dotnet-brioche-job");
+        return Directory.Exists(package)
+            ? Directory.GetFiles(package, "dotnet-brioche-job.dll", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
+            : null;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "BriocheJob.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no BriocheJob.slnx above {AppContext.BaseDirectory}");
+    }
+
+    private static void CopyDirectory(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"startup benchmark setup: {what} did not work");
+        }
+    }
+}
