@@ -78,6 +78,14 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
             Log.LogError("Brioche", e.Code, null, null, 0, 0, 0, 0, e.Message);
             return false;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug of ours must fail the build with one line, not an MSBuild task crash and a stack trace.
+            Log.LogError("Brioche", BriocheBuildCodes.Unexpected, null, null, 0, 0, 0, 0,
+                $"brioche-job failed unexpectedly while running the Brioche build: {e.GetType().Name}: {e.Message}");
+            Log.LogMessage(MessageImportance.Low, e.ToString());
+            return false;
+        }
 
         JobIds = outcome.Projects.SelectMany(p => p.Jobs.Select(job => ToItem(p.Project, job, outcome.BuildId))).ToArray();
         if (outcome.Cancelled)

@@ -55,6 +55,19 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         {
             return ExecuteAsync(_cancellation.Token).GetAwaiter().GetResult();
         }
+        catch (BriocheJobException e)
+        {
+            Log.LogError("Docker", e.Code, null, null, 0, 0, 0, 0, e.Message);
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug of ours must fail the build with one line, not an MSBuild task crash and a stack trace.
+            Log.LogError("Docker", DockerRecordCodes.Unexpected, null, null, 0, 0, 0, 0,
+                $"brioche-job failed unexpectedly while running the Docker build: {e.GetType().Name}: {e.Message}");
+            Log.LogMessage(MessageImportance.Low, e.ToString());
+            return false;
+        }
         finally
         {
             _cancellation.Dispose();

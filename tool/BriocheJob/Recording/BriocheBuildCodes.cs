@@ -17,4 +17,7 @@ public static class BriocheBuildCodes
 
     /// <summary>BJ3005: recording failed (store or job files); the build itself went on.</summary>
     public const string RecordingFailed = "BJ3005";
+
+    /// <summary>An unexpected failure inside the task: one error with its message, never a task crash.</summary>
+    public const string Unexpected = "BJ3099";
 }

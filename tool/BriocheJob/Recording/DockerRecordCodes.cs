@@ -32,4 +32,7 @@ public static class DockerRecordCodes
     public const string DockerCliMissing = "BJ5112";
     /// <summary>The recorded Dockerfile changed or is gone since the build (a warning, or an error when gone).</summary>
     public const string DockerfileChanged = "BJ5113";
+
+    /// <summary>An unexpected failure inside the task: one error with its message, never a task crash.</summary>
+    public const string Unexpected = "BJ5199";
 }
