@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
 # Packs the tool (dotnet-brioche-job) and the tasks (BriocheJob.Tasks) into artifacts/feed, then restores the
 # repo's local tool manifest from it, so `dotnet brioche-job` works anywhere inside the repo.
+#
+# The tool is three packages: a pointer 'dotnet-brioche-job' naming one package per runtime,
+# 'dotnet-brioche-job.linux-x64' (a Native AOT executable: start-up in milliseconds) and 'dotnet-brioche-job.any'
+# (portable, framework-dependent) for every other runtime. `dotnet tool install/restore` picks the right one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 feed="$PWD/artifacts/feed"
 mkdir -p "$feed"
 version=$(sed -n 's|.*<Version>\(.*\)</Version>.*|\1|p' Directory.Build.props | head -1)
+cli=tool/BriocheJob.Cli
 
-dotnet pack tool/BriocheJob.Cli -c Release -nologo -v q
+# Native AOT links with clang; Debian's clang-14 installs only as clang-14.
+linker=$(command -v clang || command -v clang-14 || true)
+if [ -z "$linker" ]; then
+    echo "eng/pack.sh: Native AOT needs clang (apt-get install clang)" >&2
+    exit 1
+fi
+
+dotnet pack "$cli" -c Release -nologo -v q                  # the pointer package
+dotnet pack "$cli" -c Release -nologo -v q -r any           # the portable fallback
+# The AOT package is compiled against net9.0: the registry reachable here has .NET 9's ILCompiler (which carries its
+# own runtime) but not .NET 10's separate Microsoft.NETCore.App.Runtime.NativeAOT pack. The code is the same; the
+# binary is self-contained, so the runtime it carries does not matter to users. Its restore and intermediate files go
+# under artifacts/aot so that the normal net10.0 build's obj/ stays as it is.
+aot=(-r linux-x64 -p:TargetFramework=net9.0 -p:_IsPacking=true -p:Configuration=Release
+     -p:UseArtifactsOutput=true -p:ArtifactsPath="$PWD/artifacts/aot" -p:CppCompilerAndLinker="$linker")
+dotnet restore "$cli" -v q "${aot[@]}"
+dotnet pack "$cli" --no-restore -c Release -nologo -v q "${aot[@]}" | { grep -v ' warning ' || true; }
 dotnet pack tasks/BriocheJob.Tasks -c Release -nologo -v q
 
-# Re-packing the same version must not pick up a stale copy from NuGet's global cache.
+# Re-packing the same version must not pick up a stale copy from NuGet's global cache, nor a stale entry in the
+# SDK's tool resolver cache (it would still point at the previous package's files: "Run dotnet tool restore").
 packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
-# The tool is a pointer package plus one package per runtime (linux-x64 precompiled, 'any' portable); drop them all.
 rm -rf "$packages/dotnet-brioche-job/$version" "$packages/dotnet-brioche-job.linux-x64/$version" \
   "$packages/dotnet-brioche-job.any/$version" "$packages/briochejob.tasks/$version"
+rm -f "${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache/1/dotnet-brioche-job"
 
 dotnet tool restore --add-source "$feed" >/dev/null
 echo "Packed $version to $feed; 'dotnet brioche-job' is ready in this repo."

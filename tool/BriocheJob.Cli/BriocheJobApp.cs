@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using BriocheJob.Cli.Commands;
 using McMaster.Extensions.CommandLineUtils;
 
@@ -6,6 +8,8 @@ namespace BriocheJob.Cli;
 /// <summary>Builds the command tree: one small class per command under <c>Commands/</c>.</summary>
 internal static class BriocheJobApp
 {
+    // Argument(...).IsRequired() makes a RequiredAttribute through Activator; keep its constructor when trimmed (AOT).
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors, typeof(RequiredAttribute))]
     public static CommandLineApplication Create(CliContext context)
     {
         var app = new CommandLineApplication(context.Console)

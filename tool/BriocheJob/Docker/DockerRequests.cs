@@ -43,9 +43,9 @@ public sealed class DockerBuildRequest
         if (!string.IsNullOrEmpty(Target))
             Add("target", Target);
         if (BuildArgs.Count > 0)
-            Add("buildargs", JsonSerializer.Serialize(BuildArgs));
+            Add("buildargs", JsonSerializer.Serialize(BuildArgs, Recording.DockerJsonContext.Default.IReadOnlyDictionaryStringString));
         if (Labels.Count > 0)
-            Add("labels", JsonSerializer.Serialize(Labels));
+            Add("labels", JsonSerializer.Serialize(Labels, Recording.DockerJsonContext.Default.IReadOnlyDictionaryStringString));
         if (!string.IsNullOrEmpty(Platform))
             Add("platform", Platform);
         if (NoCache)

@@ -439,7 +439,7 @@ public static partial class DockerfileParser
         {
             try
             {
-                json = JsonSerializer.Deserialize<string[]>(trimmed);
+                json = JsonSerializer.Deserialize(trimmed, Recording.DockerJsonContext.Default.StringArray);
             }
             catch (JsonException)
             {

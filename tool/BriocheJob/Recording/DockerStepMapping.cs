@@ -143,7 +143,7 @@ public static class DockerStepMapping
         };
         var description = new ProcessDescription
         {
-            Recipe = JsonSerializer.SerializeToElement(recipe, DockerStepMeta.JsonOptions),
+            Recipe = JsonSerializer.SerializeToElement(recipe, DockerStepMeta.Json.DictionaryStringObject),
             Meta = new ProcessMeta
             {
                 // The Dockerfile line is the step's "stack trace": `logs` and `show` print it as Brioche's source frames.
@@ -172,7 +172,7 @@ public static class DockerStepMapping
                 sandbox.Args = args.Select(ProcessTemplate.Literal).ToList();
             }
             if (state.User is { } user)
-                sandbox.AdditionalProperties = new() { ["user"] = JsonSerializer.SerializeToElement(user) };
+                sandbox.AdditionalProperties = new() { ["user"] = JsonSerializer.SerializeToElement(user, DockerJsonContext.Default.String) };
         }
         return description;
     }

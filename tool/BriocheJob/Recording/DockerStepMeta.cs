@@ -59,18 +59,20 @@ public sealed record DockerStepMeta
     public string? DockerfileSha256 { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? AdditionalProperties { get; init; }
+    // A setter, not init: source-generated metadata cannot fill an init-only extension data property.
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 
-    internal static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new(DockerJsonContext.Default.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>The source-generated metadata, bound to <see cref="JsonOptions"/> (camelCase, nulls left out, relaxed escaping).</summary>
+    internal static readonly DockerJsonContext Json = new(JsonOptions);
 
-    public JsonElement ToJsonElement() => JsonSerializer.SerializeToElement(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, Json.DockerStepMeta);
+
+    public JsonElement ToJsonElement() => JsonSerializer.SerializeToElement(this, Json.DockerStepMeta);
 
     /// <summary>Reads recorded meta; null when it is missing, not JSON, or not Docker meta.</summary>
     public static DockerStepMeta? TryParse(string? json)
@@ -79,7 +81,7 @@ public sealed record DockerStepMeta
             return null;
         try
         {
-            var meta = JsonSerializer.Deserialize<DockerStepMeta>(json, JsonOptions);
+            var meta = JsonSerializer.Deserialize(json, Json.DockerStepMeta);
             return meta is { Type: DockerStepMapping.RecipeType } ? meta : null;
         }
         catch (JsonException)
