@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages brioche-job and its tests use, idempotently:
 # libzstd1 (the zstd library we bind to), zstd (the CLI the tests cross-check with),
-# b3sum (BLAKE3, for the Brioche stand-in's recipe hashes).
+# b3sum (BLAKE3, for the Brioche stand-in's recipe hashes), and clang (the linker Native AOT packing needs).
 set -euo pipefail
 
 needed=()
 for pkg in libzstd1 zstd b3sum; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || needed+=("$pkg")
 done
+
+command -v clang >/dev/null || command -v clang-14 >/dev/null || needed+=(clang)
 
 if [ ${#needed[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
