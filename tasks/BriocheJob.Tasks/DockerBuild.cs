@@ -1,4 +1,3 @@
-using System.Text;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;

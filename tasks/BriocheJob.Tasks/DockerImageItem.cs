@@ -1,9 +1,5 @@
-using System.Text;
-using BriocheJob.Docker;
 using BriocheJob.Recording;
-using BriocheJob.Store;
 using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
 
 namespace BriocheJob.Tasks;
 
