@@ -247,6 +247,72 @@ public sealed class BriocheRecorderTests : IDisposable
         second.Jobs.ShouldHaveSingleItem().Id.ShouldNotBe(first.Jobs.Single().Id);
     }
 
+    [Fact]
+    public async Task Concurrent_builds_sharing_data_dir_and_home_each_record_only_their_own_jobs_intact()
+    {
+        // Two MSBuild nodes building two projects at once (dotnet build -m), with one BRIOCHE_DATA_DIR and one data home.
+        var keptProject = FakeBriocheProject.Write(_temp.Combine("kept"), "kept",
+            Enumerable.Range(1, 3).Select(i => new FakeProcess($"echo kept-start-{i}; sleep 0.7; echo kept-marker-{i}")).ToList(), concurrency: 2);
+        var deletedProject = FakeBriocheProject.Write(_temp.Combine("deleted"), "deleted",
+            Enumerable.Range(1, 3).Select(i => new FakeProcess($"echo deleted-start-{i}; sleep 0.5; echo deleted-marker-{i}")).ToList());
+        var keptObserver = new RecordingObserver();
+        var deletedObserver = new RecordingObserver();
+        BriocheBuildRecorder RecorderFor(RecordingObserver observer) => new(new BriocheBuildOptions
+        {
+            BriocheExe = FakeBriocheProject.Executable,
+            Home = Home,
+            BriocheDataDir = DataDir,
+            ExternalBuildId = "it-" + Guid.NewGuid().ToString("N"),
+        }, observer);
+
+        var outcomes = await Task.WhenAll(
+            RecorderFor(keptObserver).RunAsync([new BriocheProjectSpec(keptProject, KeepTemps: true)], Timeout()),
+            RecorderFor(deletedObserver).RunAsync([new BriocheProjectSpec(deletedProject)], Timeout()));
+
+        var (kept, deleted) = (outcomes[0], outcomes[1]);
+        kept.Succeeded.ShouldBeTrue(string.Join('\n', kept.Projects[0].OutputTail));
+        deleted.Succeeded.ShouldBeTrue(string.Join('\n', deleted.Projects[0].OutputTail));
+        keptObserver.Warnings.ShouldBeEmpty();
+        deletedObserver.Warnings.ShouldBeEmpty();
+        kept.Jobs.Select(j => j.Id).Intersect(deleted.Jobs.Select(j => j.Id)).ShouldBeEmpty();
+        keptObserver.Started.Count.ShouldBe(3);
+        deletedObserver.Started.Count.ShouldBe(3);
+
+        kept.Jobs.Min(j => j.StartedAt).ShouldBeLessThan(deleted.Jobs.Max(j => j.StoppedAt!.Value), "the two builds' jobs overlapped");
+        deleted.Jobs.Min(j => j.StartedAt).ShouldBeLessThan(kept.Jobs.Max(j => j.StoppedAt!.Value), "the two builds' jobs overlapped");
+
+        RequiredTools.Require("zstd");
+        using var store = OpenStore();
+        foreach (var (outcome, prefix) in new[] { (kept, "kept"), (deleted, "deleted") })
+        {
+            outcome.Jobs.Count().ShouldBe(3);
+            store.GetBuild(outcome.BuildId!).ShouldNotBeNull().Jobs.Select(j => j.Job.Id)
+                .ShouldBe(outcome.Jobs.Select(j => j.Id), ignoreOrder: true);
+            var markers = new List<string>();
+            foreach (var job in outcome.Jobs)
+            {
+                job.Result.ShouldBe(RunResult.Succeeded);
+                var copy = job.LocalPath.ShouldNotBeNull();
+                copy.ShouldBe(Path.Combine(Home, "jobs", job.Id, "events.bin.zst"));
+                var test = await ProcessRunner.RunAsync("zstd", ["-t", copy]);
+                test.ExitCode.ShouldBe(0, test.Describe());
+                var lines = ProcessLog.Read(copy).OutputLines.Select(l => l.Text).ToList();
+                lines.Count.ShouldBe(2);
+                lines.ShouldAllBe(line => line.StartsWith(prefix + "-"));
+                markers.Add(lines.Single(line => line.Contains("-marker-")));
+                store.GetJob(job.Id).ShouldNotBeNull().Project.ShouldNotBeNull().Name.ShouldBe(prefix);
+            }
+
+            markers.ShouldBe(Enumerable.Range(1, 3).Select(i => $"{prefix}-marker-{i}"), ignoreOrder: true);
+        }
+
+        foreach (var job in kept.Jobs)
+        {
+            File.ReadAllBytes(job.LocalPath!).ShouldBe(File.ReadAllBytes(Path.Combine(ProcessTemp, job.Id, "events.bin.zst")),
+                $"the copy of kept job {job.Id} is byte-identical to Brioche's file");
+        }
+    }
+
     private sealed class RecordingObserver : IBriocheBuildObserver
     {
         public ConcurrentQueue<JobRecord> Started { get; } = new();

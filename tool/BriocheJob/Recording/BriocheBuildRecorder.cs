@@ -7,7 +7,8 @@ namespace BriocheJob.Recording;
 
 /// <summary>
 /// Runs <c>brioche build</c> once per project and records the build, one <c>build_projects</c> row per project and
-/// one job per process-temp folder that appears while it runs (the folder's ULID is the job id).
+/// one job per process-temp folder that appears while it runs (the folder's ULID is the job id) and whose process
+/// descends from our brioche: other brioche runs sharing the data dir (parallel MSBuild nodes) are left out.
 /// <para>
 /// A job's log is copied, as it is written, to <c>&lt;home&gt;/jobs/&lt;id&gt;/events.bin.zst</c>, and the job's
 /// <c>local_path</c> points at that copy: Brioche deletes the folder of a job that succeeds, and may garbage-collect
@@ -123,11 +124,14 @@ public sealed class BriocheBuildRecorder
         var trackerTasks = new List<Task>();
         var errors = new List<BriocheProjectError>();
         var tail = new Queue<string>();
+        var launch = new BriocheLaunch();
 
         using var watcher = new BriocheProcessTempWatcher(processTemp, _options.PollInterval, folder =>
         {
             var id = Path.GetFileName(folder);
-            var tracker = new BriocheJobTracker(id, folder, _session?.Home, _options.PollInterval)
+            // Other brioche runs may share process-temp: the tracker calls back (and copies the log) only once the
+            // job is known to be ours.
+            var tracker = new BriocheJobTracker(id, folder, _session?.Home, _options.PollInterval, launch)
             {
                 Described = t => OnJobDescribed(project, projectRecord, t),
                 Spawned = t => SaveJob(RunningJob(projectRecord, t)),
@@ -155,7 +159,8 @@ public sealed class BriocheBuildRecorder
 
         start.Environment["BRIOCHE_DATA_DIR"] = dataDir;
 
-        Process process;
+        Process? process = null;
+        launch.Begin();
         try
         {
             process = Process.Start(start) ?? throw new Win32Exception("no process was started");
@@ -164,6 +169,10 @@ public sealed class BriocheBuildRecorder
         {
             throw new BriocheJobException(BriocheBuildCodes.BriocheNotFound, ErrorKind.Unavailable,
                 $"cannot run '{_options.BriocheExe}': {e.Message}. Install Brioche (https://brioche.dev) or set BriocheExe to its path", e);
+        }
+        finally
+        {
+            launch.Started(process?.Id);
         }
 
         int? exitCode = null;
@@ -238,7 +247,7 @@ public sealed class BriocheBuildRecorder
         }
 
         var jobs = new List<JobRecord>();
-        foreach (var tracker in trackers)
+        foreach (var tracker in trackers.Where(t => !t.IsForeign))
         {
             var job = FinishedJob(projectRecord, tracker, cancelled);
             SaveJob(job);

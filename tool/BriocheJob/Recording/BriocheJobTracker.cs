@@ -9,20 +9,27 @@ namespace BriocheJob.Recording;
 /// and keeps the handle (shared read/write/delete), so the whole log can still be read after Brioche deletes the
 /// folder of a successful job. Every byte read is copied to <c>&lt;home&gt;/jobs/&lt;id&gt;/events.bin.zst</c>; the
 /// events are decoded on the way to report the description (job started), the pid and the exit.
+/// <para>
+/// Other brioche runs may share the process-temp folder, so a job is first checked to be ours (see
+/// <see cref="BriocheLaunch"/>): until then the bytes read stay in memory and nothing shared is written. A foreign
+/// job is dropped without a copy and without callbacks.
+/// </para>
 /// </summary>
 internal sealed class BriocheJobTracker
 {
     private readonly DataHome? _home;
     private readonly TimeSpan _pollInterval;
+    private readonly BriocheLaunch _launch;
     private volatile bool _stopped;
     private GrowingFileStream? _source;
 
-    public BriocheJobTracker(string jobId, string folder, DataHome? home, TimeSpan pollInterval)
+    public BriocheJobTracker(string jobId, string folder, DataHome? home, TimeSpan pollInterval, BriocheLaunch launch)
     {
         JobId = jobId;
         Folder = folder;
         _home = home;
         _pollInterval = pollInterval;
+        _launch = launch;
         DiscoveredAt = DateTimeOffset.UtcNow;
     }
 
@@ -48,6 +55,12 @@ internal sealed class BriocheJobTracker
 
     /// <summary>Why the log could not be read or copied, if it could not.</summary>
     public string? Problem { get; private set; }
+
+    /// <summary>True when the job was found to belong to another brioche run: it must not be recorded.</summary>
+    public bool IsForeign { get; private set; }
+
+    /// <summary>True once the job is known to be ours (or cannot be told apart): its copy and callbacks follow.</summary>
+    public bool IsOurs { get; private set; }
 
     public Action<BriocheJobTracker>? Described { get; init; }
 
@@ -95,6 +108,8 @@ internal sealed class BriocheJobTracker
             _source = OpenWhenPresent();
             if (_source is null)
             {
+                // Never opened (a job too quick to catch): whose it was cannot be known, so it stays ours, as before.
+                IsOurs = true;
                 return;
             }
 
@@ -105,13 +120,24 @@ internal sealed class BriocheJobTracker
 
             LogCaptured = true;
             using var source = _source;
-            using var copy = CreateCopy();
-            using var tee = new TeeReadStream(source, copy);
-            ReadEvents(tee);
-            // Whatever the decoder did not need (a seek table, bytes after a corrupt event) still belongs in the copy.
-            var rest = new byte[64 * 1024];
-            while (tee.Read(rest) > 0)
+            using var tee = new TeeReadStream(source);
+            try
             {
+                ReadEvents(tee);
+                if (IsForeign)
+                {
+                    return;
+                }
+
+                // Whatever the decoder did not need (a seek table, bytes after a corrupt event) still belongs in the copy.
+                var rest = new byte[64 * 1024];
+                while (tee.Read(rest) > 0)
+                {
+                }
+            }
+            finally
+            {
+                tee.Copy?.Dispose();
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
@@ -161,10 +187,17 @@ internal sealed class BriocheJobTracker
         try
         {
             var path = Path.Combine(_home.EnsureJobDirectory(JobId), "events.bin.zst");
-            var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            // CreateNew: a copy that exists belongs to another recorder that took this job; truncating it would
+            // corrupt that record.
+            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
             DataHome.MakePrivateFile(path);
             CopyPath = path;
             return stream;
+        }
+        catch (IOException e) when (File.Exists(Path.Combine(_home.JobDirectory(JobId), "events.bin.zst")))
+        {
+            Warn?.Invoke($"job {JobId} is already being recorded by another brioche-job run; it is recorded here without a copy of its log: {e.Message}");
+            return Stream.Null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
         {
@@ -173,7 +206,7 @@ internal sealed class BriocheJobTracker
         }
     }
 
-    private void ReadEvents(Stream events)
+    private void ReadEvents(TeeReadStream events)
     {
         using var reader = new ProcessEventsReader(events, leaveOpen: true);
         try
@@ -184,16 +217,29 @@ internal sealed class BriocheJobTracker
                 {
                     case DescriptionEvent description:
                         Description = description.Description;
-                        Described?.Invoke(this);
-                        break;
+                        if (!_launch.HasBegun)
+                        {
+                            // Written before our brioche was even started: another run's job.
+                            IsForeign = true;
+                            return;
+                        }
+
+                        continue;
                     case SpawnedEvent spawned:
                         Pid = (int)spawned.Pid;
-                        Spawned?.Invoke(this);
+                        if (!IsOurs && _launch.Owns(Pid.Value) is false)
+                        {
+                            IsForeign = true;
+                            return;
+                        }
+
                         break;
                     case ExitEvent exit:
                         Exit = exit;
                         break;
                 }
+
+                BecomeOurs(events);
             }
 
             if (reader.EndedAbruptly && Exit is null)
@@ -205,6 +251,37 @@ internal sealed class BriocheJobTracker
         {
             Problem = $"the log cannot be read: {e.Message}";
             Warn?.Invoke($"{e.Code}: job {JobId}: {Problem}");
+        }
+        finally
+        {
+            // A log that ended (or broke) before telling us whose it is stays ours, as before.
+            if (!IsForeign)
+            {
+                BecomeOurs(events);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Once the job is ours: creates the copy, writes what was buffered to it and keeps teeing, then reports the job.
+    /// </summary>
+    private void BecomeOurs(TeeReadStream events)
+    {
+        if (IsOurs)
+        {
+            return;
+        }
+
+        IsOurs = true;
+        events.StartCopying(CreateCopy());
+        if (Description is not null)
+        {
+            Described?.Invoke(this);
+        }
+
+        if (Pid is not null)
+        {
+            Spawned?.Invoke(this);
         }
     }
 
@@ -225,14 +302,35 @@ internal sealed class BriocheJobTracker
         return name.Length <= 120 ? name : name[..119] + "…";
     }
 
-    /// <summary>Reads from <paramref name="source"/> and writes each read to <paramref name="copy"/> (flushed).</summary>
-    private sealed class TeeReadStream(Stream source, Stream copy) : Stream
+    /// <summary>
+    /// Reads from <paramref name="source"/> and keeps each read: in memory until <see cref="StartCopying"/>, then in
+    /// the copy (flushed).
+    /// </summary>
+    private sealed class TeeReadStream(Stream source) : Stream
     {
+        private MemoryStream? _pending = new();
+
+        public Stream? Copy { get; private set; }
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public void StartCopying(Stream copy)
+        {
+            Copy = copy;
+            try
+            {
+                _pending!.WriteTo(copy);
+                copy.Flush();
+            }
+            finally
+            {
+                _pending = null;
+            }
+        }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -241,8 +339,15 @@ internal sealed class BriocheJobTracker
             var read = source.Read(buffer);
             if (read > 0)
             {
-                copy.Write(buffer[..read]);
-                copy.Flush();
+                if (Copy is { } copy)
+                {
+                    copy.Write(buffer[..read]);
+                    copy.Flush();
+                }
+                else
+                {
+                    _pending!.Write(buffer[..read]);
+                }
             }
 
             return read;
