@@ -3,7 +3,7 @@ using BriocheJob.BuildKit;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
-using McMaster.Extensions.CommandLineUtils;
+using BriocheJob.TestSupport;
 
 namespace BriocheJob.IntegrationTests.Docker;
 
@@ -143,24 +143,8 @@ internal static class Cli
 {
     public static (int Code, string Out, string Error) Run(params string[] args)
     {
-        var console = new CapturedConsole();
+        var console = new TestConsole();
         var code = BriocheJob.Cli.Program.Run(args, console, CancellationToken.None);
-        return (code, console.Out.ToString()!, console.Error.ToString()!);
-    }
-
-    private sealed class CapturedConsole : IConsole
-    {
-        public TextWriter Out { get; } = new StringWriter();
-        public TextWriter Error { get; } = new StringWriter();
-        public TextReader In { get; } = new StringReader("");
-        public bool IsInputRedirected => true;
-        public bool IsOutputRedirected => true;
-        public bool IsErrorRedirected => true;
-        public ConsoleColor ForegroundColor { get; set; }
-        public ConsoleColor BackgroundColor { get; set; }
-#pragma warning disable CS0067 // never raised: tests do not press Ctrl+C
-        public event ConsoleCancelEventHandler? CancelKeyPress;
-#pragma warning restore CS0067
-        public void ResetColor() { }
+        return (code, console.OutWriter.ToString(), console.ErrorWriter.ToString());
     }
 }
