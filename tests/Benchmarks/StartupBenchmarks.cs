@@ -37,9 +37,9 @@ public class StartupBenchmarks
         tool = path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", path] : [path];
         Console.WriteLine($"// tool: {path}");
 
-        // A store holding Brioche's failed jobs, imported from the shared fixtures (one has a 100,000-line log).
+        // A store holding Brioche's failed jobs, imported from tests/Fixtures (one has a 100,000-line log).
         string data = Path.Combine(folder, "brioche-data");
-        CopyDirectory(Path.Combine(root, "..", "shared", "fixtures", "brioche", "brioche-data"), data);
+        CopyDirectory(Path.Combine(root, "tests", "Fixtures", "brioche", "brioche-data"), data);
         Tool(["import", "brioche", "--data-dir", data]);
         eventsPath = Directory.GetFiles(Path.Combine(data, "process-temp"), "events.bin.zst", SearchOption.AllDirectories)[0];
 

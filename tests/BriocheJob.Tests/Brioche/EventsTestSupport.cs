@@ -33,8 +33,8 @@ internal sealed class TempDir : IDisposable
 
 internal static class Fixtures
 {
-    /// <summary>The <c>shared/</c> dir: sibling of the repository root (the dir holding BriocheJob.slnx).</summary>
-    public static string SharedDir
+    /// <summary>The repository's <c>tests/Fixtures</c> dir (found from the dir holding BriocheJob.slnx).</summary>
+    public static string FixturesDir
     {
         get
         {
@@ -43,18 +43,18 @@ internal static class Fixtures
             {
                 dir = dir.Parent;
             }
-            if (dir?.Parent is null)
+            if (dir is null)
             {
                 throw new InvalidOperationException("cannot find the repository root (BriocheJob.slnx) above " + AppContext.BaseDirectory);
             }
-            return Path.Combine(dir.Parent.FullName, "shared");
+            return Path.Combine(dir.FullName, "tests", "Fixtures");
         }
     }
 
     /// <summary>Copies fixtures/brioche into <paramref name="temp"/> and returns the copy's path.</summary>
     public static string CopyBriocheFixtures(TempDir temp)
     {
-        var source = Path.Combine(SharedDir, "fixtures", "brioche");
+        var source = Path.Combine(FixturesDir, "brioche");
         var target = Path.Combine(temp.Path, "brioche");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {

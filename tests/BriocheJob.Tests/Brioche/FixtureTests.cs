@@ -3,7 +3,7 @@ using BriocheJob.Brioche;
 
 namespace BriocheJob.Tests.Brioche;
 
-/// <summary>Our reader against the events files an independent implementation wrote (shared/fixtures/brioche).</summary>
+/// <summary>Our reader against the events files an independent implementation wrote (tests/Fixtures/brioche, copied from shared/fixtures/brioche).</summary>
 public sealed class FixtureTests : IDisposable
 {
     private readonly TempDir _temp = new();
