@@ -201,7 +201,15 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         while (offset < length)
         {
             var available = buffer.AsSpan((int)(offset - bufferStart), (int)(bufferStart + bufferLength - offset));
-            var size = ZstdFrames.FindFrameCompressedSize(available);
+            long size;
+            try
+            {
+                size = ZstdFrames.FindFrameCompressedSize(available);
+            }
+            catch (ZstdDataException e)
+            {
+                throw EventsDiagnostics.CorruptZstd(e);
+            }
             if (size < 0)
             {
                 if (bufferStart + bufferLength >= length)
@@ -347,7 +355,16 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             return raw;
         }
         FramesDecompressed++;
-        var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, out var complete);
+        byte[] data;
+        bool complete;
+        try
+        {
+            data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, out complete);
+        }
+        catch (ZstdDataException e)
+        {
+            throw EventsDiagnostics.CorruptZstd(e);
+        }
         if (!complete)
         {
             EndedAbruptly = true;

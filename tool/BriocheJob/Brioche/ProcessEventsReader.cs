@@ -226,9 +226,17 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         while (_end - _start < count && !_eventsEnded)
         {
-            var read = useAsync
-                ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
-                : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            int read;
+            try
+            {
+                read = useAsync
+                    ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
+                    : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            }
+            catch (ZstdDataException e)
+            {
+                throw EventsDiagnostics.CorruptZstd(e);
+            }
             if (read == 0)
             {
                 _eventsEnded = true;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ZstdSharp.Unsafe;
 
 namespace BriocheJob.Zstd;
 
@@ -26,25 +27,24 @@ public static unsafe class ZstdFrames
 
     /// <summary>
     /// The compressed size of the frame (zstd or skippable) that starts <paramref name="data"/>, or -1 when
-    /// <paramref name="data"/> ends before the frame does. Corrupt data throws BJ2004.
+    /// <paramref name="data"/> ends before the frame does. Corrupt data throws <see cref="ZstdDataException"/>.
     /// </summary>
     public static long FindFrameCompressedSize(ReadOnlySpan<byte> data)
     {
-        ZstdLibrary.EnsureLoaded();
         if (data.Length < 8 && StartsWithFrameMagic(data) || data.Length < 4)
         {
             return -1;
         }
         fixed (byte* ptr = data)
         {
-            var result = ZstdNative.FindFrameCompressedSize(ptr, (nuint)data.Length);
-            if (ZstdNative.Failed(result))
+            var result = Methods.ZSTD_findFrameCompressedSize(ptr, (nuint)data.Length);
+            if (ZstdCalls.IsError(result))
             {
-                if (ZstdNative.GetErrorCode(result) == ZstdNative.SourceSizeWrongErrorCode)
+                if (ZstdCalls.ErrorCode(result) == ZSTD_ErrorCode.ZSTD_error_srcSize_wrong)
                 {
                     return -1;
                 }
-                ZstdLibrary.ThrowIfError(result, "corrupt zstd frame");
+                ZstdCalls.ThrowIfError(result, "corrupt zstd frame");
             }
             return (long)result;
         }
@@ -53,11 +53,11 @@ public static unsafe class ZstdFrames
     /// <summary>The decompressed size a frame header declares, or null when it does not say.</summary>
     public static ulong? GetFrameContentSize(ReadOnlySpan<byte> data)
     {
-        ZstdLibrary.EnsureLoaded();
         fixed (byte* ptr = data)
         {
-            var size = ZstdNative.GetFrameContentSize(ptr, (nuint)data.Length);
-            return size is ZstdNative.ContentSizeUnknown or ZstdNative.ContentSizeError ? null : size;
+            var size = Methods.ZSTD_getFrameContentSize(ptr, (nuint)data.Length);
+            // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR.
+            return size is ulong.MaxValue or ulong.MaxValue - 1 ? null : size;
         }
     }
 
