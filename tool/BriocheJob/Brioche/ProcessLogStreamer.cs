@@ -125,24 +125,29 @@ public static class ProcessLogStreamer
         var splitter = new BackwardLineSplitter(sink, maxLineBytes, holdLimitBytes);
         using var backward = ProcessEventsBackwardReader.Open(path);
         var first = true;
-        long eventKey = 0;
-        foreach (var processEvent in backward.ReadBackward())
+        foreach (var (kind, start) in backward.ReadBackwardRaw())
         {
+            var body = backward.RawBody;
             if (first)
             {
                 first = false;
-                if (backward.EndedAbruptly || processEvent is not ExitEvent)
+                var isExit = kind is (byte)ProcessEventKind.Exited or (byte)ProcessEventKind.ExitedWithSignal or (byte)ProcessEventKind.ExitedWithMessage;
+                if (backward.EndedAbruptly || !isExit)
                 {
                     formatter.Write(ProcessLog.AbruptLine);
                 }
-                if (processEvent is ExitEvent exit)
+                if (isExit)
                 {
-                    formatter.Write(ProcessLog.ExitLine(exit, spawned));
+                    formatter.Write(ProcessLog.ExitLine((ExitEvent)ProcessEventsCodec.DecodeBody(kind, body, start), spawned));
                 }
             }
-            if (processEvent is OutputEvent output && (options.Stream is null || options.Stream == output.Stream))
+            if (kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr)
             {
-                splitter.Add(output.Stream, output.ElapsedMilliseconds, output.Data.Span, --eventKey);
+                var stream = kind == (byte)ProcessEventKind.Stdout ? OutputStream.Stdout : OutputStream.Stderr;
+                if (options.Stream is null || options.Stream == stream)
+                {
+                    splitter.Add(stream, BinaryPrimitives.ReadUInt32BigEndian(body), body[4..], start);
+                }
             }
         }
         if (first)

@@ -62,40 +62,29 @@ public static unsafe class ZstdFrames
     }
 
     /// <summary>
-    /// Decompresses one frame at <paramref name="offset"/> of a seekable stream if it holds at most
-    /// <paramref name="maxLength"/> bytes; otherwise returns null, having decoded the rest into a scratch buffer only
-    /// to count it. The size a frame header declares is never trusted.
+    /// Decompresses one frame at <paramref name="offset"/> of a seekable stream into <paramref name="destination"/>
+    /// and returns its length, or -1 when the frame holds more than fits, having decoded the rest through a small
+    /// scratch buffer only to count it (<paramref name="decompressedLength"/>). The size a frame header declares is
+    /// never trusted.
     /// </summary>
-    public static byte[]? DecompressFrameAt(Stream seekable, long offset, int maxLength, out long decompressedLength, out bool complete)
+    public static int DecompressFrameAt(Stream seekable, long offset, Span<byte> destination, out long decompressedLength, out bool complete)
     {
         seekable.Position = offset;
         using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
-        var buffer = new byte[Math.Min(maxLength + 1, 256 * 1024)];
         var used = 0;
-        while (true)
+        while (used < destination.Length)
         {
-            if (used == buffer.Length)
-            {
-                if (buffer.Length > maxLength)
-                {
-                    break;
-                }
-                var bigger = new byte[Math.Min(maxLength + 1, buffer.Length * 2)];
-                buffer.AsSpan(0, used).CopyTo(bigger);
-                buffer = bigger;
-            }
-            var read = decoder.Read(buffer.AsSpan(used));
+            var read = decoder.Read(destination[used..]);
             if (read == 0)
             {
                 complete = !decoder.EndedMidFrame;
                 decompressedLength = used;
-                return used == buffer.Length ? buffer : buffer.AsSpan(0, used).ToArray();
+                return used;
             }
             used += read;
         }
-        // Too big to keep: count the rest through a small scratch buffer.
         long total = used;
-        var scratch = new byte[128 * 1024];
+        var scratch = new byte[64 * 1024];
         int n;
         while ((n = decoder.Read(scratch)) > 0)
         {
@@ -103,7 +92,7 @@ public static unsafe class ZstdFrames
         }
         complete = !decoder.EndedMidFrame;
         decompressedLength = total;
-        return null;
+        return total == used ? used : -1;
     }
 
     /// <summary>
