@@ -74,6 +74,28 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 
     private int _rawLength;
 
+    /// <summary>Where the event yielded last starts (a position counted back from the end of the decompressed data).</summary>
+    internal long LastEventStart { get; private set; }
+
+    /// <summary>
+    /// Where a forward reader can start so that its first event is the one at <paramref name="position"/> (a loaded
+    /// event start): the file offset of the frame (or raw byte) to read from and the decompressed bytes to skip there.
+    /// </summary>
+    internal EventsResumePoint ResumePointOf(long position)
+    {
+        foreach (var loaded in _loaded)
+        {
+            if (position >= loaded.Start && position < loaded.Start + loaded.Data.Length)
+            {
+                var within = position - loaded.Start;
+                return IsCompressed
+                    ? new EventsResumePoint(true, loaded.Source.Offset, loaded.Source.SliceStart + within)
+                    : new EventsResumePoint(false, loaded.Source.Offset + within, 0);
+            }
+        }
+        throw new InvalidOperationException("the position is not loaded");
+    }
+
     /// <summary>Like <see cref="ReadBackward"/> without decoding or copying: each event's kind and position, its body in <see cref="RawBody"/>.</summary>
     internal IEnumerable<(byte Kind, long Start)> ReadBackwardRaw()
     {
@@ -130,6 +152,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             _rawLength = (int)length;
             position = start;
             DropAfter(position);
+            LastEventStart = start;
             yield return (kind, start);
         }
     }
@@ -372,7 +395,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             _nextSegment--;
             var (buffer, length) = LoadSegment(_nextSegment);
             _loadedStart -= length;
-            _loaded.Insert(0, new LoadedSegment(_loadedStart, buffer.AsMemory(0, length), buffer));
+            _loaded.Insert(0, new LoadedSegment(_loadedStart, buffer.AsMemory(0, length), buffer, _segments[_nextSegment]));
             PeakLoadedBytes = Math.Max(PeakLoadedBytes, _loaded.Sum(l => (long)l.Data.Length));
         }
         return true;
@@ -498,5 +521,8 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.</summary>
     private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0);
 
-    private readonly record struct LoadedSegment(long Start, ReadOnlyMemory<byte> Data, byte[] Buffer);
+    private readonly record struct LoadedSegment(long Start, ReadOnlyMemory<byte> Data, byte[] Buffer, Segment Source);
 }
+
+/// <summary>A place to start reading events forward from the middle of a file (see <see cref="ProcessEventsReader.OpenAt"/>).</summary>
+internal readonly record struct EventsResumePoint(bool Compressed, long FileOffset, long SkipDecompressed);
