@@ -206,7 +206,9 @@ public sealed class SqliteJobStore : IJobStore
                 "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
-                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path;");
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path " +
+                // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
+                "WHERE jobs.build_projects_id IS excluded.build_projects_id OR jobs.build_projects_id IS NULL;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
@@ -396,6 +398,22 @@ public sealed class SqliteJobStore : IJobStore
             return builds;
         });
     }
+
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        using (SqliteCommand projects = Command(c, t,
+            "DELETE FROM build_projects WHERE build_id = @build AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = build_projects.id);", ("@build", buildId)))
+        {
+            projects.ExecuteNonQuery();
+        }
+
+        using SqliteCommand build = Command(c, t,
+            "DELETE FROM builds WHERE id = @build AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = @build);",
+            ("@build", buildId));
+        return build.ExecuteNonQuery() > 0;
+    });
 
     public int MarkInterrupted() => Write((c, t) =>
     {
