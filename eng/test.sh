@@ -9,6 +9,7 @@ phase "prerequisites (Debian packages)" "a few seconds; minutes on a fresh machi
 bash eng/prerequisites.sh
 phase "Docker engine and base image" "a few seconds; about 30s on a fresh machine"
 bash eng/docker-engine.sh
+bash eng/postgres.sh
 
 phase "building the solution" "about 1m30s; 20s when up to date"
 dotnet build BriocheJob.slnx -c Release -v q -nologo
