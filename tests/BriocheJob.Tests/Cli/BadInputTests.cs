@@ -99,4 +99,19 @@ public sealed class BadInputTests : IDisposable
         result.ErrorLines[0].ShouldBe($"error BJ6011: {option} needs a value, not an empty string");
         Directory.Exists(cli.HomePath).ShouldBeFalse();
     }
+
+    [Theory]
+    [InlineData("logs", "-")]
+    [InlineData("show", "-")]
+    [InlineData("logs", "file")]
+    [InlineData("logs --tail 2", "file")]
+    public void Empty_input_is_not_an_events_file(string command, string source)
+    {
+        string empty = cli.Temp.File("empty.bin.zst");
+        File.WriteAllBytes(empty, []);
+        cli.StandardInput = [];
+        CliResult result = cli.Run([.. command.Split(' '), source == "-" ? "-" : empty]);
+        ShouldBeOneError(result, 5, "BJ2002");
+        result.Error.ShouldContain("empty");
+    }
 }

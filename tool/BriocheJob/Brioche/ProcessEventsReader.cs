@@ -180,6 +180,13 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             got += read;
         }
+        if (got == 0)
+        {
+            // Nothing at all is not a log that ended early: there was never a log.
+            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+                "not a Brioche process-events file: the input is empty");
+        }
+
         var head = prefix.AsSpan(0, got);
         var zstdMagic = new byte[] { 0x28, 0xB5, 0x2F, 0xFD };
         bool compressed;
