@@ -23,6 +23,9 @@ public static class EventsDiagnostics
     /// <summary>BJ2007: the events file does not exist.</summary>
     public const string EventsFileNotFound = "BJ2007";
 
+    /// <summary>BJ2008: the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error.</summary>
+    public const string EventsFileUnreadable = "BJ2008";
+
     /// <summary>Maps the zstd layer's own exception to BJ2004.</summary>
     internal static BriocheJobException CorruptZstd(BriocheJob.Zstd.ZstdDataException e)
         => new(CorruptCompression, ErrorKind.Corrupt, e.Message, e);

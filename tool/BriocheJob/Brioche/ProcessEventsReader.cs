@@ -42,15 +42,38 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     internal static FileStream OpenShared(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw Unreadable(path, "it is a directory");
+        }
+
+        FileStream? stream = null;
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            if (stream.CanSeek)
+            {
+                // Files such as /proc/self/mem open but fail on the first read; say so here, not mid-log.
+                Span<byte> probe = stackalloc byte[1];
+                RandomAccess.Read(stream.SafeFileHandle, probe, 0);
+            }
+
+            return stream;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            stream?.Dispose();
             throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stream?.Dispose();
+            throw Unreadable(path, e is UnauthorizedAccessException ? "permission denied" : e.Message.Split(" : ", 2)[0]);
+        }
     }
+
+    private static BriocheJobException Unreadable(string path, string why) =>
+        new(EventsDiagnostics.EventsFileUnreadable, ErrorKind.Corrupt, $"cannot read events file {path}: {why}");
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -232,6 +255,13 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             got += read;
         }
+        if (got == 0)
+        {
+            // Nothing at all is not a log that ended early: there was never a log.
+            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+                "not a Brioche process-events file: the input is empty");
+        }
+
         var head = prefix.AsSpan(0, got);
         var zstdMagic = new byte[] { 0x28, 0xB5, 0x2F, 0xFD };
         bool compressed;
