@@ -404,6 +404,11 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     /// <summary>Window buffers no longer loaded, reused so reading a large file backwards allocates no new ones.</summary>
     private readonly Stack<byte[]> _spare = new();
 
+    private ZstdDecompressionStream? _decoder;
+
+    /// <summary>One decoder for every frame this reader loads.</summary>
+    private ZstdDecompressionStream Decoder => _decoder ??= new ZstdDecompressionStream(_file, leaveOpen: true, singleFrame: true);
+
     private byte[] Rent(int length)
     {
         while (_spare.TryPop(out var buffer))
@@ -432,11 +437,11 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             if (segment.SliceLength > 0)
             {
                 var slice = Rent(WindowLength);
-                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength));
+                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength), Decoder);
                 return (slice, got);
             }
             var buffer = Rent(WindowLength);
-            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, WindowLength), out var total, out var complete);
+            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, WindowLength), out var total, out var complete, Decoder);
             if (!complete)
             {
                 EndedAbruptly = true;
@@ -512,6 +517,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 
     public void Dispose()
     {
+        _decoder?.Dispose();
         if (!_leaveOpen)
         {
             _file.Dispose();

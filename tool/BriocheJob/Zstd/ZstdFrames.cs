@@ -65,12 +65,18 @@ public static unsafe class ZstdFrames
     /// Decompresses one frame at <paramref name="offset"/> of a seekable stream into <paramref name="destination"/>
     /// and returns its length, or -1 when the frame holds more than fits, having decoded the rest through a small
     /// scratch buffer only to count it (<paramref name="decompressedLength"/>). The size a frame header declares is
-    /// never trusted.
+    /// never trusted. <paramref name="reuse"/>: a single-frame decoder to restart instead of making one.
     /// </summary>
-    public static int DecompressFrameAt(Stream seekable, long offset, Span<byte> destination, out long decompressedLength, out bool complete)
+    public static int DecompressFrameAt(Stream seekable, long offset, Span<byte> destination, out long decompressedLength, out bool complete,
+        ZstdDecompressionStream? reuse = null)
     {
         seekable.Position = offset;
-        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
+        {
+            decoder.Restart(seekable);
+        }
         var used = 0;
         while (used < destination.Length)
         {
@@ -99,10 +105,15 @@ public static unsafe class ZstdFrames
     /// Decompresses the frame at <paramref name="offset"/>, discards its first <paramref name="skip"/> bytes and fills
     /// <paramref name="destination"/> with the next ones; returns how many it got.
     /// </summary>
-    public static int DecompressFrameSlice(Stream seekable, long offset, long skip, Span<byte> destination)
+    public static int DecompressFrameSlice(Stream seekable, long offset, long skip, Span<byte> destination, ZstdDecompressionStream? reuse = null)
     {
         seekable.Position = offset;
-        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
+        {
+            decoder.Restart(seekable);
+        }
         var scratch = new byte[128 * 1024];
         while (skip > 0)
         {
