@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Recording;
 using BriocheJob.Store;
 using Microsoft.Build.Framework;
@@ -54,7 +55,7 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
         }
         catch (FormatException e)
         {
-            Log.LogError("Brioche", BriocheBuildCodes.InvalidProject, null, null, 0, 0, 0, 0, e.Message);
+            Log.LogError("Brioche", Catalog.BriocheBuild.InvalidProject, null, null, 0, 0, 0, 0, e.Message);
             return false;
         }
 
@@ -81,7 +82,7 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug of ours must fail the build with one line, not an MSBuild task crash and a stack trace.
-            Log.LogError("Brioche", BriocheBuildCodes.Unexpected, null, null, 0, 0, 0, 0,
+            Log.LogError("Brioche", Catalog.BriocheBuild.Unexpected, null, null, 0, 0, 0, 0,
                 $"brioche-job failed unexpectedly while running the Brioche build: {e.GetType().Name}: {e.Message}");
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
@@ -90,7 +91,7 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
         JobIds = outcome.Projects.SelectMany(p => p.Jobs.Select(job => ToItem(p.Project, job, outcome.BuildId))).ToArray();
         if (outcome.Cancelled)
         {
-            Log.LogWarning("Brioche", BriocheBuildCodes.Cancelled, null, null, 0, 0, 0, 0,
+            Log.LogWarning("Brioche", Catalog.BriocheBuild.Cancelled, null, null, 0, 0, 0, 0,
                 "Brioche build cancelled: brioche was stopped and its running jobs recorded as cancelled");
             return false;
         }
@@ -151,7 +152,7 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
         var job = outcome.FailedJob;
         var message = BriocheBuildMessages.ProjectFailure(outcome);
         var (line, column) = BriocheBuildMessages.SourceLocation(project, job);
-        Log.LogError("Brioche", BriocheBuildCodes.ProjectFailed, null, project.ProjectFile ?? "", line, column, 0, 0, message);
+        Log.LogError("Brioche", Catalog.BriocheBuild.ProjectFailed, null, project.ProjectFile ?? "", line, column, 0, 0, message);
     }
 
     private static TaskItem ToItem(BriocheProjectSpec project, JobRecord job, string? buildId)

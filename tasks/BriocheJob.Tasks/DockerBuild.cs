@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -62,7 +63,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug of ours must fail the build with one line, not an MSBuild task crash and a stack trace.
-            Log.LogError("Docker", DockerRecordCodes.Unexpected, null, null, 0, 0, 0, 0,
+            Log.LogError("Docker", Catalog.DockerBuild.Unexpected, null, null, 0, 0, 0, 0,
                 $"brioche-job failed unexpectedly while running the Docker build: {e.GetType().Name}: {e.Message}");
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
@@ -84,7 +85,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
             if (DockerImageItem.TryRead(item, itemDirectory, out var spec, out var problem))
                 specs.Add((item, spec!));
             else
-                Log.LogError(null, DockerRecordCodes.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
+                Log.LogError(null, Catalog.DockerBuild.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
                     "DockerImage '{0}': {1}", item.ItemSpec, problem);
         }
         if (Log.HasLoggedErrors)
@@ -99,7 +100,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException
                                       or System.Data.Common.DbException)
         {
-            Log.LogWarning(null, DockerRecordCodes.SessionFailed, null, null, 0, 0, 0, 0,
+            Log.LogWarning(null, Catalog.DockerBuild.SessionFailed, null, null, 0, 0, 0, 0,
                 "Docker images are built but not recorded: {0}", e.Message);
         }
 
@@ -122,7 +123,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
                 }
                 catch (BriocheJobException e)
                 {
-                    var file = e.Code == DockerCodes.DockerfileMissing ? spec.ResolvedDockerfilePath : ItemFile(item);
+                    var file = e.Code == Catalog.Docker.DockerfileMissing ? spec.ResolvedDockerfilePath : ItemFile(item);
                     Log.LogError(null, e.Code, null, file, 0, 0, 0, 0, "{0}: {1}", spec.Name, e.Message);
                     result = RunResult.Failed;
                     break;
@@ -142,13 +143,13 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
                     case DockerBuildEnd.Cancelled:
                         cancelled = true;
                         Log.LogMessage(MessageImportance.High, "{0}: {1}: build cancelled; running steps recorded as cancelled",
-                            spec.Name, DockerRecordCodes.BuildCancelled);
+                            spec.Name, Catalog.DockerBuild.BuildCancelled);
                         break;
                     default:
                         result = RunResult.Failed;
                         // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
                         if (outcome.FailedStep is null)
-                            Log.LogError(null, DockerRecordCodes.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                            Log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
                                 "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
                         break;
                 }
@@ -166,7 +167,7 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
                 }
                 catch (Exception e) when (e is BriocheJobException or IOException or System.Data.Common.DbException)
                 {
-                    Log.LogWarning(null, DockerRecordCodes.RecordFailed, null, null, 0, 0, 0, 0,
+                    Log.LogWarning(null, Catalog.DockerBuild.RecordFailed, null, null, 0, 0, 0, 0,
                         "could not finish the recorded build: {0}", e.Message);
                 }
                 session.Dispose();

@@ -1,4 +1,5 @@
 using System.Text;
+using BriocheJob.Diagnostics;
 using BriocheJob.Recording;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -22,7 +23,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDoc
         log.LogMessage(MessageImportance.Normal, "{0}: CANCELED {1}", image, step.Name);
 
     public void OnStepFailed(DockerStep step) =>
-        log.LogError(null, DockerRecordCodes.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
+        log.LogError(null, Catalog.DockerBuild.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
             "{0}", FailureMessage(image, step, DockerBuild.ErrorTailLines));
 
     public void OnRecordingProblem(string code, string message) =>

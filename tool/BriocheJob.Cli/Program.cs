@@ -37,7 +37,7 @@ internal static class Program
                 }
             }
 
-            return ExitCodes.For(ex.Kind);
+            return ExitCodes.For(ex);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

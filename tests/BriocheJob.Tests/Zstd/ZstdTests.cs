@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Tests.Brioche;
 using BriocheJob.Zstd;
 
@@ -125,6 +126,6 @@ public sealed class ZstdTests : IDisposable
             garbage[i] ^= 0xA5;
         }
         var error = Should.Throw<BriocheJobException>(() => ZstdDecompressionStream.DecompressAll(garbage));
-        error.Code.ShouldBe(EventsDiagnostics.CorruptCompression);
+        error.Code.ShouldBe(Catalog.Events.CorruptCompression);
     }
 }

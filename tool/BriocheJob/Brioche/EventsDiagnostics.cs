@@ -1,26 +1,13 @@
 namespace BriocheJob.Brioche;
 
-/// <summary>Diagnostic codes for Brioche process-events files and the zstd layer under them (BJ2xxx).</summary>
+/// <summary>
+/// The two BJ2xxx codes <c>Zstd/</c> still names, until its rewrite over ZstdSharp takes its codes from
+/// <see cref="Diagnostics.Catalog"/> (issue 10 section 1). Everything else uses the catalogue.
+/// </summary>
+[Obsolete("Use BriocheJob.Diagnostics.Catalog.Events")]
 public static class EventsDiagnostics
 {
-    /// <summary>BJ2001: the decompressed event stream is malformed (unknown kind, header/trailer mismatch, bad length).</summary>
-    public const string CorruptEvents = "BJ2001";
-
-    /// <summary>BJ2002: the file is neither a zstd stream nor starts with the process-events magic.</summary>
-    public const string NotAnEventsFile = "BJ2002";
-
-    /// <summary>BJ2003: the system libzstd (libzstd.so.1) cannot be loaded.</summary>
     public const string ZstdUnavailable = "BJ2003";
 
-    /// <summary>BJ2004: zstd reported corrupt compressed data.</summary>
     public const string CorruptCompression = "BJ2004";
-
-    /// <summary>BJ2005: the Description event's JSON cannot be read as a Brioche process description.</summary>
-    public const string BadDescription = "BJ2005";
-
-    /// <summary>BJ2006: the writer was used wrongly (event after completion, empty output chunk, second exit...).</summary>
-    public const string WriterMisuse = "BJ2006";
-
-    /// <summary>BJ2007: the events file does not exist.</summary>
-    public const string EventsFileNotFound = "BJ2007";
 }

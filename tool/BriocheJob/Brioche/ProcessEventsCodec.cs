@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Brioche;
 
@@ -45,7 +46,7 @@ public static class ProcessEventsCodec
     }
 
     internal static BriocheJobException Corrupt(string message)
-        => new(EventsDiagnostics.CorruptEvents, ErrorKind.Corrupt, $"corrupt Brioche events: {message}");
+        => new(Catalog.Events.CorruptEvents, $"corrupt Brioche events: {message}");
 
     /// <summary>Decodes one event body whose marker was validated. Output bytes are copied.</summary>
     public static ProcessEvent DecodeBody(byte kind, ReadOnlySpan<byte> body, long offset)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -39,7 +40,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
+            throw new BriocheJobException(Catalog.Events.EventsFileNotFound, $"events file not found: {path}", e);
         }
     }
 
@@ -175,7 +176,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         IsCompressed = compressed;
@@ -206,7 +207,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    private static BriocheJobException NotEventsMagic() => new(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+    private static BriocheJobException NotEventsMagic() => new(Catalog.Events.NotAnEventsFile,
         "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false when the input ends first.</summary>

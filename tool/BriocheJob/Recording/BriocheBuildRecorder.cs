@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -96,12 +97,12 @@ public sealed class BriocheBuildRecorder
     {
         if (string.IsNullOrWhiteSpace(project.Source))
         {
-            throw new BriocheJobException(BriocheBuildCodes.InvalidProject, ErrorKind.Usage, "a Brioche project has an empty path or registry name");
+            throw new BriocheJobException(Catalog.BriocheBuild.InvalidProject, "a Brioche project has an empty path or registry name");
         }
 
         if (!project.IsRegistry && !Directory.Exists(project.LocalDirectory))
         {
-            throw new BriocheJobException(BriocheBuildCodes.InvalidProject, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.BriocheBuild.InvalidProject,
                 $"Brioche project folder '{project.LocalDirectory}' does not exist (set Registry=\"true\" on the item for a registry project)");
         }
     }
@@ -135,7 +136,7 @@ public sealed class BriocheBuildRecorder
             {
                 Described = t => OnJobDescribed(project, projectRecord, t),
                 Spawned = t => SaveJob(RunningJob(projectRecord, t)),
-                Warn = message => _observer.Warning(BriocheBuildCodes.RecordingFailed, message),
+                Warn = message => _observer.Warning(Catalog.BriocheBuild.RecordingFailed, message),
             };
             lock (trackers)
             {
@@ -167,7 +168,7 @@ public sealed class BriocheBuildRecorder
         }
         catch (Win32Exception e)
         {
-            throw new BriocheJobException(BriocheBuildCodes.BriocheNotFound, ErrorKind.Unavailable,
+            throw new BriocheJobException(Catalog.BriocheBuild.BriocheNotFound,
                 $"cannot run '{_options.BriocheExe}': {e.Message}. Install Brioche (https://brioche.dev) or set BriocheExe to its path", e);
         }
         finally
@@ -243,7 +244,7 @@ public sealed class BriocheBuildRecorder
         var drained = Task.WhenAll(pending);
         if (await Task.WhenAny(drained, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false) != drained)
         {
-            _observer.Warning(BriocheBuildCodes.RecordingFailed, $"job logs were still being copied after {_options.DrainTimeout}; they may be incomplete");
+            _observer.Warning(Catalog.BriocheBuild.RecordingFailed, $"job logs were still being copied after {_options.DrainTimeout}; they may be incomplete");
         }
 
         var jobs = new List<JobRecord>();
@@ -370,7 +371,7 @@ public sealed class BriocheBuildRecorder
         catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException or InvalidOperationException
                                       or Microsoft.Data.Sqlite.SqliteException)
         {
-            _observer.Warning(BriocheBuildCodes.RecordingFailed, $"could not {what}: {e.Message}");
+            _observer.Warning(Catalog.BriocheBuild.RecordingFailed, $"could not {what}: {e.Message}");
             return null;
         }
     }

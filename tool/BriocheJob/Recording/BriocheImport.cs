@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 
@@ -62,7 +63,7 @@ public static class BriocheImport
         string processTemp = Path.GetFullPath(Path.Combine(dataDir, "process-temp"));
         if (!Directory.Exists(processTemp))
         {
-            throw new BriocheJobException(CommandErrors.BriocheDataDirNotFound, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Commands.BriocheDataDirNotFound,
                 $"no Brioche process-temp folder at {processTemp} (set --data-dir or {DataDirVariable})");
         }
 

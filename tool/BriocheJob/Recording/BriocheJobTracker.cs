@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -157,7 +158,7 @@ internal sealed class BriocheJobTracker
             {
                 return new GrowingFileStream(BriocheEventsPath, _pollInterval);
             }
-            catch (BriocheJobException e) when (e.Code == EventsDiagnostics.EventsFileNotFound)
+            catch (BriocheJobException e) when (e.Code == Catalog.Events.EventsFileNotFound)
             {
             }
 

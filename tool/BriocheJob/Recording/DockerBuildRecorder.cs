@@ -1,4 +1,5 @@
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -60,7 +61,7 @@ public sealed class DockerBuildRecorder
         }
         catch (BriocheJobException e)
         {
-            _listener?.OnRecordingProblem(DockerRecordCodes.DockerfileUnmapped,
+            _listener?.OnRecordingProblem(Catalog.DockerBuild.DockerfileUnmapped,
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
@@ -73,7 +74,7 @@ public sealed class DockerBuildRecorder
             }
             catch (Exception e) when (e is BriocheJobException or IOException or System.Data.Common.DbException)
             {
-                _listener?.OnRecordingProblem(DockerRecordCodes.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
+                _listener?.OnRecordingProblem(Catalog.DockerBuild.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
             }
         }
 
@@ -110,7 +111,7 @@ public sealed class DockerBuildRecorder
             {
                 streamError = "cancelled";
             }
-            catch (BriocheJobException e) when (e.Code == DockerCodes.EngineUnreachable)
+            catch (BriocheJobException e) when (e.Code == Catalog.Docker.EngineUnreachable)
             {
                 streamError = e.Message;
             }

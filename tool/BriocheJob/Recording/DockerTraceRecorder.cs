@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BriocheJob.Brioche;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -238,7 +239,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                                       or System.Data.Common.DbException)
         {
             step.Step.Recorded = false;
-            Problem(DockerRecordCodes.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
         }
     }
 
@@ -255,7 +256,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         catch (Exception e) when (e is BriocheJobException or IOException or InvalidOperationException
                                       or System.Data.Common.DbException)
         {
-            Problem(DockerRecordCodes.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
         }
     }
 
@@ -275,7 +276,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException)
         {
             step.WriterFailed = true;
-            Problem(DockerRecordCodes.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
         }
     }
 
@@ -327,7 +328,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
         catch (Exception e) when (e is BriocheJobException or IOException or ObjectDisposedException)
         {
-            Problem(DockerRecordCodes.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
         }
         finally
         {
@@ -347,7 +348,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
 
     private void AbandonEvents(StepRecording step, Exception e)
     {
-        Problem(DockerRecordCodes.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+        Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
         step.WriterFailed = true;
         step.Writer?.Dispose();
         step.Writer = null;

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace BriocheJob.Store;
@@ -105,7 +106,7 @@ public sealed class SqliteJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(request);
         if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
         {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage, "the external build id is blank");
+            throw new BriocheJobException(Catalog.Store.InvalidRecord, "the external build id is blank");
         }
 
         DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
@@ -479,13 +480,13 @@ public sealed class SqliteJobStore : IJobStore
         if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
             !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
-            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Store.InvalidId,
                 $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
         }
 
         if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
         {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Store.InvalidRecord,
                 $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
         }
     }
@@ -518,7 +519,7 @@ public sealed class SqliteJobStore : IJobStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Store.DatabaseFailed,
                 $"cannot create the job store '{path}': {ex.Message}", ex);
         }
     }
@@ -527,7 +528,7 @@ public sealed class SqliteJobStore : IJobStore
     {
         if (version > StoreSchema.CurrentVersion)
         {
-            throw new BriocheJobException(StoreErrors.DatabaseTooNew, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Store.DatabaseTooNew,
                 $"the job store '{path}' has schema version {version} from a newer brioche-job " +
                 $"(this one knows up to {StoreSchema.CurrentVersion}); update brioche-job or set {DataHome.HomeVariable} " +
                 "to another folder");
@@ -566,19 +567,19 @@ public sealed class SqliteJobStore : IJobStore
 
     private static BriocheJobException Translate(SqliteException ex, string path) => ex.SqliteErrorCode switch
     {
-        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(Catalog.Store.DatabaseCorrupt,
             $"'{path}' is not a readable job store: {OneLine(ex.Message)}", ex),
         SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => new BriocheJobException(
-            StoreErrors.UnknownReference, ErrorKind.NotFound,
+            Catalog.Store.UnknownReference,
             "the record refers to a build project that is not in the job store", ex),
-        _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+        _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
             $"job store '{path}': {OneLine(ex.Message)}", ex),
     };
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
     private static BriocheJobException UnknownBuild(string buildId) =>
-        new(StoreErrors.UnknownReference, ErrorKind.NotFound, $"no build '{buildId}' in the job store");
+        new(Catalog.Store.UnknownReference, $"no build '{buildId}' in the job store");
 
     private T Read<T>(Func<SqliteConnection, T> read)
     {
