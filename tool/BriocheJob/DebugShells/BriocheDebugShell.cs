@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BriocheJob.Diagnostics;
-using BriocheJob.Jobs;
 
 namespace BriocheJob.DebugShells;
 

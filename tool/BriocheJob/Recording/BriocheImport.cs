@@ -1,7 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
 using BriocheJob.Diagnostics;
-using BriocheJob.Jobs;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
