@@ -332,6 +332,6 @@ public sealed class BriocheRecorderTests : IDisposable
 
         public void JobFinished(BriocheProjectSpec project, JobRecord job) => Finished.Enqueue(job);
 
-        public void Warning(string code, string message) => Warnings.Enqueue((code, message));
+        public void Problem(string code, string message) => Warnings.Enqueue((code, message));
     }
 }

@@ -96,7 +96,7 @@ public static class BriocheImport
                 ProcessLog log = ProcessLog.Read(events, new ProcessLogOptions { Tail = 1 });
                 fresh.Add(ToJob(id, log, events, File.GetLastWriteTimeUtc(events)));
             }
-            catch (Exception ex) when (ex is BriocheJobException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (RecordingPolicy.IsRecordingFailure(ex))
             {
                 string reason = ex is BriocheJobException coded ? $"{coded.Code}: {coded.Message}" : ex.Message;
                 warnings.Add($"skipped {id}: {reason}");

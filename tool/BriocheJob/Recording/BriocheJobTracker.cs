@@ -141,7 +141,7 @@ internal sealed class BriocheJobTracker
                 tee.Copy?.Dispose();
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Problem = $"cannot record the log of job {JobId}: {e.Message}";
             Warn?.Invoke(Problem);
@@ -200,7 +200,7 @@ internal sealed class BriocheJobTracker
             Warn?.Invoke($"job {JobId} is already being recorded by another brioche-job run; it is recorded here without a copy of its log: {e.Message}");
             return Stream.Null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Warn?.Invoke($"cannot keep a copy of the log of job {JobId}: {e.Message}");
             return Stream.Null;

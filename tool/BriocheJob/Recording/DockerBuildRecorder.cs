@@ -61,7 +61,7 @@ public sealed class DockerBuildRecorder
         }
         catch (BriocheJobException e)
         {
-            _listener?.OnRecordingProblem(Catalog.DockerBuild.DockerfileUnmapped,
+            _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
@@ -72,9 +72,9 @@ public sealed class DockerBuildRecorder
             {
                 project = _session.AddProject(new ProjectRequest(JobKind.Docker, spec.Name, LocalProjectPath: dockerfilePath));
             }
-            catch (Exception e) when (e is BriocheJobException or IOException or System.Data.Common.DbException)
+            catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
-                _listener?.OnRecordingProblem(Catalog.DockerBuild.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
+                _listener?.Problem(Catalog.DockerBuild.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
             }
         }
 

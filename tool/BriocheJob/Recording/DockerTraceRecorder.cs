@@ -235,8 +235,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             _session!.SaveJob(job);
             step.Step.Recorded = true;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or InvalidOperationException
-                                      or System.Data.Common.DbException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.Step.Recorded = false;
             Problem(Catalog.DockerBuild.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
@@ -253,8 +252,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             foreach (var (step, _) in batch)
                 step.Step.Recorded = true;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or InvalidOperationException
-                                      or System.Data.Common.DbException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Problem(Catalog.DockerBuild.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
         }
@@ -273,7 +271,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                 DockerStepMapping.Description(step.Step.Meta, step.Match?.Instruction, createdAt));
             step.EventsPath = path;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.WriterFailed = true;
             Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
@@ -296,7 +294,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                         Elapsed(step, chunk.Timestamp));
                 }
             }
-            catch (Exception e) when (e is BriocheJobException or IOException or ObjectDisposedException)
+            catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
                 AbandonEvents(step, e);
             }
@@ -326,7 +324,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             writer.Write(exit);
             writer.Complete();
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or ObjectDisposedException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Problem(Catalog.DockerBuild.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
         }
@@ -365,7 +363,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     {
         // One warning per kind of problem and message keeps a broken disk from flooding the build log.
         if (_reportedProblems.Add(code + message))
-            _listener?.OnRecordingProblem(code, message);
+            _listener?.Problem(code, message);
     }
 
     public void Dispose()
