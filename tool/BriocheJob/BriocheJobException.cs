@@ -34,13 +34,6 @@ public class BriocheJobException : Exception
         Diagnostic = diagnostic;
     }
 
-    /// <summary>For code not moved to the catalogue yet (Zstd/): the code's diagnostic; the kind given is not used.</summary>
-    [Obsolete("Throw with a Catalog diagnostic: its exit class comes from the catalogue")]
-    public BriocheJobException(string code, ErrorKind kind, string message, Exception? inner = null)
-        : this(Catalog.Find(code) ?? throw new ArgumentException($"{code} is not in the diagnostics catalogue", nameof(code)), message, inner)
-    {
-    }
-
     public Diagnostic Diagnostic { get; }
 
     public string Code => Diagnostic.Code;

@@ -82,7 +82,10 @@ public sealed partial class CatalogTests
         var file = cli.Temp.File("a-file");
         File.WriteAllText(file, "not a folder");
 
-        var result = cli.Run("list", "--home", file);
+        var dataDir = cli.Temp.File("brioche-data");
+        Directory.CreateDirectory(Path.Combine(dataDir, "process-temp"));
+
+        var result = cli.Run("import", "brioche", "--home", file, "--data-dir", dataDir);
 
         result.Error.ShouldStartWith("error BJ1001: ");
         result.ExitCode.ShouldBe(ExitCodes.Unavailable);

@@ -45,6 +45,10 @@ public static class ProcessEventsCodec
         }
     }
 
+    /// <summary>Maps the zstd layer's own exception to BJ2004.</summary>
+    internal static BriocheJobException CorruptZstd(BriocheJob.Zstd.ZstdDataException e) =>
+        new(Catalog.Events.CorruptCompression, e.Message, e);
+
     internal static BriocheJobException Corrupt(string message)
         => new(Catalog.Events.CorruptEvents, $"corrupt Brioche events: {message}");
 

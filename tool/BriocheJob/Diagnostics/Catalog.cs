@@ -42,8 +42,7 @@ public static class Catalog
         public static readonly Diagnostic NotAnEventsFile = new("BJ2002", ErrorKind.Corrupt,
             "the file is neither a zstd stream nor starts with the process-events magic");
 
-        public static readonly Diagnostic ZstdUnavailable = new("BJ2003", ErrorKind.Unavailable,
-            "the system libzstd (libzstd.so.1) cannot be loaded");
+        // BJ2003 (the system libzstd could not be loaded) is retired: zstd is managed code (ZstdSharp.Port) now.
 
         public static readonly Diagnostic CorruptCompression = new("BJ2004", ErrorKind.Corrupt,
             "zstd reported corrupt compressed data");
@@ -56,6 +55,9 @@ public static class Catalog
 
         public static readonly Diagnostic EventsFileNotFound = new("BJ2007", ErrorKind.NotFound,
             "the events file does not exist");
+
+        public static readonly Diagnostic EventsFileUnreadable = new("BJ2008", ErrorKind.Corrupt,
+            "the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error");
     }
 
     /// <summary>BJ3xxx: Brioche builds run and recorded by the <c>BriocheBuild</c> task.</summary>
@@ -216,6 +218,18 @@ public static class Catalog
 
         public static readonly Diagnostic StartFailed = new("BJ6015", ErrorKind.Unavailable,
             "a program the command runs could not be started");
+
+        public static readonly Diagnostic UnknownCommand = new("BJ6016", ErrorKind.Usage,
+            "an unknown command (`dotnet brioche-job lst`)");
+
+        public static readonly Diagnostic UnknownOption = new("BJ6017", ErrorKind.Usage,
+            "an unknown option or an argument the command does not take");
+
+        public static readonly Diagnostic MissingArgument = new("BJ6018", ErrorKind.Usage,
+            "a required argument is missing (`trace` with no file)");
+
+        public static readonly Diagnostic Unexpected = new("BJ6099", ErrorKind.Failed,
+            "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
     }
 
     /// <summary>Every diagnostic, in code order.</summary>
@@ -223,8 +237,8 @@ public static class Catalog
     [
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
         Store.UnknownReference, Store.InvalidRecord,
-        Events.CorruptEvents, Events.NotAnEventsFile, Events.ZstdUnavailable, Events.CorruptCompression,
-        Events.BadDescription, Events.WriterMisuse, Events.EventsFileNotFound,
+        Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
+        Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
         BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,
         BriocheBuild.RecordingFailed, BriocheBuild.Unexpected,
         BuildKit.TraceFileNotFound, BuildKit.TraceUnreadable, BuildKit.NotATrace, BuildKit.UnknownEncoding,
@@ -237,7 +251,8 @@ public static class Catalog
         DockerBuild.DockerCliMissing, DockerBuild.DockerfileChanged, DockerBuild.Unexpected,
         Selectors.NoMatch, Selectors.Ambiguous, Selectors.Invalid, Selectors.NotEnoughFailedJobs,
         Commands.EventsFileGone, Commands.InvalidOption, Commands.BriocheNotFound, Commands.DebugShellUnsupported,
-        Commands.BriocheDataDirNotFound, Commands.StartFailed,
+        Commands.BriocheDataDirNotFound, Commands.StartFailed, Commands.UnknownCommand, Commands.UnknownOption,
+        Commands.MissingArgument, Commands.Unexpected,
     ];
 
     /// <summary>The diagnostic with this code, or null for a code we never issued.</summary>

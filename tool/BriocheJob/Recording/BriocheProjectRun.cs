@@ -79,6 +79,7 @@ internal sealed class BriocheProjectRun
         {
             Described = OnJobDescribed,
             Spawned = t => _saveJob(RunningJob(_projectRecord, t)),
+            Exited = t => _saveJob(FinishedJob(_projectRecord, t, cancelled: false)),
             Warn = message => _observer.Problem(Catalog.BriocheBuild.RecordingFailed, message),
         };
         lock (_trackers)
