@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -190,7 +191,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
@@ -262,7 +263,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             catch (ZstdDataException e)
             {
-                throw EventsDiagnostics.CorruptZstd(e);
+                throw ProcessEventsCodec.CorruptZstd(e);
             }
             if (size < 0)
             {
@@ -378,7 +379,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         Copy(_loadedStart, magic);
         if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
         }
     }
@@ -463,7 +464,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         catch (ZstdDataException e)
         {
-            throw EventsDiagnostics.CorruptZstd(e);
+            throw ProcessEventsCodec.CorruptZstd(e);
         }
     }
 
