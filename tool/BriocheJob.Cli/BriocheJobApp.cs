@@ -48,5 +48,6 @@ internal static class BriocheJobApp
         BuildsCommand.Register,
         ImportCommand.Register,
         TraceCommand.Register,
+        PruneCommand.Register,
     ];
 }

@@ -23,4 +23,7 @@ public static class StoreErrors
 
     /// <summary>A record with a missing or inconsistent field (e.g. stopped before it started).</summary>
     public const string InvalidRecord = "BJ1007";
+
+    /// <summary>A build or job being recorded whole (an imported bundle) is already in the store.</summary>
+    public const string AlreadyRecorded = "BJ1008";
 }
