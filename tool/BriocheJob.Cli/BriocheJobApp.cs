@@ -49,5 +49,8 @@ internal static class BriocheJobApp
         ImportCommand.Register,
         TraceCommand.Register,
         PruneCommand.Register,
+        ExportCommand.Register,
+        CompletionCommand.Register,
+        CompleteCommand.Register,
     ];
 }

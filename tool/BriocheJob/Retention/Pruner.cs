@@ -42,11 +42,12 @@ public sealed class Pruner
         int budget = policy.MaxFiles ?? int.MaxValue;
         if (policy.DryRun)
         {
+            var stale = StaleFolders(policy, now).Select(FolderFiles).ToList();
             return plan.Report with
             {
                 DryRun = true,
-                OrphanFiles = orphanRoots.Count,
-                BytesFreed = plan.FreedPaths.Sum(FileSize) + orphanRoots.Sum(FileSize),
+                OrphanFiles = orphanRoots.Count + stale.Sum(f => f.Count),
+                BytesFreed = plan.FreedPaths.Sum(FileSize) + orphanRoots.Sum(FileSize) + stale.Sum(f => f.Bytes),
             };
         }
 
@@ -72,6 +73,21 @@ public sealed class Pruner
             freed += Delete(path);
             removedFiles++;
             orphans++;
+        }
+
+        foreach (var folder in StaleFolders(policy, now))
+        {
+            var (count, bytes) = FolderFiles(folder);
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                orphans += count;
+                freed += bytes;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next prune.
+            }
         }
 
         long databaseFreed = _maintenance.Compact(allowFullVacuum: policy.MaxFiles is null, maxPages: policy.MaxFiles is null ? null : 4096);
@@ -214,6 +230,33 @@ public sealed class Pruner
         }
 
         return orphans.OrderBy(o => o.Written).Select(o => o.Path).ToList();
+    }
+
+    /// <summary>
+    /// Folders an interrupted <c>import bundle</c> left: its scratch folder (<c>.import-*</c>), or the bundle files
+    /// of a build that was never recorded or has been pruned (<c>bundles/&lt;build id&gt;</c>); only once they are old.
+    /// </summary>
+    private List<string> StaleFolders(PrunePolicy policy, DateTimeOffset now)
+    {
+        var before = (now - policy.OrphanMinimumAge).UtcDateTime;
+        var stale = new List<string>();
+        if (Directory.Exists(_home.Root))
+            stale.AddRange(Directory.EnumerateDirectories(_home.Root, ".import-*").Where(d => Directory.GetLastWriteTimeUtc(d) < before));
+        var bundles = Path.Combine(_home.Root, "bundles");
+        if (Directory.Exists(bundles))
+        {
+            var builds = _maintenance.BuildIds();
+            stale.AddRange(Directory.EnumerateDirectories(bundles)
+                .Where(d => !builds.Contains(Path.GetFileName(d)) && Directory.GetLastWriteTimeUtc(d) < before));
+        }
+
+        return stale;
+    }
+
+    private static (int Count, long Bytes) FolderFiles(string folder)
+    {
+        var files = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
+        return (files.Count, files.Sum(f => f.Length));
     }
 
     private bool IsInJobsRoot(string path)
