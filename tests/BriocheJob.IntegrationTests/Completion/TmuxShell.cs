@@ -24,7 +24,7 @@ public sealed class TmuxShell : IAsyncDisposable
     }
 
     /// <summary>Types text literally (no key names).</summary>
-    public async Task TypeAsync(string text) => (await TmuxAsync("send-keys", "-t", "t", "-l", text)).ExitCode.ShouldBe(0);
+    public async Task TypeAsync(string text) => (await TmuxAsync("send-keys", "-t", "t", "-l", "--", text)).ExitCode.ShouldBe(0);
 
     /// <summary>Presses keys by tmux name: <c>Tab</c>, <c>Enter</c>, <c>C-c</c>, <c>C-u</c>.</summary>
     public async Task PressAsync(params string[] keys) => (await TmuxAsync(["send-keys", "-t", "t", .. keys])).ExitCode.ShouldBe(0);

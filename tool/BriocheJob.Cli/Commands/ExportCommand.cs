@@ -58,7 +58,7 @@ internal static class ExportCommand
             return (named, named.Jobs);
         }
 
-        var build = job.Build is { } b ? context.Store.GetBuild(b.Id) : null;
+        var build = job.Build is { } b ? context.ReadStore.GetBuild(b.Id) : null;
         if (build is null)
             throw new BriocheJobException(CommandErrors.InvalidOption, ErrorKind.Usage, $"job {job.Job.Id} belongs to no build, so it cannot be exported");
         return (build, [job]);

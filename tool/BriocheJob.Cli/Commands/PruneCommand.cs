@@ -31,7 +31,9 @@ internal static class PruneCommand
                     KeepRowsDays = CommandOptions.Int(rowsDays, 0) ?? PrunePolicy.DefaultKeepRowsDays,
                     DryRun = dryRun.HasValue(),
                 };
-                var pruner = new Pruner(context.Store, context.Home)
+                // A dry run reads only: an absent store reads as empty and nothing is created.
+                var store = policy.DryRun ? context.ReadStore : context.Store;
+                var pruner = new Pruner(store, context.Home)
                 {
                     FileRemoved = verbose.HasValue() ? (path, size) => { context.Out.WriteLine($"removed {path} ({size} bytes)"); context.Out.Flush(); } : null,
                 };
@@ -39,7 +41,7 @@ internal static class PruneCommand
                 if (temps.HasValue())
                 {
                     var dir = dataDir.Value() ?? BriocheImport.DefaultDataDir(context.Host.GetEnvironmentVariable);
-                    report = report with { BriocheTemps = BriocheTempsPruner.Run(context.Store, dir, policy.DryRun) };
+                    report = report with { BriocheTemps = BriocheTempsPruner.Run(store, dir, policy.DryRun) };
                 }
 
                 if (docker.HasValue())

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using BriocheJob.Brioche;
 using BriocheJob.Docker;
-using BriocheJob.Recording;
 using BriocheJob.Store;
 
 namespace BriocheJob.Bundles;

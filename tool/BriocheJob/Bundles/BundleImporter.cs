@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BriocheJob.Brioche;
-using BriocheJob.Recording;
+using BriocheJob.Docker;
 using BriocheJob.Store;
 
 namespace BriocheJob.Bundles;

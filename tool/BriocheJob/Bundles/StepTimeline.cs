@@ -1,6 +1,6 @@
 using System.Globalization;
 using BriocheJob.Brioche;
-using BriocheJob.Recording;
+using BriocheJob.Docker;
 using BriocheJob.Store;
 
 namespace BriocheJob.Bundles;

@@ -51,7 +51,7 @@ public static class CompletionScripts
                 fi
             done
             if (( ${#candidates} )); then
-                _describe -V brioche-job 'brioche-job' candidates
+                _describe -V 'brioche-job' candidates
             else
                 _files
             fi

@@ -67,7 +67,8 @@ public static class StoreCandidates
             return null;
         try
         {
-            return SqliteJobStore.Open(home.DatabasePath);
+            // Read-only: a Tab press never creates, migrates or locks anything.
+            return SqliteJobStore.OpenReadOnly(home.DatabasePath);
         }
         catch (BriocheJobException)
         {

@@ -54,7 +54,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                     {
                         // A job whose recorder is alive is never deleted, whatever the caller planned.
                         if (!reader.Read() || (reader.GetString(0) == "running" &&
-                            IsRecorderAlive(NullableInt(reader, 1), NullableInt(reader, 2), liveness)))
+                            StoreRows.IsRecorderAlive(NullableInt(reader, 1), NullableInt(reader, 2), liveness)))
                         {
                             continue;
                         }
@@ -65,7 +65,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                 }
             }
 
-            long before = ToUnix(emptyBuildsBefore);
+            long before = StoreRows.ToUnix(emptyBuildsBefore);
             using SqliteCommand projects = Command(c, t,
                 "DELETE FROM build_projects WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.build_projects_id = build_projects.id) " +
                 "AND build_id IN (SELECT id FROM builds WHERE started_at < @before AND state <> 'running');",
@@ -134,7 +134,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         ArgumentNullException.ThrowIfNull(build);
         foreach ((_, JobRecord job) in jobs)
         {
-            Validate(job);
+            StoreRows.Validate(job);
         }
 
         return Write((c, t) =>
@@ -148,8 +148,8 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, stopped_at, state, result) " +
                 "VALUES (@id, @external, @origin, @cwd, NULL, @started, @stopped, @state, @result);",
                 ("@id", build.Id), ("@external", build.ExternalId), ("@origin", StoreText.Of(build.Origin)),
-                ("@cwd", build.WorkingDirectory), ("@started", ToUnix(build.StartedAt)),
-                ("@stopped", build.StoppedAt is { } s ? ToUnix(s) : null), ("@state", StoreText.Of(build.State)),
+                ("@cwd", build.WorkingDirectory), ("@started", StoreRows.ToUnix(build.StartedAt)),
+                ("@stopped", build.StoppedAt is { } s ? StoreRows.ToUnix(s) : null), ("@state", StoreText.Of(build.State)),
                 ("@result", StoreText.Of(build.Result))))
             {
                 insertBuild.ExecuteNonQuery();
@@ -180,8 +180,8 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                     "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
                     "@pid, NULL, @local);",
                     ("@id", job.Id), ("@project", index >= 0 && index < projectIds.Count ? projectIds[index] : null),
-                    ("@kind", StoreText.Of(job.Kind)), ("@name", job.Name), ("@started", ToUnix(job.StartedAt)),
-                    ("@stopped", job.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("@state", StoreText.Of(job.State)),
+                    ("@kind", StoreText.Of(job.Kind)), ("@name", job.Name), ("@started", StoreRows.ToUnix(job.StartedAt)),
+                    ("@stopped", job.StoppedAt is { } stopped ? StoreRows.ToUnix(stopped) : null), ("@state", StoreText.Of(job.State)),
                     ("@result", StoreText.Of(job.Result)), ("@exit", job.ExitCode), ("@signal", job.Signal),
                     ("@message", job.Message), ("@cached", job.Cached ? 1 : 0), ("@recipe", job.RecipeHash),
                     ("@meta", job.RecipeMeta), ("@pid", job.Pid), ("@local", job.LocalPath));
@@ -197,4 +197,6 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         using SqliteCommand command = Command(connection, transaction, $"SELECT 1 FROM {table} WHERE id = @id;", ("@id", id));
         return command.ExecuteScalar() is not null;
     }
+
+    private static int? NullableInt(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt32(ordinal);
 }
