@@ -64,6 +64,9 @@ public sealed class ShellCompletionTests : IAsyncLifetime
         await shell.TypeAsync("--str");
         await shell.PressAsync("Tab");
         await shell.WaitForAsync(s => s.Contains("dotnet-brioche-job logs --stream "), "the option completed");
+        await shell.PressAsync("Tab");
+        await shell.WaitForAsync(s => s.Contains("dotnet-brioche-job logs --stream std"), "the values' common prefix inserted");
+        // After an insertion bash needs two more Tabs to list what is left.
         await shell.PressAsync("Tab", "Tab");
         await shell.WaitForAsync(s => s.Contains("stdout") && s.Contains("stderr"), "the option's values listed");
 
