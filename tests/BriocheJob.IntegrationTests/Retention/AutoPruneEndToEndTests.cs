@@ -30,7 +30,7 @@ public sealed class AutoPruneEndToEndTests : IDisposable
         {
             var id = Ulid.NewUlid(old.AddSeconds(i));
             var path = Path.Combine(home.EnsureJobDirectory(id), "events.bin.zst");
-            using (var writer = ProcessEventsWriter.Create(path, new ProcessDescription()))
+            using (var writer = ProcessEventsWriter.Create(path, new ProcessDescription { Recipe = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone() }))
             {
                 writer.WriteStdout(new byte[4096]);
                 writer.WriteExited(1);
