@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -64,8 +65,8 @@ internal sealed class CliContext : IDisposable
         {
             return SqliteJobStore.Open(home);
         }
-        catch (Exception writable) when (writable is BriocheJobException { Code: StoreErrors.DatabaseFailed or StoreErrors.DataHomeUnusable }
-                                             or UnauthorizedAccessException or IOException)
+        catch (Exception writable) when (writable is BriocheJobException { Diagnostic: var d } && (d == Catalog.Store.DatabaseFailed || d == Catalog.Store.DataHomeUnusable)
+                                             || writable is UnauthorizedAccessException or IOException)
         {
             try
             {

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Bundles;
 using BriocheJob.Jobs;
 using BriocheJob.Retention;
@@ -49,10 +50,10 @@ internal static class ExportCommand
         try
         {
             var resolution = context.Resolver.Resolve(selector);
-            job = resolution.Job ?? throw new BriocheJobException(CommandErrors.InvalidOption, ErrorKind.Usage,
+            job = resolution.Job ?? throw new BriocheJobException(Catalog.Commands.InvalidOption,
                 "export needs a recorded job or build, not an events file");
         }
-        catch (BriocheJobException e) when (e.Code == SelectorErrors.NoMatch && selector is not null)
+        catch (BriocheJobException e) when (e.Code == Catalog.Selectors.NoMatch.Code && selector is not null)
         {
             var named = context.Resolver.ResolveBuild(selector);
             return (named, named.Jobs);
@@ -60,7 +61,7 @@ internal static class ExportCommand
 
         var build = job.Build is { } b ? context.ReadStore.GetBuild(b.Id) : null;
         if (build is null)
-            throw new BriocheJobException(CommandErrors.InvalidOption, ErrorKind.Usage, $"job {job.Job.Id} belongs to no build, so it cannot be exported");
+            throw new BriocheJobException(Catalog.Commands.InvalidOption, $"job {job.Job.Id} belongs to no build, so it cannot be exported");
         return (build, [job]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -153,7 +154,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
@@ -225,7 +226,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             catch (ZstdDataException e)
             {
-                throw EventsDiagnostics.CorruptZstd(e);
+                throw ProcessEventsCodec.CorruptZstd(e);
             }
             if (size < 0)
             {
@@ -341,7 +342,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         Copy(_loadedStart, magic);
         if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
         }
     }
@@ -404,7 +405,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         catch (ZstdDataException e)
         {
-            throw EventsDiagnostics.CorruptZstd(e);
+            throw ProcessEventsCodec.CorruptZstd(e);
         }
     }
 

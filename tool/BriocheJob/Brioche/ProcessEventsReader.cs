@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -54,7 +55,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             stream?.Dispose();
-            throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
+            throw new BriocheJobException(Catalog.Events.EventsFileNotFound, $"events file not found: {path}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -64,7 +65,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
     }
 
     private static BriocheJobException Unreadable(string path, string why) =>
-        new(EventsDiagnostics.EventsFileUnreadable, ErrorKind.Corrupt, $"cannot read events file {path}: {why}");
+        new(Catalog.Events.EventsFileUnreadable, $"cannot read events file {path}: {why}");
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -225,7 +226,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         if (got == 0)
         {
             // Nothing at all is not a log that ended early: there was never a log.
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the input is empty");
         }
 
@@ -247,7 +248,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         IsCompressed = compressed;
@@ -278,7 +279,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    private static BriocheJobException NotEventsMagic() => new(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+    private static BriocheJobException NotEventsMagic() => new(Catalog.Events.NotAnEventsFile,
         "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false when the input ends first.</summary>
@@ -307,7 +308,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             catch (ZstdDataException e)
             {
-                throw EventsDiagnostics.CorruptZstd(e);
+                throw ProcessEventsCodec.CorruptZstd(e);
             }
             if (read == 0)
             {

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -183,7 +184,7 @@ public static class BundleExporter
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 File.Delete(partial);
-                throw new BriocheJobException(BundleCodes.WriteFailed, ErrorKind.Failed, $"cannot write {outputPath}: {e.Message}", e);
+                throw new BriocheJobException(Catalog.Commands.BundleWriteFailed, $"cannot write {outputPath}: {e.Message}", e);
             }
 
             return new ExportResult(outputPath, new FileInfo(outputPath).Length, b.Id, projects.Count, bundleJobs.Count, eventsFiles,

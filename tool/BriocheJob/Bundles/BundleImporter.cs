@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -25,11 +26,11 @@ public static partial class BundleImporter
 
     public static BundleImportResult Import(string bundlePath, DataHome home, IJobStore store, DateTimeOffset now)
     {
-        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.Unavailable,
+        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Retention.StoreUnsupported,
             "this job store cannot import bundles (import needs the SQLite store)");
         bundlePath = Path.GetFullPath(bundlePath);
         if (!File.Exists(bundlePath))
-            throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.NotFound, $"no bundle at {bundlePath}");
+            throw new BriocheJobException(Catalog.Commands.BundleNotFound, $"no bundle at {bundlePath}");
         home.EnsureCreated();
         var scratch = Path.Combine(home.Root, ".import-" + Guid.NewGuid().ToString("N"));
         DataHome.CreatePrivateFolder(scratch);
@@ -42,7 +43,7 @@ public static partial class BundleImporter
             foreach (var job in manifest.Jobs)
             {
                 if (store.JobExists(job.Id))
-                    throw new BriocheJobException(StoreErrors.AlreadyRecorded, ErrorKind.Failed,
+                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
                         $"job {job.Id} of this bundle is already recorded in {home.Root} (imported before?); nothing was imported");
             }
 
@@ -168,7 +169,7 @@ public static partial class BundleImporter
         if (manifest.Format != BundleManifest.FormatName)
             throw Unreadable(bundlePath, $"the manifest is a '{manifest.Format}', not a {BundleManifest.FormatName}");
         if (manifest.Version > BundleManifest.CurrentVersion)
-            throw new BriocheJobException(BundleCodes.TooNew, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Commands.BundleTooNew,
                 $"{bundlePath} is bundle version {manifest.Version}; this brioche-job reads up to {BundleManifest.CurrentVersion}");
         foreach (var (name, path) in files.Where(f => f.Key != BundleManifest.EntryName))
         {
@@ -259,16 +260,16 @@ public static partial class BundleImporter
     private static RunState NotRunning(RunState state) => state == RunState.Running ? RunState.Interrupted : state;
 
     private static BriocheJobException Unreadable(string path, string why) =>
-        new(BundleCodes.Unreadable, ErrorKind.Corrupt, $"{path} is not a readable bundle: {why.ReplaceLineEndings(" ")}; nothing was imported");
+        new(Catalog.Commands.BundleUnreadable, $"{path} is not a readable bundle: {why.ReplaceLineEndings(" ")}; nothing was imported");
 
     private static JobKind ParseKind(string text) => Enum.TryParse<JobKind>(text, ignoreCase: true, out var kind)
-        ? kind : throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.Corrupt, $"unknown job kind '{text}' in the bundle; nothing was imported");
+        ? kind : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown job kind '{text}' in the bundle; nothing was imported");
 
     private static RunState ParseState(string text) => Enum.TryParse<RunState>(text, ignoreCase: true, out var state)
-        ? state : throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.Corrupt, $"unknown state '{text}' in the bundle; nothing was imported");
+        ? state : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown state '{text}' in the bundle; nothing was imported");
 
     private static RunResult? ParseResult(string? text) => text is null ? null : Enum.TryParse<RunResult>(text, ignoreCase: true, out var result)
-        ? result : throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.Corrupt, $"unknown result '{text}' in the bundle; nothing was imported");
+        ? result : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown result '{text}' in the bundle; nothing was imported");
 
     [GeneratedRegex(@"^(brioche-job-bundle\.json|jobs/[0-9A-Za-z_-]{1,128}/(events\.bin\.zst|source\.txt)|projects/[0-9]{1,6}/(Dockerfile|trace\.txt))$")]
     private static partial Regex EntryName();

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Brioche;
 
 namespace BriocheJob.Bundles;
@@ -24,7 +25,7 @@ public static class EventsRedaction
     {
         using var reader = ProcessEventsReader.Open(sourcePath);
         if (reader.ReadNext() is not DescriptionEvent first)
-            throw new BriocheJobException(BundleCodes.Unreadable, ErrorKind.Corrupt, $"{sourcePath} does not start with a Description");
+            throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"{sourcePath} does not start with a Description");
         var description = first.Description;
         foreach (var name in description.SandboxConfig.Env.Keys.ToList())
         {

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Retention;
@@ -17,8 +18,8 @@ public sealed class Pruner
     public Pruner(IJobStore store, DataHome home)
     {
         _store = store;
-        _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(RetentionCodes.StoreUnsupported,
-            ErrorKind.Unavailable, "this job store cannot be pruned (prune needs the SQLite store)");
+        _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Retention.StoreUnsupported,
+            "this job store cannot be pruned (prune needs the SQLite store)");
         _home = home;
     }
 

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace BriocheJob.Store;
@@ -141,7 +142,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         {
             if (Exists(c, t, "builds", build.Id))
             {
-                throw new BriocheJobException(StoreErrors.AlreadyRecorded, ErrorKind.Failed, $"build {build.Id} is already recorded here");
+                throw new BriocheJobException(Catalog.Store.AlreadyRecorded, $"build {build.Id} is already recorded here");
             }
 
             using (SqliteCommand insertBuild = Command(c, t,
@@ -170,7 +171,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
             {
                 if (Exists(c, t, "jobs", job.Id))
                 {
-                    throw new BriocheJobException(StoreErrors.AlreadyRecorded, ErrorKind.Failed,
+                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
                         $"job {job.Id} is already recorded here (was this bundle imported before?)");
                 }
 
