@@ -1,3 +1,4 @@
+using BriocheJob.BuildKit;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -148,7 +149,8 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
                         result = RunResult.Failed;
                         // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
                         if (outcome.FailedStep is null)
-                            Log.LogError(null, DockerRecordCodes.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                            Log.LogError(null, DockerRecordCodes.BuildFailed, null, spec.ResolvedDockerfilePath,
+                                BuildErrorLine.Find(outcome.Error) ?? 0, 0, 0, 0,
                                 "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
                         break;
                 }

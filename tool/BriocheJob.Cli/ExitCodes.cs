@@ -10,6 +10,9 @@ internal static class ExitCodes
     public const int Ambiguous = 4;
     public const int Corrupt = 5;
     public const int Unavailable = 6;
+
+    /// <summary><c>trace</c> decoded a build that failed (as <c>docker build</c> exits non-zero).</summary>
+    public const int BuildFailed = 7;
     public const int Cancelled = 130;
 
     public static int For(ErrorKind kind) => kind switch

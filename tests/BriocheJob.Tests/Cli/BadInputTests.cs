@@ -114,4 +114,16 @@ public sealed class BadInputTests : IDisposable
         ShouldBeOneError(result, 5, "BJ2002");
         result.Error.ShouldContain("empty");
     }
+
+    [Theory]
+    [InlineData("failure.jsonl", 7)]
+    [InlineData("success.jsonl", 0)]
+    public void Trace_of_a_failed_build_exits_7_after_printing_it(string capture, int exitCode)
+    {
+        string data = Path.Combine(Path.GetDirectoryName(BriocheJob.Tests.Brioche.Fixtures.FixturesDir)!, "BriocheJob.Tests", "BuildKit", "data");
+        CliResult result = cli.Run("trace", Path.Combine(data, capture));
+        result.ExitCode.ShouldBe(exitCode, result.Error);
+        result.Out.ShouldNotBeEmpty();
+        cli.Run("trace", "--json", Path.Combine(data, capture)).ExitCode.ShouldBe(exitCode);
+    }
 }
