@@ -14,6 +14,7 @@ internal sealed class CliContext : IDisposable
 {
     private IJobStore? store;
     private IJobStore? readStore;
+    private TextWriter? escapingOut;
     private JobSelectorResolver? resolver;
 
     public CliContext(IConsole console, CancellationToken cancellationToken, CliHost host)
@@ -29,7 +30,17 @@ internal sealed class CliContext : IDisposable
 
     public CliHost Host { get; }
 
-    public TextWriter Out => Console.Out;
+    /// <summary>
+    /// Standard output. Control characters in what is written are escaped (<see cref="TerminalText"/>) unless the
+    /// output is not a terminal and <c>--raw</c> was given.
+    /// </summary>
+    public TextWriter Out => Raw ? Console.Out : escapingOut ??= new EscapingWriter(Console.Out);
+
+    /// <summary>The root's <c>--raw</c> option (inherited by every command); set by <see cref="BriocheJobApp"/>.</summary>
+    public CommandOption? RawOption { get; set; }
+
+    /// <summary>True when output goes to a pipe or file and <c>--raw</c> asks for control characters as they are.</summary>
+    public bool Raw => RawOption?.HasValue() == true && !Host.OutputIsTerminal;
 
     public TextWriter Error => Console.Error;
 
