@@ -126,4 +126,18 @@ public sealed class BadInputTests : IDisposable
         result.Out.ShouldNotBeEmpty();
         cli.Run("trace", "--json", Path.Combine(data, capture)).ExitCode.ShouldBe(exitCode);
     }
+
+    [Theory]
+    [InlineData("logs", 'x', "BJ6001", 3)]
+    [InlineData("logs", '%', "BJ6003", 2)]
+    [InlineData("list --build", '7', "BJ6001", 3)]
+    [InlineData("show", '7', "BJ6001", 3)]
+    public void A_huge_selector_is_cut_short_in_its_error(string command, char fill, string code, int exitCode)
+    {
+        _ = new SeededStore(cli);
+        CliResult result = cli.Run([.. command.Split(' '), new string(fill, 100_000)]);
+        ShouldBeOneError(result, exitCode, code);
+        result.Error.Length.ShouldBeLessThan(400);
+        result.Error.ShouldContain("(100000 characters)");
+    }
 }
