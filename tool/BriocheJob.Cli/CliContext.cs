@@ -89,6 +89,20 @@ internal sealed class CliContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// Standard output as bytes, for commands that print a lot (<c>logs</c>): the process's stdout stream for the
+    /// physical console, else a stream that decodes UTF-8 into <see cref="Out"/> (tests' consoles).
+    /// </summary>
+    public Stream OpenOutputBytes()
+    {
+        if (Console is NoPagerConsole { IsPhysical: true })
+        {
+            Out.Flush();
+            return global::System.Console.OpenStandardOutput();
+        }
+        return new TextWriterStream(Out);
+    }
+
     /// <summary>Writes one value as compact JSON on its own line (source-generated, no reflection).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
     {
