@@ -63,6 +63,9 @@ internal sealed class FuzzHarness : IDisposable
     /// <summary>An input that takes longer than this is a hang.</summary>
     public static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(20);
 
+    /// <summary>A CLI process that takes longer than this is a hang (a process start costs seconds on a loaded machine).</summary>
+    public static readonly TimeSpan CliHangAfter = TimeSpan.FromSeconds(60);
+
     private readonly CliHarness cli = new();
     private readonly SqliteJobStore store;
     private readonly JobSelectorResolver resolver;
@@ -126,38 +129,8 @@ internal sealed class FuzzHarness : IDisposable
         var clock = Stopwatch.StartNew();
         for (int seed = firstSeed; clock.Elapsed < duration; seed++)
         {
-            var random = new Random(seed);
-            (string Name, byte[][] Seeds, Action<byte[]> Run) target = targets[random.Next(targets.Length)];
-            byte[] input = Mutator.Mutate(target.Seeds[random.Next(target.Seeds.Length)], random);
-            string file = Path.Combine(scratch, $"cli-{seed % 4}.input");
-            File.WriteAllBytes(file, input);
-            string text = Encoding.UTF8.GetString(input).Replace("\0", "", StringComparison.Ordinal);
-            string[] args = target.Name switch
-            {
-                "selector" => random.Next(5) switch
-                {
-                    0 => ["logs", text],
-                    1 => ["show", text, "--json"],
-                    2 => ["list", "--build", text],
-                    3 => ["builds", "show", text],
-                    _ => ["logs", "--tail", text],
-                },
-                "dockerfile" or "dockerignore" => ["import", "docker", TraceTestData.DataPath("failure.jsonl"), "--dockerfile", file, "--name", "fuzz"],
-                var events when events.StartsWith("events", StringComparison.Ordinal) => random.Next(4) switch
-                {
-                    0 => ["logs", file],
-                    1 => ["logs", "--tail", "3", "--reverse", file],
-                    2 => ["show", file, "--json"],
-                    _ => ["logs", "--json", "--stream", "stderr", file],
-                },
-                _ => random.Next(3) switch
-                {
-                    0 => ["trace", file],
-                    1 => ["trace", "--json", file],
-                    _ => ["import", "docker", file],
-                },
-            };
-            string name = "cli-" + target.Name;
+            (string targetName, string[] args) = CliInput(seed);
+            string name = "cli-" + targetName;
             report.Count(name);
             var start = new ProcessStartInfo(tool, ["--home", cli.HomePath, .. args])
             {
@@ -169,7 +142,7 @@ internal sealed class FuzzHarness : IDisposable
             process.StandardInput.Close();
             Task<string> error = process.StandardError.ReadToEndAsync();
             Task<string> output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(HangAfter))
+            if (!process.WaitForExit(CliHangAfter))
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
@@ -181,12 +154,50 @@ internal sealed class FuzzHarness : IDisposable
             string firstError = error.Result.Split('\n', 2)[0];
             _ = output.Result;
             bool documented = DocumentedExitCodes.Contains(process.ExitCode);
-            bool oneCodedLine = process.ExitCode == 0 || firstError.StartsWith("error BJ", StringComparison.Ordinal);
+            // 0 and 7 (trace of a build that failed) print no error line; every other exit starts with one.
+            bool oneCodedLine = process.ExitCode is 0 or 7 || firstError.StartsWith("error BJ", StringComparison.Ordinal);
             if (!documented || !oneCodedLine || error.Result.Contains("Unhandled exception", StringComparison.Ordinal))
             {
                 report.Crash($"{name} seed {seed}: exit {process.ExitCode}: {firstError}");
             }
         }
+    }
+
+    /// <summary>The command line of CLI run <paramref name="seed"/>, its input file written (to repeat a finding).</summary>
+    public (string Target, string[] Args) CliInput(int seed)
+    {
+        var random = new Random(seed);
+        (string Name, byte[][] Seeds, Action<byte[]> Run) target = targets[random.Next(targets.Length)];
+        byte[] input = Mutator.Mutate(target.Seeds[random.Next(target.Seeds.Length)], random);
+        string file = Path.Combine(scratch, $"cli-{seed % 4}.input");
+        File.WriteAllBytes(file, input);
+        string text = Encoding.UTF8.GetString(input).Replace("\0", "", StringComparison.Ordinal);
+        string[] args = target.Name switch
+        {
+            "selector" => random.Next(5) switch
+            {
+                0 => ["logs", text],
+                1 => ["show", text, "--json"],
+                2 => ["list", "--build", text],
+                3 => ["builds", "show", text],
+                _ => ["logs", "--tail", text],
+            },
+            "dockerfile" or "dockerignore" => ["import", "docker", TraceTestData.DataPath("failure.jsonl"), "--dockerfile", file, "--name", "fuzz"],
+            var events when events.StartsWith("events", StringComparison.Ordinal) => random.Next(4) switch
+            {
+                0 => ["logs", file],
+                1 => ["logs", "--tail", "3", "--reverse", file],
+                2 => ["show", file, "--json"],
+                _ => ["logs", "--json", "--stream", "stderr", file],
+            },
+            _ => random.Next(3) switch
+            {
+                0 => ["trace", file],
+                1 => ["trace", "--json", file],
+                _ => ["import", "docker", file],
+            },
+        };
+        return (target.Name, args);
     }
 
     private static void RunOne(FuzzReport report, string name, byte[][] seeds, Action<byte[]> run, int seed)
