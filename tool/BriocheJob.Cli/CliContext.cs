@@ -103,10 +103,22 @@ internal sealed class CliContext : IDisposable
         return new TextWriterStream(Out);
     }
 
+    /// <summary>
+    /// JSON for people as well as programs: quotes, ampersands, angle brackets and non-ASCII text stay as they are
+    /// (still valid JSON; control characters are still escaped).
+    /// </summary>
+    public static readonly JsonWriterOptions HumanJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes one value as compact JSON on its own line (source-generated, no reflection).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        Out.Write(JsonSerializer.Serialize(value, typeInfo));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, HumanJson))
+        {
+            JsonSerializer.Serialize(writer, value, typeInfo);
+        }
+
+        Out.Write(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
         Out.Write('\n');
     }
 
