@@ -36,7 +36,7 @@ internal static class LogsCommand
 
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);
                 using var output = new LogOutput(context.OpenOutputBytes());
-                LogFormatter formatter = json.HasValue() ? LogFormatter.Json(output) : LogFormatter.Text(output);
+                LogFormatter formatter = json.HasValue() ? LogFormatter.Json(output) : LogFormatter.Text(output, escapeControls: !context.Raw);
 
                 if (target.IsStandardInput)
                 {
