@@ -13,6 +13,8 @@ public static class DockerCodes
     public const string BadResponse = "BJ5004";
     /// <summary>An image or container that does not exist.</summary>
     public const string NotFound = "BJ5005";
+    /// <summary>The TLS handshake with a TCP engine failed: its certificate is not trusted, or it refused ours.</summary>
+    public const string TlsFailed = "BJ5006";
     /// <summary>The build context directory does not exist.</summary>
     public const string ContextMissing = "BJ5010";
     /// <summary>The Dockerfile does not exist.</summary>
