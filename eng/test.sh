@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash eng/prerequisites.sh
 bash eng/docker-engine.sh
+bash eng/postgres.sh
 
 dotnet build BriocheJob.slnx -c Release -v q -nologo
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BriocheJob.Brioche;
+using BriocheJob.DebugShells;
 using BriocheJob.Docker;
 using BriocheJob.IntegrationTests.Infrastructure;
 using BriocheJob.Recording;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using BriocheJob.DebugShells;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;

@@ -80,7 +80,7 @@ public sealed class BuildProvenanceStoreTests : IDisposable
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = StoreSchema.Migrations[0] + StoreSchema.Migrations[1] +
+            command.CommandText = SqliteSchema.Migrations.All[0].Sql + SqliteSchema.Migrations.All[1].Sql +
                 "INSERT INTO builds (id, origin, started_at, state, result) VALUES ('B1', 'cli', 1000, 'finished', 'failed');" +
                 "PRAGMA user_version = 2;";
             command.ExecuteNonQuery();
@@ -88,7 +88,7 @@ public sealed class BuildProvenanceStoreTests : IDisposable
 
         using SqliteJobStore store = _temp.Open();
 
-        store.SchemaVersion.ShouldBe(StoreSchema.CurrentVersion);
+        store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         store.GetBuild("B1")!.Build.Provenance.ShouldBeNull();
         BuildRecord added = store.BeginBuild(new BuildRequest(BuildOrigin.Cli, Provenance: On("h", "main")));
         store.QueryBuilds(10, where: new BuildFilter(Host: "h")).ShouldHaveSingleItem().Build.Id.ShouldBe(added.Id);

@@ -1,17 +1,16 @@
 namespace BriocheJob.Store;
 
 /// <summary>
-/// The SQLite schema as forward migrations. <c>PRAGMA user_version</c> holds the number of migrations applied.
+/// The SQLite schema as numbered forward migrations. <c>PRAGMA user_version</c> holds the number of migrations applied.
 /// Times are unix milliseconds (INTEGER): they sort numerically and round-trip exactly to the millisecond.
 /// Job and build ids compare case-insensitively (NOCASE) so id prefixes typed in any case use the primary key index.
 /// Append new migrations; never edit a released one.
 /// </summary>
-internal static class StoreSchema
+internal static class SqliteSchema
 {
-    public static readonly IReadOnlyList<string> Migrations =
+    public static readonly MigrationList Migrations = new(
     [
-        // v1: the tables, as Brioche proposed them plus what our commands need.
-        """
+        new(1, "the tables, as Brioche proposed them plus what our commands need", """
         CREATE TABLE builds (
             id TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
             external_id TEXT UNIQUE,
@@ -51,10 +50,8 @@ internal static class StoreSchema
             owner_pid INTEGER,
             local_path TEXT
         );
-        """,
-
-        // v2: indexes for the selector lookups and listings (each ends in the sort key so no sort step is needed).
-        """
+        """),
+        new(2, "indexes for the selector lookups and listings (each ends in the sort key so no sort step is needed)", """
         CREATE INDEX jobs_by_started ON jobs(started_at, id);
         CREATE INDEX jobs_by_result ON jobs(result, started_at, id);
         CREATE INDEX jobs_by_recipe_hash ON jobs(recipe_hash, started_at);
@@ -63,10 +60,9 @@ internal static class StoreSchema
         CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
         CREATE INDEX build_projects_by_build ON build_projects(build_id);
         CREATE INDEX builds_by_started ON builds(started_at, id);
-        """,
+        """),
 
-        // v3: where a build ran (host, user, git checkout, CI run), and indexes for list/builds --host and --branch.
-        """
+        new(3, "where a build ran (host, user, git checkout, CI run), indexed for list/builds --host and --branch", """
         ALTER TABLE builds ADD COLUMN host TEXT COLLATE NOCASE;
         ALTER TABLE builds ADD COLUMN user_name TEXT;
         ALTER TABLE builds ADD COLUMN git_commit TEXT;
@@ -76,8 +72,8 @@ internal static class StoreSchema
         ALTER TABLE builds ADD COLUMN ci_run_url TEXT;
         CREATE INDEX builds_by_host ON builds(host, started_at);
         CREATE INDEX builds_by_branch ON builds(git_branch, started_at);
-        """,
-    ];
+        """),
+    ]);
 
-    public static int CurrentVersion => Migrations.Count;
+    public static int CurrentVersion => Migrations.CurrentVersion;
 }
