@@ -35,7 +35,8 @@ public class StoreBenchmarks
 
         var stopwatch = Stopwatch.StartNew();
         (string id, string recipe, int pid) probe = BulkInsert(databasePath);
-        Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
+                          $"file {new FileInfo(databasePath).Length / 1_048_576.0:F1} MiB");
 
         store = SqliteJobStore.Open(databasePath);
         resolver = new JobSelectorResolver(store, _ => false);
