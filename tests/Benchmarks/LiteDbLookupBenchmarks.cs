@@ -8,7 +8,8 @@ namespace Benchmarks;
 /// <summary>
 /// The lookups of <see cref="StoreBenchmarks"/> against LiteDB 5 holding the same one million jobs (same builds,
 /// projects, recipe reuse, failure rate and pids, from the same seed), each field indexed as our SQLite indexes do.
-/// Setup prints the file size beside SQLite's (run both classes together to compare means).
+/// Setup prints the file size beside SQLite's (run both classes together to compare means). With <c>--inProcess</c>
+/// the million documents are written once per run and shared by every benchmark; the file goes when the process ends.
 /// </summary>
 [MemoryDiagnoser]
 public class LiteDbLookupBenchmarks
@@ -17,7 +18,8 @@ public class LiteDbLookupBenchmarks
     private const int JobsPerBuild = 200;
     private const int ProjectsPerBuild = 4;
 
-    private string _folder = "";
+    private static (string Path, string Id, string Recipe, int Pid)? s_prepared;
+
     private LiteDatabase _db = null!;
     private ILiteCollection<BsonDocument> _jobs = null!;
     private ILiteCollection<BsonDocument> _projects = null!;
@@ -29,19 +31,26 @@ public class LiteDbLookupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "bj-litedb-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-        string path = Path.Combine(_folder, "jobs-lite.db");
-        var stopwatch = Stopwatch.StartNew();
-        (string id, string recipe, int pid) probe;
-        using (var bulk = new LiteDatabase($"Filename={path};Connection=direct"))
+        if (s_prepared is null)
         {
-            probe = BulkInsert(bulk);
-            bulk.Checkpoint();
+            string folder = Path.Combine(Path.GetTempPath(), "bj-litedb-bench-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
+            string file = Path.Combine(folder, "jobs-lite.db");
+            var stopwatch = Stopwatch.StartNew();
+            using (var bulk = new LiteDatabase($"Filename={file};Connection=direct"))
+            {
+                (string id, string recipe, int pid) = BulkInsert(bulk);
+                bulk.Checkpoint();
+                s_prepared = (file, id, recipe, pid);
+            }
+
+            Console.WriteLine($"// LiteDB: inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
+                              $"file {new FileInfo(file).Length / 1_048_576.0:F1} MiB");
         }
 
-        Console.WriteLine($"// LiteDB: inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
-                          $"file {new FileInfo(path).Length / 1_048_576.0:F1} MiB");
+        (string path, string probeId, string probeRecipe, int probePid) = s_prepared.Value;
+        var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
 
         // Shared mode is what many writers would need; direct is LiteDB's fastest, so lookups are measured in it.
         _db = new LiteDatabase($"Filename={path};Connection=direct;ReadOnly=true");
@@ -59,11 +68,7 @@ public class LiteDbLookupBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Cleanup() => _db.Dispose();
 
     /// <summary>As the resolver asks: up to two matches, to tell "one" from "ambiguous".</summary>
     [Benchmark]

@@ -105,7 +105,7 @@ public class StoreFleetBenchmarks
     public void Count()
     {
         int expected = Writers * JobsPerWriter;
-        long inserted = 0, updated = 0, failed = 0;
+        long inserted = 0, updated = 0, failed = 0, slowest = 0;
         string? firstError = null;
         foreach (string line in _results)
         {
@@ -113,6 +113,7 @@ public class StoreFleetBenchmarks
             inserted += long.TryParse(parts[2], out long i) ? i : 0;
             updated += long.TryParse(parts[3], out long u) ? u : 0;
             failed += long.TryParse(parts[4], out long f) ? f : 2 * JobsPerWriter;
+            slowest = Math.Max(slowest, long.TryParse(parts[5], out long ms) ? ms : 0);
             if (parts.Length > 6 && parts[6] != "-")
                 firstError ??= parts[6];
         }
@@ -130,7 +131,8 @@ public class StoreFleetBenchmarks
         }
 
         string summary = $"fleet {Store}/{Runtime}, {Writers} writers x {JobsPerWriter} jobs: {found}; " +
-                         $"{failed} of {2 * expected} operations failed; writers acknowledged {inserted} inserts, {updated} updates" +
+                         $"{failed} of {2 * expected} operations failed; writers acknowledged {inserted} inserts, {updated} updates; " +
+                         $"slowest writer {slowest / 1000.0:F1} s from go to done" +
                          (firstError is null ? "" : $"; first error: {firstError}");
         Console.WriteLine("// " + summary);
         string log = Path.Combine(RepositoryRoot(), "artifacts", "bench", "fleet.txt");
