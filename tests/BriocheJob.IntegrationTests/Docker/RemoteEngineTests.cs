@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using BriocheJob.Brioche;
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.IntegrationTests.Infrastructure;
 using BriocheJob.Recording;
@@ -104,7 +105,7 @@ public abstract class RemoteEngineTests(RemoteEngineBuildFixture fixture)
     public async Task DockerBuild_builds_on_the_remote_engine_and_records_every_step()
     {
         Build.ExitCode.ShouldNotBe(0, Build.Describe());
-        var errorLine = Build.Stdout.Split('\n').FirstOrDefault(l => l.Contains("error " + DockerRecordCodes.StepFailed));
+        var errorLine = Build.Stdout.Split('\n').FirstOrDefault(l => l.Contains("error " + Catalog.DockerBuild.StepFailed));
         errorLine.ShouldNotBeNull(Build.Describe());
         Regex.Replace(errorLine, @"^\s*\d+>", "").ShouldStartWith($"{fixture.AppDockerfile}({RemoteEngineBuildFixture.FailingLine})");
         errorLine.ShouldContain("failed with exit code 42");

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -101,7 +102,7 @@ public sealed class TlsEngineHandshakeTests : IDisposable
         var error = await PingFailsAsync(Env(("DOCKER_HOST", RemoteEngine.TlsHost), ("DOCKER_TLS_VERIFY", "1"),
             ("DOCKER_CERT_PATH", folder), ("DOCKER_CONFIG", _root)));
 
-        error.Code.ShouldBe(DockerCodes.TlsFailed);
+        error.Code.ShouldBe(Catalog.Docker.TlsFailed.Code);
         error.Kind.ShouldBe(ErrorKind.Unavailable);
         error.Message.ShouldContain(RemoteEngine.TlsHost);
         error.Message.ShouldContain($"is not signed by the CA in {Path.Combine(folder, "ca.pem")}");
@@ -116,7 +117,7 @@ public sealed class TlsEngineHandshakeTests : IDisposable
         var error = await PingFailsAsync(Env(("DOCKER_HOST", RemoteEngine.TlsHost), ("DOCKER_TLS_VERIFY", "1"),
             ("DOCKER_CERT_PATH", folder), ("DOCKER_CONFIG", _root)));
 
-        error.Code.ShouldBe(DockerCodes.TlsFailed, error.Message);
+        error.Code.ShouldBe(Catalog.Docker.TlsFailed.Code, error.Message);
         error.Message.ShouldContain($"no client certificate was sent, as there is no cert.pem in {folder}");
     }
 
@@ -125,11 +126,11 @@ public sealed class TlsEngineHandshakeTests : IDisposable
     {
         var tlsToPlain = await PingFailsAsync(Env(("DOCKER_HOST", RemoteEngine.TcpHost), ("DOCKER_TLS_VERIFY", "1"),
             ("DOCKER_CERT_PATH", RemoteEngine.ClientCertPath), ("DOCKER_CONFIG", _root)));
-        tlsToPlain.Code.ShouldBe(DockerCodes.TlsFailed, tlsToPlain.Message);
+        tlsToPlain.Code.ShouldBe(Catalog.Docker.TlsFailed.Code, tlsToPlain.Message);
         tlsToPlain.Message.ShouldContain("does the engine speak TLS there");
 
         var plainToTls = await PingFailsAsync(Env(("DOCKER_HOST", RemoteEngine.TlsHost), ("DOCKER_CONFIG", _root)));
-        plainToTls.Code.ShouldBe(DockerCodes.TlsFailed);
+        plainToTls.Code.ShouldBe(Catalog.Docker.TlsFailed.Code);
         plainToTls.Message.ShouldContain(RemoteEngine.TlsHost);
         plainToTls.Message.ShouldContain("DOCKER_TLS_VERIFY");
     }

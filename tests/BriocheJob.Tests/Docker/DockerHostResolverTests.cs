@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.Tests.Docker;
@@ -95,7 +96,7 @@ public sealed class DockerHostResolverTests : IDisposable
     {
         var error = Should.Throw<BriocheJobException>(() =>
             DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_CONTEXT", "nope")), homeDirectory: _home));
-        error.Code.ShouldBe(DockerCodes.BadHost);
+        error.Code.ShouldBe(Catalog.Docker.BadHost);
         error.Kind.ShouldBe(ErrorKind.Usage);
         error.Message.ShouldContain("'nope'");
     }
@@ -164,7 +165,7 @@ public sealed class DockerHostResolverTests : IDisposable
         var folder = CertFolder("ca.pem", "cert.pem");
         var error = Should.Throw<BriocheJobException>(() => DockerHostResolver.Resolve(getEnvironment: Env(
             ("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", folder)), homeDirectory: _home));
-        error.Code.ShouldBe(DockerCodes.BadHost);
+        error.Code.ShouldBe(Catalog.Docker.BadHost.Code);
         error.Kind.ShouldBe(ErrorKind.Usage);
         error.Message.ShouldContain("key.pem is missing");
         error.Message.ShouldContain(folder);
@@ -210,7 +211,7 @@ public sealed class DockerHostResolverTests : IDisposable
     public void Unsupported_hosts_are_rejected(string host)
     {
         var error = Should.Throw<BriocheJobException>(() => DockerEndpoint.Parse(host, "DOCKER_HOST"));
-        error.Code.ShouldBe(DockerCodes.BadHost);
+        error.Code.ShouldBe(Catalog.Docker.BadHost);
         error.Message.ShouldContain(host);
         error.Message.ShouldContain("DOCKER_HOST");
     }

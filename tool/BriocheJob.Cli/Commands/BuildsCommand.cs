@@ -22,7 +22,7 @@ internal static class BuildsCommand
             command.OnExecute(() =>
             {
                 BuildFilter? where = CommandOptions.BuildFilter(host, branch);
-                IReadOnlyList<BuildSummary> builds = context.Store.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit, 0, where);
+                IReadOnlyList<BuildSummary> builds = context.ReadStore.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit, 0, where);
                 if (json.HasValue())
                 {
                     context.WriteJson(builds.Select(BuildJson.From).ToList(), DisplayJsonContext.Default.IReadOnlyListBuildJson);

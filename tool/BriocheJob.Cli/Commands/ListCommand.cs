@@ -31,7 +31,7 @@ internal static class ListCommand
                     Kind: CommandOptions.Kind(kind),
                     Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit,
                     Where: CommandOptions.BuildFilter(host, branch));
-                IReadOnlyList<JobView> jobs = context.Store.QueryJobs(query);
+                IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
                     context.WriteJson(JobJson.FromList(jobs), JobJsonContext.Default.IReadOnlyListJobJson);

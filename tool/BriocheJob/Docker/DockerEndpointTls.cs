@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -47,7 +48,7 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         var cert = Existing(CertFileName);
         var key = Existing(KeyFileName);
         if ((cert is null) != (key is null))
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker TLS (from {source}) needs both {CertFileName} and {KeyFileName} in {directory}; " +
                 $"{(cert is null ? CertFileName : KeyFileName)} is missing.");
         return new DockerTls(verify, Existing(CaFileName), cert, key, directory, source);
@@ -128,7 +129,7 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker TLS (from {Source}): the {what} {path} cannot be loaded: {e.Message.TrimEnd('.')}.", e);
         }
     }

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -187,7 +188,7 @@ public sealed class DockerEngineClient : IDisposable
             .ConfigureAwait(false);
         var created = await ReadObjectAsync(response, "POST /containers/create", cancellationToken).ConfigureAwait(false);
         return created["Id"]?.GetValue<string>()
-               ?? throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} created a container without returning its id.");
     }
 
@@ -204,10 +205,10 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Post, path, null, cancellationToken).ConfigureAwait(false);
         var result = await ReadObjectAsync(response, "POST " + path, cancellationToken).ConfigureAwait(false);
         if (result["Error"]?["Message"]?.GetValue<string>() is { Length: > 0 } error)
-            throw new BriocheJobException(DockerCodes.EngineError, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Docker.EngineError,
                 $"Docker engine at {Endpoint.Host} could not wait for container {containerId}: {error}");
         return result["StatusCode"]?.GetValue<long>()
-               ?? throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} returned no StatusCode for container {containerId}.");
     }
 
@@ -318,7 +319,7 @@ public sealed class DockerEngineClient : IDisposable
                 : tls.CertFile is null
                     ? $"{cause.Message.TrimEnd('.')}; no client certificate was sent, as there is no {DockerTls.CertFileName} in {tls.Directory}"
                     : $"{cause.Message.TrimEnd('.')}; does the engine speak TLS there, and does it trust the CA of {tls.CertFile}?";
-            return new BriocheJobException(DockerCodes.TlsFailed, ErrorKind.Unavailable,
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
                 $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}): the TLS handshake failed: {why}.", e);
         }
 
@@ -326,7 +327,7 @@ public sealed class DockerEngineClient : IDisposable
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
             : cause.Message.TrimEnd('.');
-        return new BriocheJobException(DockerCodes.EngineUnreachable, ErrorKind.Unavailable,
+        return new BriocheJobException(Catalog.Docker.EngineUnreachable,
             $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) is not reachable: {reason}.", e);
     }
 
@@ -349,14 +350,11 @@ public sealed class DockerEngineClient : IDisposable
     {
         var message = ExtractMessage(body);
         if (status == HttpStatusCode.BadRequest && Endpoint.Tls is null && message.Contains("HTTPS server", StringComparison.Ordinal))
-            return new BriocheJobException(DockerCodes.TlsFailed, ErrorKind.Unavailable,
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
                 $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) only speaks TLS: set DOCKER_TLS_VERIFY=1 and " +
                 $"DOCKER_CERT_PATH (a folder with {DockerTls.CaFileName}, {DockerTls.CertFileName} and {DockerTls.KeyFileName}), or use a context with TLS files.");
-        var kind = status == HttpStatusCode.NotFound ? ErrorKind.NotFound
-            : status == HttpStatusCode.BadRequest ? ErrorKind.Usage
-            : ErrorKind.Failed;
-        var code = status == HttpStatusCode.NotFound ? DockerCodes.NotFound : DockerCodes.EngineError;
-        return new BriocheJobException(code, kind,
+        var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
+        return new BriocheJobException(diagnostic,
             $"Docker engine at {Endpoint.Host} refused {operation} ({(int)status}): {message}");
     }
 
@@ -389,7 +387,7 @@ public sealed class DockerEngineClient : IDisposable
         {
         }
 
-        throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+        throw new BriocheJobException(Catalog.Docker.BadResponse,
             $"Docker engine at {Endpoint.Host} answered {operation} with something that is not a JSON object.");
     }
 
@@ -461,7 +459,7 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                throw new BriocheJobException(DockerCodes.EngineUnreachable, ErrorKind.Unavailable,
+                throw new BriocheJobException(Catalog.Docker.EngineUnreachable,
                     $"The Docker engine closed build {BuildId}'s progress stream early: {e.Message}", e);
             }
 
@@ -500,7 +498,7 @@ internal static class ContainerLogDemultiplexer
             if (read == 0)
                 return;
             if (read < 8)
-                throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+                throw new BriocheJobException(Catalog.Docker.BadResponse,
                     "Docker engine sent a truncated container log frame header.");
             var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
             var target = header[0] == 2 ? stderr : stdout;
@@ -509,7 +507,7 @@ internal static class ContainerLogDemultiplexer
                 var chunk = await source.ReadAsync(buffer.AsMemory(0, Math.Min(size, buffer.Length)), cancellationToken)
                     .ConfigureAwait(false);
                 if (chunk == 0)
-                    throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+                    throw new BriocheJobException(Catalog.Docker.BadResponse,
                         "Docker engine sent a truncated container log frame.");
                 await target.WriteAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
                 size -= chunk;
