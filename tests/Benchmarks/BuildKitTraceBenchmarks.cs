@@ -73,7 +73,10 @@ public class BuildKitTraceBenchmarks
         var trace = BuildKitTrace.DecodeAsync(new MemoryStream(_input, writable: false), TraceEncoding.Auto)
             .GetAwaiter().GetResult();
         if (trace.Malformed.Total != 0)
+        {
             throw new InvalidOperationException(trace.Malformed.ToString());
+        }
+
         return trace.DecodedRecords;
     }
 
@@ -85,7 +88,9 @@ public class BuildKitTraceBenchmarks
         {
             using var document = JsonDocument.Parse(line);
             if (document.RootElement.TryGetProperty("id", out var id) && id.GetString() == "moby.buildkit.trace")
+            {
                 records.Add(document.RootElement.GetProperty("aux").GetBytesFromBase64());
+            }
         }
         return records;
     }
@@ -95,7 +100,10 @@ public class BuildKitTraceBenchmarks
     {
         var text = new StringBuilder();
         for (int i = 0; text.Length < 2000; i++)
+        {
             text.Append($"[{round}:{chunk}:{i}] compiling src/module_{i % 97}.c -O2 -Wall -Werror ✓\n");
+        }
+
         text.Append("partial line without end ");
 
         byte[] log = Message(o =>

@@ -40,7 +40,10 @@ internal static class TraceCommand
                 }
 
                 if (trace.Malformed.Total > 0)
+                {
                     context.Error.WriteLine($"warning: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
+                }
+
                 return ExitCodes.Success;
             });
         });

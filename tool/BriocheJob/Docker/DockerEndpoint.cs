@@ -42,19 +42,27 @@ public sealed record DockerEndpoint
         {
             var path = trimmed["unix://".Length..];
             if (path.Length == 0 || path[0] != '/')
+            {
                 throw BadHost(host, source, "a unix socket path must be absolute, as in unix:///var/run/docker.sock");
+            }
+
             return new DockerEndpoint(trimmed, source, path, null, 0);
         }
 
         if (trimmed.StartsWith('/'))
+        {
             return new DockerEndpoint("unix://" + trimmed, source, trimmed, null, 0);
+        }
 
         if (trimmed.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase)
             || trimmed.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             if (!Uri.TryCreate("http://" + trimmed[(trimmed.IndexOf("://", StringComparison.Ordinal) + 3)..], UriKind.Absolute, out var uri)
                 || uri.Host.Length == 0)
+            {
                 throw BadHost(host, source, "expected tcp://host:port");
+            }
+
             var port = uri.IsDefaultPort ? 2375 : uri.Port;
             return new DockerEndpoint(trimmed, source, null, uri.Host, port);
         }
@@ -84,11 +92,15 @@ public static class DockerHostResolver
     {
         getEnvironment ??= Environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(explicitHost))
+        {
             return DockerEndpoint.Parse(explicitHost, "explicit");
+        }
 
         var dockerHost = getEnvironment("DOCKER_HOST");
         if (!string.IsNullOrWhiteSpace(dockerHost))
+        {
             return DockerEndpoint.Parse(dockerHost, "DOCKER_HOST");
+        }
 
         var configDirectory = getEnvironment("DOCKER_CONFIG");
         if (string.IsNullOrWhiteSpace(configDirectory))
@@ -106,7 +118,9 @@ public static class DockerHostResolver
         }
 
         if (!string.IsNullOrWhiteSpace(contextName) && contextName != "default")
+        {
             return ReadContextEndpoint(configDirectory, contextName, contextSource);
+        }
 
         return DockerEndpoint.Parse(DockerEndpoint.DefaultHost, "default");
     }
@@ -119,7 +133,10 @@ public static class DockerHostResolver
     private static string? ReadCurrentContext(string configPath)
     {
         if (!File.Exists(configPath))
+        {
             return null;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(configPath));
@@ -140,8 +157,11 @@ public static class DockerHostResolver
     {
         var metaPath = Path.Combine(ContextMetaDirectory(configDirectory, contextName), "meta.json");
         if (!File.Exists(metaPath))
+        {
             throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' (from {source}) does not exist: {metaPath} is missing.");
+        }
+
         string? host = null;
         try
         {
@@ -150,7 +170,9 @@ public static class DockerHostResolver
                 && endpoints.TryGetProperty("docker", out var docker)
                 && docker.TryGetProperty("Host", out var hostElement)
                 && hostElement.ValueKind == JsonValueKind.String)
+            {
                 host = hostElement.GetString();
+            }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -159,8 +181,11 @@ public static class DockerHostResolver
         }
 
         if (string.IsNullOrWhiteSpace(host))
+        {
             throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' has no Endpoints.docker.Host in {metaPath}.");
+        }
+
         return DockerEndpoint.Parse(host, $"context '{contextName}'");
     }
 }

@@ -31,7 +31,9 @@ public sealed class DockerEngineClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         };
         if (endpoint.SocketPath is { } socketPath)
+        {
             handler.ConnectCallback = (_, cancellationToken) => ConnectUnixAsync(socketPath, cancellationToken);
+        }
         // Builds and waits run as long as they run; callers cancel through their token.
         _http = new HttpClient(handler)
         {
@@ -74,12 +76,17 @@ public sealed class DockerEngineClient : IDisposable
             .ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
+        {
             throw EngineError("GET /_ping", response.StatusCode, body);
+        }
 
         Version? engineVersion = null;
         if (response.Headers.TryGetValues("API-Version", out var values)
             && Version.TryParse(values.FirstOrDefault(), out var parsed))
+        {
             engineVersion = parsed;
+        }
+
         var negotiated = engineVersion is null ? FallbackApiVersion
             : engineVersion < MaxApiVersion ? engineVersion : MaxApiVersion;
         _apiVersion = negotiated;
@@ -143,7 +150,10 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken, allowNotFound: true)
             .ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
+        {
             return null;
+        }
+
         return await ReadObjectAsync(response, "GET " + path, cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,11 +179,19 @@ public sealed class DockerEngineClient : IDisposable
             ["HostConfig"] = new JsonObject { ["NetworkMode"] = request.NetworkMode },
         };
         if (!string.IsNullOrEmpty(request.WorkingDirectory))
+        {
             body["WorkingDir"] = request.WorkingDirectory;
+        }
+
         if (!string.IsNullOrEmpty(request.User))
+        {
             body["User"] = request.User;
+        }
+
         if (request.Entrypoint is { } entrypoint)
+        {
             body["Entrypoint"] = new JsonArray(entrypoint.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
+        }
 
         using var response = await SendAsync(HttpMethod.Post, "/containers/create", body, cancellationToken)
             .ConfigureAwait(false);
@@ -196,8 +214,11 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Post, path, null, cancellationToken).ConfigureAwait(false);
         var result = await ReadObjectAsync(response, "POST " + path, cancellationToken).ConfigureAwait(false);
         if (result["Error"]?["Message"]?.GetValue<string>() is { Length: > 0 } error)
+        {
             throw new BriocheJobException(Catalog.Docker.EngineError,
                 $"Docker engine at {Endpoint.Host} could not wait for container {containerId}: {error}");
+        }
+
         return result["StatusCode"]?.GetValue<long>()
                ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} returned no StatusCode for container {containerId}.");
@@ -251,7 +272,9 @@ public sealed class DockerEngineClient : IDisposable
             try
             {
                 if (_apiVersion is null)
+                {
                     await PingAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -268,11 +291,17 @@ public sealed class DockerEngineClient : IDisposable
         var path = await VersionedAsync(pathAndQuery, cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
+        {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
         var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
             .ConfigureAwait(false);
         if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound))
+        {
             return response;
+        }
+
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -303,7 +332,10 @@ public sealed class DockerEngineClient : IDisposable
         // The innermost message names the cause (No such file or directory, Connection refused) without a stack trace.
         var cause = e;
         while (cause.InnerException is not null)
+        {
             cause = cause.InnerException;
+        }
+
         var reason = Endpoint.SocketPath is { } socketPath && !File.Exists(socketPath)
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
@@ -326,7 +358,9 @@ public sealed class DockerEngineClient : IDisposable
         try
         {
             if (JsonNode.Parse(body) is JsonObject o && o["message"] is JsonValue v && v.TryGetValue<string>(out var m))
+            {
                 return m.Trim();
+            }
         }
         catch (JsonException)
         {
@@ -343,7 +377,9 @@ public sealed class DockerEngineClient : IDisposable
         try
         {
             if (JsonNode.Parse(text) is JsonObject o)
+            {
                 return o;
+            }
         }
         catch (JsonException)
         {
@@ -426,9 +462,14 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
 
             if (line is null)
+            {
                 yield break;
+            }
+
             if (line.Length > 0 && !string.IsNullOrWhiteSpace(line))
+            {
                 yield return line;
+            }
         }
     }
 
@@ -458,10 +499,16 @@ internal static class ContainerLogDemultiplexer
             var read = await source.ReadAtLeastAsync(header, 8, throwOnEndOfStream: false, cancellationToken)
                 .ConfigureAwait(false);
             if (read == 0)
+            {
                 return;
+            }
+
             if (read < 8)
+            {
                 throw new BriocheJobException(Catalog.Docker.BadResponse,
                     "Docker engine sent a truncated container log frame header.");
+            }
+
             var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
             var target = header[0] == 2 ? stderr : stdout;
             while (size > 0)
@@ -469,8 +516,11 @@ internal static class ContainerLogDemultiplexer
                 var chunk = await source.ReadAsync(buffer.AsMemory(0, Math.Min(size, buffer.Length)), cancellationToken)
                     .ConfigureAwait(false);
                 if (chunk == 0)
+                {
                     throw new BriocheJobException(Catalog.Docker.BadResponse,
                         "Docker engine sent a truncated container log frame.");
+                }
+
                 await target.WriteAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
                 size -= chunk;
             }
