@@ -88,7 +88,9 @@ internal sealed class CliContext : IDisposable
         if (Console is NoPagerConsole { IsPhysical: true })
         {
             Out.Flush();
-            return global::System.Console.OpenStandardOutput();
+            // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
+            // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         }
         return new TextWriterStream(Out);
     }

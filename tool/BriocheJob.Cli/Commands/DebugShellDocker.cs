@@ -18,6 +18,13 @@ internal static class DebugShellDocker
         var job = target.Job?.Job ?? throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
             "a Docker debug shell needs a recorded job, not an events file");
         var plan = DockerDebugShellPlan.For(job);
+        if (!Directory.Exists(plan.ContextDirectory))
+        {
+            // An imported bundle carries the Dockerfile, not the build context.
+            throw new BriocheJobException(Catalog.Commands.ContextNotHere,
+                $"job {job.Id} was built with the context {plan.ContextDirectory}, which is not on this machine: put it there to rebuild from {plan.DockerfilePath}");
+        }
+
         // With a command, stdout is the command's own: the preamble goes to stderr so scripts can use the output.
         var preamble = shellCommand.Count > 0 ? context.Error : context.Out;
         foreach (var warning in plan.Warnings)

@@ -31,6 +31,22 @@ public static class Catalog
 
         public static readonly Diagnostic InvalidRecord = new("BJ1007", ErrorKind.Usage,
             "a record with a missing or inconsistent field (e.g. stopped before it started)");
+
+        public static readonly Diagnostic AlreadyRecorded = new("BJ1008", ErrorKind.Failed,
+            "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written");
+    }
+
+    /// <summary>BJ102x: retention (<c>prune</c> and the automatic prune after a recording).</summary>
+    public static class Retention
+    {
+        public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
+            "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)");
+
+        public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
+            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic InvalidMaxSize = new("BJ1022", ErrorKind.Usage,
+            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
     }
 
     /// <summary>BJ2xxx: Brioche process-events files and the zstd layer under them.</summary>
@@ -228,6 +244,21 @@ public static class Catalog
         public static readonly Diagnostic MissingArgument = new("BJ6018", ErrorKind.Usage,
             "a required argument is missing (`trace` with no file)");
 
+        public static readonly Diagnostic BundleUnreadable = new("BJ6030", ErrorKind.Corrupt,
+            "the file is not a readable bundle (truncated, corrupt, altered or another format); nothing was imported");
+
+        public static readonly Diagnostic BundleTooNew = new("BJ6031", ErrorKind.Corrupt,
+            "the bundle was written by a newer brioche-job; nothing was imported");
+
+        public static readonly Diagnostic BundleWriteFailed = new("BJ6032", ErrorKind.Failed,
+            "the bundle file cannot be written");
+
+        public static readonly Diagnostic ContextNotHere = new("BJ6033", ErrorKind.NotFound,
+            "an (imported) Docker job's build context is not on this machine, so debug-shell cannot rebuild it");
+
+        public static readonly Diagnostic BundleNotFound = new("BJ6034", ErrorKind.NotFound,
+            "the bundle file to import does not exist");
+
         public static readonly Diagnostic Unexpected = new("BJ6099", ErrorKind.Failed,
             "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
     }
@@ -236,7 +267,8 @@ public static class Catalog
     public static IReadOnlyList<Diagnostic> All { get; } =
     [
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
-        Store.UnknownReference, Store.InvalidRecord,
+        Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
+        Retention.StoreUnsupported, Retention.AutoPruneFailed, Retention.InvalidMaxSize,
         Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
         Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
         BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,
@@ -252,7 +284,8 @@ public static class Catalog
         Selectors.NoMatch, Selectors.Ambiguous, Selectors.Invalid, Selectors.NotEnoughFailedJobs,
         Commands.EventsFileGone, Commands.InvalidOption, Commands.BriocheNotFound, Commands.DebugShellUnsupported,
         Commands.BriocheDataDirNotFound, Commands.StartFailed, Commands.UnknownCommand, Commands.UnknownOption,
-        Commands.MissingArgument, Commands.Unexpected,
+        Commands.MissingArgument, Commands.BundleUnreadable, Commands.BundleTooNew, Commands.BundleWriteFailed,
+        Commands.ContextNotHere, Commands.BundleNotFound, Commands.Unexpected,
     ];
 
     /// <summary>The diagnostic with this code, or null for a code we never issued.</summary>

@@ -165,6 +165,52 @@ public sealed class DockerEngineClient : IDisposable
         return response.StatusCode != HttpStatusCode.NotFound;
     }
 
+    /// <summary>GET /images/json filtered by <c>reference</c>: the repo tags (<c>name:tag</c>) of every matching image.</summary>
+    public async Task<IReadOnlyList<string>> ListImageTagsAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        var filters = new JsonObject { ["reference"] = new JsonArray(reference) }.ToJsonString();
+        var path = "/images/json?filters=" + Uri.EscapeDataString(filters);
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var tags = new List<string>();
+        if (JsonNode.Parse(text) is JsonArray images)
+        {
+            foreach (var image in images.OfType<JsonObject>())
+            {
+                if (image["RepoTags"] is JsonArray repoTags)
+                {
+                    tags.AddRange(repoTags.Select(t => t?.GetValue<string>()).OfType<string>());
+                }
+            }
+        }
+
+        return tags;
+    }
+
+    /// <summary>
+    /// DELETE /images/{name} without force: false when the engine refuses because a container uses the image
+    /// (409), or when it does not exist.
+    /// </summary>
+    public async Task<bool> TryRemoveUnusedImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        var path = await VersionedAsync("/images/" + Uri.EscapeDataString(image), cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken)
+            .ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return true;
+        }
+
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        throw EngineError("DELETE /images", response.StatusCode, text);
+    }
+
     /// <summary>POST /containers/create; returns the container id.</summary>
     public async Task<string> CreateContainerAsync(ContainerRunRequest request, CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,7 @@ namespace BriocheJob.Store;
 /// Every write runs in <c>BEGIN IMMEDIATE</c>, which takes the write lock up front and waits for it (busy timeout)
 /// instead of failing with "database is locked" on a read-to-write upgrade. One instance serialises its own callers.
 /// </summary>
-public sealed class SqliteJobStore : IJobStore
+public sealed partial class SqliteJobStore : IJobStore
 {
     /// <summary>How long a writer waits for another process to release the database.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
@@ -55,6 +55,7 @@ public sealed class SqliteJobStore : IJobStore
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
             ThrowIfNewer(version, databasePath);
+            PrepareNewDatabase(connection, version);
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             if (version < SqliteSchema.CurrentVersion)
             {
