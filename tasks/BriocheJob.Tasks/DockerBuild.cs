@@ -24,13 +24,19 @@ public sealed partial class DockerBuild : RecordingTask
             // Relative Context and Dockerfile paths are taken from the project that defined the item.
             var itemDirectory = item.GetMetadata("DefiningProjectDirectory") is { Length: > 0 } defining ? defining : projectDirectory;
             if (DockerImageItem.TryRead(item, itemDirectory, out var spec, out var problem))
+            {
                 items.Add((spec!, item));
+            }
             else
+            {
                 Log.LogError(null, Catalog.DockerBuild.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
                     "DockerImage '{0}': {1}", item.ItemSpec, problem);
+            }
         }
         if (Log.HasLoggedErrors)
+        {
             return false;
+        }
 
         var options = new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome, MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory);
         var recorder = new DockerImagesRecorder(options, string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost,

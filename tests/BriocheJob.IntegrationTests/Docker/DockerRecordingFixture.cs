@@ -89,7 +89,10 @@ public sealed class DockerRecordingFixture : IDisposable
         var events = new List<ProcessEvent>();
         await using var reader = ProcessEventsReader.Open(path);
         await foreach (var e in reader.ReadAllAsync())
+        {
             events.Add(e);
+        }
+
         return events;
     }
 
@@ -119,17 +122,51 @@ public sealed class RecordingListener(Action<DockerStep, RecordingListener>? onS
 
     public void OnStepStarted(DockerStep step)
     {
-        lock (Events) Events.Add(("started", step));
+        lock (Events)
+        {
+            Events.Add(("started", step));
+        }
+
         onStarted?.Invoke(step, this);
     }
 
-    public void OnStepCached(DockerStep step) { lock (Events) Events.Add(("cached", step)); }
+    public void OnStepCached(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("cached", step));
+        }
+    }
 
-    public void OnStepCompleted(DockerStep step) { lock (Events) Events.Add(("completed", step)); }
+    public void OnStepCompleted(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("completed", step));
+        }
+    }
 
-    public void OnStepFailed(DockerStep step) { lock (Events) Events.Add(("failed", step)); }
+    public void OnStepFailed(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("failed", step));
+        }
+    }
 
-    public void OnStepCancelled(DockerStep step) { lock (Events) Events.Add(("cancelled", step)); }
+    public void OnStepCancelled(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("cancelled", step));
+        }
+    }
 
-    public void Problem(string code, string message) { lock (Problems) Problems.Add($"{code}: {message}"); }
+    public void Problem(string code, string message)
+    {
+        lock (Problems)
+        {
+            Problems.Add($"{code}: {message}");
+        }
+    }
 }

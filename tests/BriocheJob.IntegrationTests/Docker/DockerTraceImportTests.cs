@@ -32,7 +32,9 @@ public sealed class DockerTraceImportTests : IDisposable
         await using (var file = File.CreateText(path))
         {
             await foreach (var line in response.ReadLinesAsync(DockerRecordingFixture.Timeout()))
+            {
                 await file.WriteLineAsync(line);
+            }
         }
         return (path, marker, dockerfile);
     }

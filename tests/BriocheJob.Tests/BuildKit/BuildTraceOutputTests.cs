@@ -21,8 +21,10 @@ public class BuildTraceOutputTests
         var vertices = root.GetProperty("vertices").EnumerateArray().ToList();
         vertices.Count.ShouldBe(trace.Vertices.Count);
         foreach (var vertex in vertices)
+        {
             vertex.EnumerateObject().Select(p => p.Name).ShouldBe(
                 ["digest", "name", "inputs", "cached", "error", "startedAt", "completedAt", "stdout", "stderr"]);
+        }
 
         var failed = vertices[4];
         failed.GetProperty("name").GetString().ShouldBe(trace.FailedVertex!.Name);

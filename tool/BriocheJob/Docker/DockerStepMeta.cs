@@ -81,7 +81,10 @@ public sealed record DockerStepMeta
     public static DockerStepMeta? TryParse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json))
+        {
             return null;
+        }
+
         try
         {
             var meta = JsonSerializer.Deserialize(json, Json.DockerStepMeta);

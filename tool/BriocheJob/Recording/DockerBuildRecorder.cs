@@ -176,7 +176,10 @@ public sealed class DockerBuildRecorder
     public static IReadOnlyList<string> ImageTags(DockerImageSpec spec)
     {
         if (spec.Tags.Count == 0)
+        {
             return [spec.Name];
+        }
+
         return spec.Tags.Select(t => t.Contains(':') || t.Contains('/') ? t : $"{spec.Name}:{t}").Distinct().ToList();
     }
 }

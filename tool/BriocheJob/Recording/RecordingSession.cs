@@ -67,7 +67,10 @@ public sealed class RecordingSession : IDisposable
     {
         var session = RecordingPolicy.Try(observer, code, failedTo, () => Begin(options));
         if (session is not null)
+        {
             session._observer = observer;
+        }
+
         return session;
     }
 
@@ -78,7 +81,9 @@ public sealed class RecordingSession : IDisposable
     public bool Try(string code, string failedTo, Action record)
     {
         lock (_gate)
+        {
             return RecordingPolicy.Try(_observer, code, failedTo, record);
+        }
     }
 
     /// <summary>As <see cref="Try(string, string, Action)"/>, returning what was recorded (null when it failed).</summary>
@@ -86,7 +91,9 @@ public sealed class RecordingSession : IDisposable
         where T : class
     {
         lock (_gate)
+        {
             return RecordingPolicy.Try(_observer, code, failedTo, record);
+        }
     }
 
     public ProjectRecord AddProject(ProjectRequest project) => Store.AddProject(Build.Id, project);
