@@ -45,9 +45,12 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
             default:
                 // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
                 if (outcome.FailedStep is null)
+                {
                     log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath,
                         BuildKit.BuildErrorLine.Find(outcome.Error) ?? 0, 0, 0, 0,
                         "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
+                }
+
                 break;
         }
     }
@@ -75,9 +78,13 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
     public void Problem(string code, string message)
     {
         if (_image is null)
+        {
             log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}", message);
+        }
         else
+        {
             log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", _image, message);
+        }
     }
 
     private static string Where(DockerStep step) =>
@@ -90,18 +97,26 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
         text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
         text.Append(step.ExitCode is { } code ? $" failed with exit code {code}" : " failed");
         if (step.ExitCode is null && step.Error is { } error)
+        {
             text.Append(": ").Append(error);
+        }
+
         text.Append(step.Recorded ? $" (job {step.JobId})." : " (not recorded).");
         var lines = step.LastLines(tailLines);
         if (lines.Count > 0)
         {
             text.Append(" Last ").Append(lines.Count == 1 ? "line" : $"{lines.Count} lines").Append(':');
             foreach (var line in lines)
+            {
                 text.Append("\n    ").Append(line);
+            }
         }
         if (step.Recorded)
+        {
             text.Append("\n  Logs: dotnet brioche-job logs ").Append(step.JobId)
                 .Append("\n  Shell: dotnet brioche-job debug-shell ").Append(step.JobId);
+        }
+
         return text.ToString();
     }
 }

@@ -109,7 +109,9 @@ public class LiteDbLookupBenchmarks
         {
             BsonDocument? project = _projects.FindById(job["project_id"]);
             if (project is not null && _builds.FindById(project["build_id"]) is not null)
+            {
                 found++;
+            }
         }
 
         return found;
@@ -137,16 +139,23 @@ public class LiteDbLookupBenchmarks
                 string buildId = Ulid.NewUlid(started);
                 buildBatch.Add(new BsonDocument
                 {
-                    ["_id"] = buildId, ["origin"] = "msbuild", ["owner_pid"] = 1, ["started_at"] = started.ToUnixTimeMilliseconds(),
-                    ["stopped_at"] = started.AddMinutes(3).ToUnixTimeMilliseconds(), ["state"] = "finished",
+                    ["_id"] = buildId,
+                    ["origin"] = "msbuild",
+                    ["owner_pid"] = 1,
+                    ["started_at"] = started.ToUnixTimeMilliseconds(),
+                    ["stopped_at"] = started.AddMinutes(3).ToUnixTimeMilliseconds(),
+                    ["state"] = "finished",
                     ["result"] = i % (JobsPerBuild * 5) == 0 ? "failed" : "succeeded",
                 });
                 for (int p = 0; p < ProjectsPerBuild; p++)
                 {
                     projectBatch.Add(new BsonDocument
                     {
-                        ["_id"] = ++projectId, ["build_id"] = buildId, ["kind"] = p % 2 == 0 ? "docker" : "brioche",
-                        ["name"] = $"project-{p}", ["local_project_path"] = $"/src/p{p}/p.csproj",
+                        ["_id"] = ++projectId,
+                        ["build_id"] = buildId,
+                        ["kind"] = p % 2 == 0 ? "docker" : "brioche",
+                        ["name"] = $"project-{p}",
+                        ["local_project_path"] = $"/src/p{p}/p.csproj",
                     });
                 }
             }
@@ -159,14 +168,24 @@ public class LiteDbLookupBenchmarks
             string id = Ulid.NewUlid(started);
             jobBatch.Add(new BsonDocument
             {
-                ["_id"] = id, ["project_id"] = projectId - random.Next(ProjectsPerBuild), ["kind"] = i % 2 == 0 ? "docker" : "brioche",
-                ["name"] = $"step {i}", ["started_at"] = started.ToUnixTimeMilliseconds(),
-                ["stopped_at"] = started.AddMilliseconds(500).ToUnixTimeMilliseconds(), ["state"] = "finished",
-                ["result"] = failed ? "failed" : "succeeded", ["exit_code"] = failed ? 1 : 0, ["recipe_hash"] = recipe,
-                ["pid"] = jobPid, ["owner_pid"] = 1,
+                ["_id"] = id,
+                ["project_id"] = projectId - random.Next(ProjectsPerBuild),
+                ["kind"] = i % 2 == 0 ? "docker" : "brioche",
+                ["name"] = $"step {i}",
+                ["started_at"] = started.ToUnixTimeMilliseconds(),
+                ["stopped_at"] = started.AddMilliseconds(500).ToUnixTimeMilliseconds(),
+                ["state"] = "finished",
+                ["result"] = failed ? "failed" : "succeeded",
+                ["exit_code"] = failed ? 1 : 0,
+                ["recipe_hash"] = recipe,
+                ["pid"] = jobPid,
+                ["owner_pid"] = 1,
             });
             if (i == JobCount / 2)
+            {
                 probe = (id, recipe, jobPid);
+            }
+
             if (jobBatch.Count == jobBatch.Capacity)
             {
                 jobs.InsertBulk(jobBatch, jobBatch.Count);
@@ -189,6 +208,8 @@ public class LiteDbLookupBenchmarks
     private static void Check(bool ok, string what)
     {
         if (!ok)
+        {
             throw new InvalidOperationException($"LiteDB lookup by {what} did not find the probe job");
+        }
     }
 }

@@ -42,10 +42,15 @@ public class StoreFleetBenchmarks
         string root = RepositoryRoot();
         _jitWriter = Path.Combine(root, "tests", "Benchmarks", "StoreWriter", "bin", "Release", "net10.0", "StoreWriter.dll");
         if (!File.Exists(_jitWriter))
+        {
             Run("dotnet", ["build", Path.Combine(root, "tests", "Benchmarks", "StoreWriter"), "-c", "Release", "-nologo", "-v", "q"], root);
+        }
+
         _aotWriter = Path.Combine(root, "artifacts", "store-writer-aot", "publish", "StoreWriter", "release_linux-x64", "StoreWriter");
         if (Runtime != "jit" && !File.Exists(_aotWriter))
+        {
             Run("bash", [Path.Combine(root, "eng", "publish-store-writer.sh")], root);
+        }
     }
 
     [IterationSetup]
@@ -70,9 +75,15 @@ public class StoreFleetBenchmarks
                 UseShellExecute = false,
             };
             if (!aot)
+            {
                 start.ArgumentList.Add(_jitWriter);
+            }
+
             foreach (string argument in new[] { Store, _path, w.ToString(CultureInfo.InvariantCulture), JobsPerWriter.ToString(CultureInfo.InvariantCulture) })
+            {
                 start.ArgumentList.Add(argument);
+            }
+
             processes.Add(Process.Start(start)!);
         }
 
@@ -80,7 +91,9 @@ public class StoreFleetBenchmarks
         foreach (Process process in processes)
         {
             if (process.StandardOutput.ReadLine() != "ready")
+            {
                 throw new InvalidOperationException("a writer did not start");
+            }
         }
 
         foreach (Process process in processes)
@@ -115,7 +128,9 @@ public class StoreFleetBenchmarks
             failed += long.TryParse(parts[4], out long f) ? f : 2 * JobsPerWriter;
             slowest = Math.Max(slowest, long.TryParse(parts[5], out long ms) ? ms : 0);
             if (parts.Length > 6 && parts[6] != "-")
+            {
                 firstError ??= parts[6];
+            }
         }
 
         string found;
@@ -165,7 +180,9 @@ public class StoreFleetBenchmarks
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "BriocheJob.slnx")))
+            {
                 return directory.FullName;
+            }
         }
 
         throw new InvalidOperationException("run the benchmarks from inside the repository");
@@ -175,10 +192,15 @@ public class StoreFleetBenchmarks
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = directory, UseShellExecute = false };
         foreach (string argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
+
         using Process process = Process.Start(start)!;
         process.WaitForExit();
         if (process.ExitCode != 0)
+        {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}");
+        }
     }
 }

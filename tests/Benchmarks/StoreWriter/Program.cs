@@ -60,7 +60,9 @@ if (store == "litedb")
                 ["owner_pid"] = Environment.ProcessId,
             };
             if (Try(() => collection.Insert(document)))
+            {
                 inserted++;
+            }
         }
 
         for (int i = 0; i < jobs; i++)
@@ -73,9 +75,13 @@ if (store == "litedb")
                     document["result"] = n % 10 == 0 ? "failed" : "succeeded";
                     document["stopped_at"] = t0.AddMilliseconds(n + 5).ToUnixTimeMilliseconds();
                     if (!collection.Update(document))
+                    {
                         throw new InvalidOperationException("update found no document");
+                    }
                 }))
+            {
                 updated++;
+            }
         }
 
         Try(() => db.Dispose());
@@ -116,7 +122,9 @@ else if (store == "sqlite")
                 StoppedAt = running[i].StartedAt.AddMilliseconds(5),
             };
             if (Try(() => db!.SaveJob(finished)))
+            {
                 updated++;
+            }
         }
 
         Try(() => db!.Dispose());

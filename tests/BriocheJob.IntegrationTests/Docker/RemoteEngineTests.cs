@@ -165,7 +165,9 @@ public abstract class RemoteEngineTests(RemoteEngineBuildFixture fixture)
         await using (var file = File.CreateText(trace))
         {
             await foreach (var line in response.ReadLinesAsync(DockerRecordingFixture.Timeout()))
+            {
                 await file.WriteLineAsync(line);
+            }
         }
 
         var home = Path.Combine(context, "home");

@@ -45,7 +45,9 @@ public sealed class RemoteEngine : IDisposable
         _environment = environment;
         _environment["DOCKER_CONFIG"] = _config.Path;
         foreach (var name in new[] { "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH" })
+        {
             _environment.TryAdd(name, null);
+        }
     }
 
     public RemoteEngineMode Mode { get; }
@@ -63,7 +65,9 @@ public sealed class RemoteEngine : IDisposable
             RemoteEngineMode.Tcp => new RemoteEngine(mode, new() { ["DOCKER_HOST"] = TcpHost }),
             RemoteEngineMode.Tls => new RemoteEngine(mode, new()
             {
-                ["DOCKER_HOST"] = TlsHost, ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = ClientCertPath,
+                ["DOCKER_HOST"] = TlsHost,
+                ["DOCKER_TLS_VERIFY"] = "1",
+                ["DOCKER_CERT_PATH"] = ClientCertPath,
             }),
             _ => new RemoteEngine(mode, new()),
         };

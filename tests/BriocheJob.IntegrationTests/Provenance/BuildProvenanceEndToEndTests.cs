@@ -56,11 +56,19 @@ public sealed class BuildProvenanceEndToEndTests : IDisposable
 
         var ci = new Dictionary<string, string?>
         {
-            ["GITHUB_ACTIONS"] = "true", ["GITHUB_RUN_ID"] = "987654321", ["GITHUB_RUN_ATTEMPT"] = "2",
-            ["GITHUB_SERVER_URL"] = "https://github.com", ["GITHUB_REPOSITORY"] = "octo/provenance",
-            ["GITHUB_REF"] = "refs/heads/ci-says-this-branch", ["GITHUB_SHA"] = new string('f', 40),
+            ["GITHUB_ACTIONS"] = "true",
+            ["GITHUB_RUN_ID"] = "987654321",
+            ["GITHUB_RUN_ATTEMPT"] = "2",
+            ["GITHUB_SERVER_URL"] = "https://github.com",
+            ["GITHUB_REPOSITORY"] = "octo/provenance",
+            ["GITHUB_REF"] = "refs/heads/ci-says-this-branch",
+            ["GITHUB_SHA"] = new string('f', 40),
             // Nothing from the machine running the tests may decide which CI this is.
-            ["GITLAB_CI"] = null, ["TF_BUILD"] = null, ["BUILDKITE"] = null, ["JENKINS_URL"] = null, ["BUILD_TAG"] = null,
+            ["GITLAB_CI"] = null,
+            ["TF_BUILD"] = null,
+            ["BUILDKITE"] = null,
+            ["JENKINS_URL"] = null,
+            ["BUILD_TAG"] = null,
             ["GITHUB_HEAD_REF"] = null,
         };
         var build = await DotnetCli.BuildAsync(project, ci);

@@ -105,7 +105,10 @@ public sealed class DockerHostResolverTests : IDisposable
     {
         var folder = Directory.CreateDirectory(Path.Combine(_home, "certs-" + Guid.NewGuid().ToString("N")[..6])).FullName;
         foreach (var file in files)
+        {
             File.WriteAllText(Path.Combine(folder, file), "pem");
+        }
+
         return folder;
     }
 
@@ -184,7 +187,9 @@ public sealed class DockerHostResolverTests : IDisposable
             var tls = DockerHostResolver.ContextTlsDirectory(config, name);
             Directory.CreateDirectory(tls);
             foreach (var file in tlsFiles)
+            {
                 File.WriteAllText(Path.Combine(tls, file), "pem");
+            }
         }
 
         Context("secure", false, "ca.pem", "cert.pem", "key.pem");

@@ -220,7 +220,8 @@ internal sealed class FuzzHarness : IDisposable
             {
                 failure = e;
             }
-        }, 16 * 1024 * 1024) { IsBackground = true };
+        }, 16 * 1024 * 1024)
+        { IsBackground = true };
         worker.Start();
         if (!worker.Join(HangAfter))
         {

@@ -15,7 +15,10 @@ public sealed class GitCheckoutTests : IDisposable
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", .. arguments])
+        {
             start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();

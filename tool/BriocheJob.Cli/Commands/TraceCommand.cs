@@ -40,7 +40,9 @@ internal static class TraceCommand
                 }
 
                 if (trace.Malformed.Total > 0)
+                {
                     context.Error.WriteLine($"warning: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
+                }
                 // Like `docker build`, a failed build is a failure, so scripts can test it; the trace is still printed.
                 return trace.Succeeded ? ExitCodes.Success : ExitCodes.BuildFailed;
             });

@@ -52,19 +52,27 @@ public sealed record DockerEndpoint
         {
             var path = trimmed["unix://".Length..];
             if (path.Length == 0 || path[0] != '/')
+            {
                 throw BadHost(host, source, "a unix socket path must be absolute, as in unix:///var/run/docker.sock");
+            }
+
             return new DockerEndpoint(trimmed, source, path, null, 0, null);
         }
 
         if (trimmed.StartsWith('/'))
+        {
             return new DockerEndpoint("unix://" + trimmed, source, trimmed, null, 0, null);
+        }
 
         if (trimmed.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase)
             || trimmed.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             if (!Uri.TryCreate("http://" + trimmed[(trimmed.IndexOf("://", StringComparison.Ordinal) + 3)..], UriKind.Absolute, out var uri)
                 || uri.Host.Length == 0)
+            {
                 throw BadHost(host, source, "expected tcp://host:port");
+            }
+
             var port = !uri.IsDefaultPort ? uri.Port : tls is null ? 2375 : 2376;
             return new DockerEndpoint(trimmed, source, null, uri.Host, port, tls);
         }
@@ -103,11 +111,15 @@ public static class DockerHostResolver
         }
 
         if (!string.IsNullOrWhiteSpace(explicitHost))
+        {
             return DockerEndpoint.Parse(explicitHost, "explicit", DockerTls.FromEnvironment(getEnvironment, configDirectory));
+        }
 
         var dockerHost = getEnvironment("DOCKER_HOST");
         if (!string.IsNullOrWhiteSpace(dockerHost))
+        {
             return DockerEndpoint.Parse(dockerHost, "DOCKER_HOST", DockerTls.FromEnvironment(getEnvironment, configDirectory));
+        }
 
         var contextName = getEnvironment("DOCKER_CONTEXT");
         var contextSource = "DOCKER_CONTEXT";
@@ -118,7 +130,9 @@ public static class DockerHostResolver
         }
 
         if (!string.IsNullOrWhiteSpace(contextName) && contextName != "default")
+        {
             return ReadContextEndpoint(configDirectory, contextName, contextSource);
+        }
 
         return DockerEndpoint.Parse(DockerEndpoint.DefaultHost, "default");
     }
@@ -137,7 +151,10 @@ public static class DockerHostResolver
     private static string? ReadCurrentContext(string configPath)
     {
         if (!File.Exists(configPath))
+        {
             return null;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(configPath));
@@ -158,8 +175,11 @@ public static class DockerHostResolver
     {
         var metaPath = Path.Combine(ContextMetaDirectory(configDirectory, contextName), "meta.json");
         if (!File.Exists(metaPath))
+        {
             throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' (from {contextSource}) does not exist: {metaPath} is missing.");
+        }
+
         string? host = null;
         var skipTlsVerify = false;
         try
@@ -169,7 +189,10 @@ public static class DockerHostResolver
                 && endpoints.TryGetProperty("docker", out var docker))
             {
                 if (docker.TryGetProperty("Host", out var hostElement) && hostElement.ValueKind == JsonValueKind.String)
+                {
                     host = hostElement.GetString();
+                }
+
                 skipTlsVerify = docker.TryGetProperty("SkipTLSVerify", out var skip) && skip.ValueKind == JsonValueKind.True;
             }
         }
@@ -180,8 +203,11 @@ public static class DockerHostResolver
         }
 
         if (string.IsNullOrWhiteSpace(host))
+        {
             throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' has no Endpoints.docker.Host in {metaPath}.");
+        }
+
         var source = $"context '{contextName}'";
         return DockerEndpoint.Parse(host, source,
             DockerTls.FromContext(ContextTlsDirectory(configDirectory, contextName), skipTlsVerify, source));

@@ -1,8 +1,8 @@
-using BriocheJob.Diagnostics;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -29,7 +29,10 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
     {
         var verify = !string.IsNullOrEmpty(getEnvironment("DOCKER_TLS_VERIFY"));
         if (!verify && string.IsNullOrEmpty(getEnvironment("DOCKER_TLS")))
+        {
             return null;
+        }
+
         var certPath = getEnvironment("DOCKER_CERT_PATH");
         return FromDirectory(string.IsNullOrWhiteSpace(certPath) ? configDirectory : certPath,
             verify, verify ? "DOCKER_TLS_VERIFY" : "DOCKER_TLS");
@@ -48,9 +51,12 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         var cert = Existing(CertFileName);
         var key = Existing(KeyFileName);
         if ((cert is null) != (key is null))
+        {
             throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker TLS (from {source}) needs both {CertFileName} and {KeyFileName} in {directory}; " +
                 $"{(cert is null ? CertFileName : KeyFileName)} is missing.");
+        }
+
         return new DockerTls(verify, Existing(CaFileName), cert, key, directory, source);
     }
 
@@ -81,10 +87,16 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
         {
             if (!VerifyServer)
+            {
                 return true;
+            }
+
             var problem = ServerCertificateProblem(targetHost, certificate, chain, errors, trusted);
             if (problem is not null)
+            {
                 rejected(problem);
+            }
+
             return problem is null;
         };
         return options;
@@ -94,12 +106,20 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection? trusted)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
             return "the engine sent no certificate";
+        }
+
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
             return $"its certificate ({certificate.Subject}) is not issued for {targetHost}";
+        }
+
         if (trusted is null)
+        {
             return errors == SslPolicyErrors.None ? null
                 : $"its certificate ({certificate.Subject}) does not chain to a trusted root ({ChainStatus(chain)}) and there is no {CaFileName} in {Directory}";
+        }
 
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -109,7 +129,9 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         if (chain is not null)
         {
             foreach (var element in chain.ChainElements.Skip(1))
+            {
                 custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
         }
 
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());

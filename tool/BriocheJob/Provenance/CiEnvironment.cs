@@ -23,15 +23,30 @@ public static class CiEnvironment
         bool Is(string name, string value) => string.Equals(Get(name), value, StringComparison.OrdinalIgnoreCase);
 
         if (Is("GITHUB_ACTIONS", "true"))
+        {
             return GitHubActions(Get);
+        }
+
         if (Is("GITLAB_CI", "true"))
+        {
             return GitLab(Get);
+        }
+
         if (Is("TF_BUILD", "true"))
+        {
             return AzurePipelines(Get);
+        }
+
         if (Is("BUILDKITE", "true"))
+        {
             return Buildkite(Get);
+        }
+
         if (Get("JENKINS_URL") is not null || Get("BUILD_TAG")?.StartsWith("jenkins-", StringComparison.Ordinal) == true)
+        {
             return Jenkins(Get);
+        }
+
         return null;
     }
 
@@ -44,7 +59,9 @@ public static class CiEnvironment
         {
             url = $"{(get("GITHUB_SERVER_URL") ?? "https://github.com").TrimEnd('/')}/{repository}/actions/runs/{runId}";
             if (int.TryParse(get("GITHUB_RUN_ATTEMPT"), out var attempt) && attempt > 1)
+            {
                 url += $"/attempts/{attempt}";
+            }
         }
 
         // A pull request's run checks out a merge commit: GITHUB_HEAD_REF is the branch being proposed.
@@ -61,7 +78,9 @@ public static class CiEnvironment
         var buildId = get("BUILD_BUILDID");
         string? url = null;
         if (buildId is not null && get("SYSTEM_TEAMFOUNDATIONCOLLECTIONURI") is { } collection && get("SYSTEM_TEAMPROJECT") is { } project)
+        {
             url = $"{collection.TrimEnd('/')}/{Uri.EscapeDataString(project)}/_build/results?buildId={Uri.EscapeDataString(buildId)}";
+        }
         // BUILD_SOURCEBRANCHNAME is only the last path segment (feature/x gives x), so the full ref is used.
         var branch = BranchOfRef(get("SYSTEM_PULLREQUEST_SOURCEBRANCH")) ?? BranchOfRef(get("BUILD_SOURCEBRANCH"));
         return new CiRun(CiSystems.AzurePipelines, buildId, url, branch, Commit(get("BUILD_SOURCEVERSION")));
@@ -92,9 +111,15 @@ public static class CiEnvironment
     private static string? RemoteBranch(string? branch)
     {
         if (branch is null)
+        {
             return null;
+        }
+
         if (BranchOfRef(branch) is { } local)
+        {
             return local;
+        }
+
         var slash = branch.IndexOf('/');
         return branch.StartsWith("origin/", StringComparison.Ordinal) && slash + 1 < branch.Length ? branch[(slash + 1)..] : branch;
     }

@@ -16,18 +16,29 @@ public static class GitCheckout
     public static GitHead? Read(string? directory)
     {
         if (string.IsNullOrEmpty(directory))
+        {
             return null;
+        }
+
         try
         {
             var gitDirectory = FindGitDirectory(Path.GetFullPath(directory));
             if (gitDirectory is null)
+            {
                 return null;
+            }
+
             var commonDirectory = CommonDirectory(gitDirectory);
             var head = ReadLine(Path.Combine(gitDirectory, "HEAD"));
             if (head is null)
+            {
                 return null;
+            }
+
             if (!head.StartsWith("ref:", StringComparison.Ordinal))
+            {
                 return new GitHead(CiEnvironment.Commit(head), null);
+            }
 
             var reference = head["ref:".Length..].Trim();
             var branch = CiEnvironment.BranchOfRef(reference);
@@ -46,12 +57,18 @@ public static class GitCheckout
         {
             var candidate = Path.Combine(current.FullName, ".git");
             if (Directory.Exists(candidate))
+            {
                 return candidate;
+            }
+
             if (File.Exists(candidate))
             {
                 var line = ReadLine(candidate);
                 if (line is null || !line.StartsWith("gitdir:", StringComparison.Ordinal))
+                {
                     return null;
+                }
+
                 var target = line["gitdir:".Length..].Trim();
                 return Path.GetFullPath(Path.Combine(current.FullName, target));
             }
@@ -73,18 +90,25 @@ public static class GitCheckout
         {
             var path = Path.Combine(folder, reference);
             if (File.Exists(path) && CiEnvironment.Commit(ReadLine(path)) is { } loose)
+            {
                 return loose;
+            }
         }
 
         var packed = Path.Combine(commonDirectory, "packed-refs");
         if (!File.Exists(packed))
+        {
             return null;
+        }
+
         foreach (var line in File.ReadLines(packed))
         {
             // "<hex> <ref>"; comment lines start with '#', peeled tags with '^'.
             var space = line.IndexOf(' ');
             if (space > 0 && line.AsSpan(space + 1).SequenceEqual(reference))
+            {
                 return CiEnvironment.Commit(line[..space]);
+            }
         }
 
         return null;
@@ -93,7 +117,10 @@ public static class GitCheckout
     private static string? ReadLine(string path)
     {
         if (!File.Exists(path))
+        {
             return null;
+        }
+
         using var reader = new StreamReader(path);
         return reader.ReadLine()?.Trim();
     }
