@@ -45,7 +45,8 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
             default:
                 // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
                 if (outcome.FailedStep is null)
-                    log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                    log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath,
+                        BuildKit.BuildErrorLine.Find(outcome.Error) ?? 0, 0, 0, 0,
                         "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
                 break;
         }

@@ -24,6 +24,9 @@ internal static class BriocheJobApp
         context.HomeOption = app.Option("--home <DIR>",
             "The data home (default: $BRIOCHE_JOB_HOME, else $XDG_DATA_HOME/brioche-job, else ~/.local/share/brioche-job).",
             CommandOptionType.SingleValue, inherited: true);
+        context.RawOption = app.Option("--raw",
+            "With output to a pipe or file, print control characters in logs and names as they are (they are escaped as \\xHH otherwise).",
+            CommandOptionType.NoValue, inherited: true);
 
         foreach (var register in Commands)
         {

@@ -15,8 +15,10 @@ public sealed class DockerRecordingFixture : IDisposable
 
     private readonly List<string> _images = [];
 
-    public DockerRecordingFixture()
+    /// <param name="client">The engine to build on; the one DOCKER_HOST or the context names when null.</param>
+    public DockerRecordingFixture(DockerEngineClient? client = null)
     {
+        Client = client ?? DockerEngineClient.Create();
         Root = Directory.CreateTempSubdirectory("bj-rec-").FullName;
         Home = Path.Combine(Root, "home");
         Context = Path.Combine(Root, "ctx");
@@ -29,7 +31,7 @@ public sealed class DockerRecordingFixture : IDisposable
 
     public string Context { get; }
 
-    public DockerEngineClient Client { get; } = DockerEngineClient.Create();
+    public DockerEngineClient Client { get; }
 
     /// <summary>A marker no earlier run can have printed, so a cache hit cannot fake a pass.</summary>
     public static string NewMarker(string prefix = "bj-marker") => $"{prefix}-{Guid.NewGuid():N}";

@@ -32,7 +32,8 @@ public class BuildTraceOutputTests
         failed.GetProperty("inputs").EnumerateArray().Single().GetString().ShouldBe(trace.Vertices[3].Digest);
         string startedAt = failed.GetProperty("startedAt").GetString()!;
         startedAt.ShouldEndWith("Z");
-        DateTimeOffset.Parse(startedAt).ShouldBe(trace.FailedVertex.Started!.Value);
+        DateTimeOffset started = trace.FailedVertex.Started!.Value;
+        DateTimeOffset.Parse(startedAt).ShouldBe(started.AddTicks(-(started.Ticks % TimeSpan.TicksPerMillisecond)));
         vertices[0].GetProperty("error").ValueKind.ShouldBe(JsonValueKind.Null);
         vertices[3].GetProperty("cached").GetBoolean().ShouldBeTrue();
     }

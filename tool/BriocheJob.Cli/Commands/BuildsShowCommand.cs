@@ -42,6 +42,22 @@ internal static class BuildsShowCommand
                     o.WriteLine($"directory {b.WorkingDirectory}");
                 }
 
+                BuildProvenance where = b.Provenance ?? BuildProvenance.None;
+                if (where.Host is not null || where.User is not null)
+                {
+                    o.WriteLine($"ran on    {where.Host ?? "?"}{(where.User is null ? "" : $" as {where.User}")}");
+                }
+
+                if (where.GitCommit is not null || where.GitBranch is not null)
+                {
+                    o.WriteLine($"git       {where.GitBranch ?? "(detached)"}{(where.GitCommit is null ? "" : $" at {where.GitCommit}")}");
+                }
+
+                if (where.CiSystem is not null)
+                {
+                    o.WriteLine($"ci        {where.CiSystem} run {where.CiRunId ?? "?"}{(where.CiRunUrl is null ? "" : $"  {where.CiRunUrl}")}");
+                }
+
                 o.WriteLine();
                 o.WriteLine($"projects ({details.Projects.Count}):");
                 foreach (ProjectRecord project in details.Projects)

@@ -18,6 +18,8 @@ internal static class ListCommand
             var project = command.Option("--project <TEXT>", "Only jobs of projects whose name or path contains TEXT.", CommandOptionType.SingleValue);
             var build = command.Option("--build <BUILD>", "Only jobs of this build (id, external id, unique prefix, last or -N).", CommandOptionType.SingleValue);
             var kind = command.Option("--kind <KIND>", "Only brioche or docker jobs.", CommandOptionType.SingleValue);
+            var host = command.Option("--host <HOST>", "Only jobs of builds that ran on HOST (any case).", CommandOptionType.SingleValue);
+            var branch = command.Option("--branch <BRANCH>", "Only jobs of builds of git branch BRANCH.", CommandOptionType.SingleValue);
             var limit = command.Option("--limit <N>", $"At most N jobs (default {DefaultLimit}).", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of jobs.", CommandOptionType.NoValue);
             command.OnExecute(() =>
@@ -27,7 +29,8 @@ internal static class ListCommand
                     Project: project.Value(),
                     BuildId: build.Value() is { } selector ? context.Resolver.ResolveBuild(selector).Build.Id : null,
                     Kind: CommandOptions.Kind(kind),
-                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit,
+                    Where: CommandOptions.BuildFilter(host, branch));
                 IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
@@ -35,7 +38,8 @@ internal static class ListCommand
                 }
                 else if (jobs.Count == 0)
                 {
-                    bool filtered = query.FailedOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null;
+                    bool filtered = query.FailedOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null
+                                    || query.Where is not null;
                     context.Out.WriteLine(filtered
                         ? "No jobs match these filters."
                         : "No jobs recorded yet. Build a project that uses BriocheJob.Tasks, or run 'dotnet brioche-job import brioche'.");

@@ -27,9 +27,9 @@ internal static class ShowCommand
                 if (json.HasValue())
                 {
                     var buffer = new ArrayBufferWriter<byte>();
-                    using (var writer = new Utf8JsonWriter(buffer))
+                    using (var writer = new Utf8JsonWriter(buffer, CliContext.HumanJson))
                     {
-                        details.WriteJson(writer);
+                        details.WriteJson(writer, target.Job is { } view ? ShortId(context, view.Job.Id) : null);
                     }
 
                     context.Out.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
@@ -121,7 +121,7 @@ internal static class ShowCommand
         if (details.LastLines.Count > 0)
         {
             int output = details.LastLines.Count(l => l.Kind == LogLineKind.Output);
-            o.WriteLine($"last {output} log lines:");
+            o.WriteLine(output == 1 ? "last log line:" : $"last {output} log lines:");
             foreach (LogLine line in details.LastLines)
             {
                 o.WriteLine($"  {line.Render()}");
@@ -130,6 +130,20 @@ internal static class ShowCommand
             string selector = target.IsStandardInput ? "-" : target.Job is null ? details.EventsPath! : job.Id;
             o.WriteLine($"all logs: dotnet brioche-job logs {selector}");
         }
+    }
+
+    /// <summary>As <c>list</c> would show it: the shortest prefix of at least eight characters no other job shares.</summary>
+    private static string ShortId(CliContext context, string id)
+    {
+        for (int length = ShortIds.MinLength; length < id.Length; length++)
+        {
+            if (context.ReadStore.FindJobsByIdPrefix(id[..length], 2).Count == 1)
+            {
+                return id[..length];
+            }
+        }
+
+        return id;
     }
 
     private static string StateText(JobRecord job) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -17,7 +18,8 @@ public abstract class LogFormatter
 
     public LogOutput Output { get; }
 
-    public static LogFormatter Text(LogOutput output) => new TextLogFormatter(output);
+    /// <param name="escapeControls">Show control characters as <see cref="TerminalText"/> does (for a terminal).</param>
+    public static LogFormatter Text(LogOutput output, bool escapeControls = false) => new TextLogFormatter(output, escapeControls);
 
     public static LogFormatter Json(LogOutput output) => new JsonLogFormatter(output);
 
@@ -32,14 +34,14 @@ public abstract class LogFormatter
     /// <summary>The string a line's bytes decode to, as the in-memory log has it.</summary>
     protected static string Decode(ReadOnlySpan<byte> text) => OutputLineAssembler.Decode(text);
 
-    private sealed class TextLogFormatter(LogOutput output) : LogFormatter(output)
+    private sealed class TextLogFormatter(LogOutput output, bool escapeControls) : LogFormatter(output)
     {
         private long _prefixMilliseconds = -1;
         private byte[] _prefix = [];
 
         public override void Write(LogLine line)
         {
-            var text = line.Render();
+            var text = escapeControls ? TerminalText.Escape(line.Render()) : line.Render();
             var span = Output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length) + 1);
             var length = Encoding.UTF8.GetBytes(text, span);
             span[length] = (byte)'\n';
@@ -54,13 +56,14 @@ public abstract class LogFormatter
                 _prefix = Encoding.UTF8.GetBytes($"[{ElapsedFormat.Format(TimeSpan.FromMilliseconds(elapsedMilliseconds))}] ");
             }
             Output.Write(_prefix);
-            if (Utf8.IsValid(text))
+            ReadOnlySpan<byte> valid = Utf8.IsValid(text) ? text : Encoding.UTF8.GetBytes(Decode(text));
+            if (escapeControls)
             {
-                Output.Write(text);
+                TerminalText.EscapeUtf8(valid, Output);
             }
             else
             {
-                Output.Write(Encoding.UTF8.GetBytes(Decode(text)));
+                Output.Write(valid);
             }
             if (continued)
             {
@@ -117,8 +120,27 @@ public abstract class LogFormatter
             Output.WriteByte((byte)'\n');
         }
 
+        private long _prefixMilliseconds = -1;
+        private OutputStream _prefixStream;
+        private byte[] _prefix = [];
+
         public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
         {
+            // Most lines need no escaping: write them around a cached prefix, byte for byte what the writer would.
+            if (!continued && Utf8.IsValid(text) && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(text) < 0)
+            {
+                if (elapsedMilliseconds != _prefixMilliseconds || stream != _prefixStream)
+                {
+                    _prefixMilliseconds = elapsedMilliseconds;
+                    _prefixStream = stream;
+                    _prefix = Encoding.UTF8.GetBytes(
+                        $"{{\"kind\":\"output\",\"stream\":\"{(stream == OutputStream.Stdout ? "stdout" : "stderr")}\",\"elapsedMs\":{elapsedMilliseconds},\"text\":\"");
+                }
+                Output.Write(_prefix);
+                Output.Write(text);
+                Output.Write("\"}\n"u8);
+                return;
+            }
             _writer.Reset(Output);
             _writer.WriteStartObject();
             _writer.WriteString(Kind, OutputKind);

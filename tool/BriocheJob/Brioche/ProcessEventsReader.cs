@@ -29,6 +29,15 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         _leaveOpen = leaveOpen;
     }
 
+    private EventsResumePoint? _resume;
+
+    /// <summary>
+    /// A reader over <paramref name="source"/>, already positioned at <paramref name="resume"/>'s file offset (a frame
+    /// start, or a raw event start), whose first event is the one the resume point names. No magic is expected.
+    /// </summary>
+    internal static ProcessEventsReader OpenAt(Stream source, EventsResumePoint resume, bool leaveOpen = false)
+        => new(source, leaveOpen) { _resume = resume };
+
     /// <summary>Opens a file for reading while another process may still write or delete it.</summary>
     public static ProcessEventsReader Open(string path) => new(OpenShared(path));
 
@@ -209,6 +218,30 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     private async ValueTask<bool> OpenEventsAsync(bool useAsync, CancellationToken cancellationToken)
     {
+        if (_resume is { } resume)
+        {
+            IsCompressed = resume.Compressed;
+            if (resume.Compressed)
+            {
+                _decompressor = new ZstdDecompressionStream(_source, leaveOpen: true);
+                _events = _decompressor;
+            }
+            else
+            {
+                _events = _source;
+            }
+            for (var left = resume.SkipDecompressed; left > 0;)
+            {
+                var take = (int)Math.Min(left, _buffer.Length);
+                if (!await EnsureAsync(take, useAsync, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+                _start += take;
+                left -= take;
+            }
+            return true;
+        }
         // Read up to 4 bytes to tell zstd from raw, then replay them in front of the rest.
         var prefix = new byte[4];
         var got = 0;

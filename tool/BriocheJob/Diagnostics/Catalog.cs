@@ -133,6 +133,9 @@ public static class Catalog
         public static readonly Diagnostic NotFound = new("BJ5005", ErrorKind.NotFound,
             "an image or container that does not exist");
 
+        public static readonly Diagnostic TlsFailed = new("BJ5006", ErrorKind.Unavailable,
+            "the TLS handshake with a TCP engine failed: its certificate is not trusted, or it refused ours");
+
         public static readonly Diagnostic ContextMissing = new("BJ5010", ErrorKind.NotFound,
             "the build context folder does not exist");
 
@@ -272,7 +275,7 @@ public static class Catalog
         BriocheBuild.RecordingFailed, BriocheBuild.Unexpected,
         BuildKit.TraceFileNotFound, BuildKit.TraceUnreadable, BuildKit.NotATrace, BuildKit.UnknownEncoding,
         BuildKit.MalformedRecordsSkipped,
-        Docker.EngineUnreachable, Docker.BadHost, Docker.EngineError, Docker.BadResponse, Docker.NotFound,
+        Docker.EngineUnreachable, Docker.BadHost, Docker.EngineError, Docker.BadResponse, Docker.NotFound, Docker.TlsFailed,
         Docker.ContextMissing, Docker.DockerfileMissing, Docker.BadIgnorePattern, Docker.BadDockerfile,
         DockerBuild.StepFailed, DockerBuild.BuildFailed, DockerBuild.BuildCancelled, DockerBuild.RecordFailed,
         DockerBuild.EventsFailed, DockerBuild.SessionFailed, DockerBuild.BadImageItem, DockerBuild.DockerfileUnmapped,

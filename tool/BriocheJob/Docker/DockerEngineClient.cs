@@ -9,7 +9,10 @@ using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
-/// <summary>The Docker Engine HTTP API over a unix socket or TCP. Negotiates the API version on first use.</summary>
+/// <summary>
+/// The Docker Engine HTTP API over a unix socket, TCP, or TCP with TLS (client certificate, and the server checked
+/// against the endpoint's own CA). Negotiates the API version on first use.
+/// </summary>
 public sealed class DockerEngineClient : IDisposable
 {
     /// <summary>The newest API version we speak; older engines get their own version.</summary>
@@ -21,6 +24,7 @@ public sealed class DockerEngineClient : IDisposable
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _negotiation = new(1, 1);
     private Version? _apiVersion;
+    private volatile string? _tlsRejection;
 
     public DockerEngineClient(DockerEndpoint endpoint, TimeSpan? connectTimeout = null)
     {
@@ -32,19 +36,24 @@ public sealed class DockerEngineClient : IDisposable
         };
         if (endpoint.SocketPath is { } socketPath)
             handler.ConnectCallback = (_, cancellationToken) => ConnectUnixAsync(socketPath, cancellationToken);
+        else if (endpoint.Tls is { } tls)
+            handler.SslOptions = tls.CreateSslOptions(endpoint.TcpHost!, reason => _tlsRejection = reason);
         // Builds and waits run as long as they run; callers cancel through their token.
         _http = new HttpClient(handler)
         {
             BaseAddress = endpoint.IsUnixSocket
                 ? new Uri("http://docker.sock")
-                : new Uri($"http://{endpoint.TcpHost}:{endpoint.TcpPort}"),
+                : new UriBuilder(endpoint.Tls is null ? "http" : "https", endpoint.TcpHost, endpoint.TcpPort).Uri,
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }
 
-    /// <summary>Resolves the engine from <paramref name="explicitHost"/>, DOCKER_HOST or the Docker context.</summary>
-    public static DockerEngineClient Create(string? explicitHost = null) =>
-        new(DockerHostResolver.Resolve(explicitHost));
+    /// <summary>
+    /// Resolves the engine from <paramref name="explicitHost"/>, DOCKER_HOST or the Docker context, with TLS from
+    /// DOCKER_TLS_VERIFY/DOCKER_CERT_PATH or the context (<paramref name="getEnvironment"/>: the process's when null).
+    /// </summary>
+    public static DockerEngineClient Create(string? explicitHost = null, Func<string, string?>? getEnvironment = null) =>
+        new(DockerHostResolver.Resolve(explicitHost, getEnvironment));
 
     public DockerEndpoint Endpoint { get; }
 
@@ -342,17 +351,46 @@ public sealed class DockerEngineClient : IDisposable
         var cause = e;
         while (cause.InnerException is not null)
             cause = cause.InnerException;
+        if (Endpoint.Tls is { } tls && IsTlsFailure(e))
+        {
+            var why = _tlsRejection is { } rejection ? "the engine's certificate was refused: " + rejection
+                : tls.CertFile is null
+                    ? $"{cause.Message.TrimEnd('.')}; no client certificate was sent, as there is no {DockerTls.CertFileName} in {tls.Directory}"
+                    : $"{cause.Message.TrimEnd('.')}; does the engine speak TLS there, and does it trust the CA of {tls.CertFile}?";
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
+                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}): the TLS handshake failed: {why}.", e);
+        }
+
         var reason = Endpoint.SocketPath is { } socketPath && !File.Exists(socketPath)
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
             : cause.Message.TrimEnd('.');
         return new BriocheJobException(Catalog.Docker.EngineUnreachable,
-            $"Docker engine at {Endpoint.Host} (from {Endpoint.Source}) is not reachable: {reason}.", e);
+            $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) is not reachable: {reason}.", e);
+    }
+
+    /// <summary>A handshake that failed: our check refused the server, or the server closed on us during the handshake.</summary>
+    private static bool IsTlsFailure(Exception e)
+    {
+        // Under TLS 1.3 the server checks our certificate after the client's handshake is done, so its refusal
+        // (an OpenSSL alert) arrives as an IOException on the first read rather than an AuthenticationException.
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException
+                || inner.Message.Contains("SSL routines", StringComparison.Ordinal))
+                return true;
+        }
+
+        return false;
     }
 
     private BriocheJobException EngineError(string operation, HttpStatusCode status, string body)
     {
         var message = ExtractMessage(body);
+        if (status == HttpStatusCode.BadRequest && Endpoint.Tls is null && message.Contains("HTTPS server", StringComparison.Ordinal))
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
+                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) only speaks TLS: set DOCKER_TLS_VERIFY=1 and " +
+                $"DOCKER_CERT_PATH (a folder with {DockerTls.CaFileName}, {DockerTls.CertFileName} and {DockerTls.KeyFileName}), or use a context with TLS files.");
         var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
         return new BriocheJobException(diagnostic,
             $"Docker engine at {Endpoint.Host} refused {operation} ({(int)status}): {message}");

@@ -201,8 +201,22 @@ public sealed class DockerIgnore
         }
 
         regex.Append('$');
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
+        try
+        {
+            return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException e)
+        {
+            // What the class scan lets through but .NET refuses: a range in reverse order ("[z-a]"), say.
+            throw BadPattern(pattern, source, line, e is RegexParseException parse ? ReasonOf(parse) : "it cannot be compiled");
+        }
     }
+
+    private static string ReasonOf(RegexParseException e) => e.Error switch
+    {
+        RegexParseError.ReversedCharacterRange => "a character range is in reverse order",
+        _ => "it cannot be compiled (" + e.Error + ")",
+    };
 
     private static int AppendCharacterClass(string pattern, int start, StringBuilder regex, string source, int line)
     {

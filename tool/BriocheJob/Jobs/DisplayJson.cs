@@ -40,11 +40,19 @@ public sealed record BuildJson(
     string? WorkingDirectory,
     int? ProjectCount,
     int? JobCount,
-    int? FailedJobCount)
+    int? FailedJobCount,
+    string? Host,
+    string? User,
+    string? GitCommit,
+    string? GitBranch,
+    string? CiSystem,
+    string? CiRunId,
+    string? CiRunUrl)
 {
     public static BuildJson From(BuildRecord build, int? projects = null, int? jobs = null, int? failed = null)
     {
         ArgumentNullException.ThrowIfNull(build);
+        BuildProvenance where = build.Provenance ?? BuildProvenance.None;
         return new BuildJson(
             build.Id,
             build.ExternalId,
@@ -58,7 +66,14 @@ public sealed record BuildJson(
             build.WorkingDirectory,
             projects,
             jobs,
-            failed);
+            failed,
+            where.Host,
+            where.User,
+            where.GitCommit,
+            where.GitBranch,
+            where.CiSystem,
+            where.CiRunId,
+            where.CiRunUrl);
     }
 
     public static BuildJson From(BuildSummary summary)

@@ -1,3 +1,4 @@
+using BriocheJob.Provenance;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -42,11 +43,13 @@ public sealed class RecordingSession : IDisposable
         var store = SqliteJobStore.Open(home);
         try
         {
+            var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
             var build = store.BeginBuild(new BuildRequest(
                 options.Origin,
                 string.IsNullOrWhiteSpace(options.ExternalBuildId) ? null : options.ExternalBuildId,
-                options.WorkingDirectory ?? Environment.CurrentDirectory,
-                Environment.ProcessId));
+                workingDirectory,
+                Environment.ProcessId,
+                Provenance: BuildProvenanceDetector.Detect(workingDirectory)));
             return new RecordingSession(home, store, build);
         }
         catch

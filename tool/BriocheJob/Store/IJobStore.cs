@@ -52,8 +52,8 @@ public interface IJobStore : IDisposable
     /// <summary>Up to <paramref name="max"/> jobs whose process had this pid, most recent first.</summary>
     IReadOnlyList<JobView> FindJobsByPid(int pid, int max);
 
-    /// <summary>Builds with their counts, most recent first.</summary>
-    IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0);
+    /// <summary>Builds with their counts, most recent first, optionally only those matching <paramref name="where"/>.</summary>
+    IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null);
 
     /// <summary>The build with this exact id (case-insensitive) or external id, with its projects and jobs.</summary>
     BuildDetails? GetBuild(string idOrExternalId);

@@ -156,9 +156,14 @@ public sealed partial class SqliteJobStore : IJobStore
             if (request.ExternalId is not null)
             {
                 // Reuse: one CI run, many `dotnet build` invocations, one build row.
+                // Another node's provenance stays; what it lacked (say, a CI run id) is filled in.
                 using SqliteCommand reopen = Command(c, t,
-                    "UPDATE builds SET state = 'running', owner_pid = @owner WHERE external_id = @external RETURNING id;",
-                    ("@owner", ownerPid), ("@external", request.ExternalId));
+                    "UPDATE builds SET state = 'running', owner_pid = @owner, host = coalesce(host, @host), " +
+                    "user_name = coalesce(user_name, @user), git_commit = coalesce(git_commit, @commit), " +
+                    "git_branch = coalesce(git_branch, @branch), ci_system = coalesce(ci_system, @ci), " +
+                    "ci_run_id = coalesce(ci_run_id, @run), ci_run_url = coalesce(ci_run_url, @url) " +
+                    "WHERE external_id = @external RETURNING id;",
+                    [("@owner", ownerPid), ("@external", request.ExternalId), .. ProvenanceParameters(request.Provenance)]);
                 if (reopen.ExecuteScalar() is string existingId)
                 {
                     return LoadBuild(c, t, existingId)!;
@@ -167,10 +172,13 @@ public sealed partial class SqliteJobStore : IJobStore
 
             string id = Ulid.NewUlid(startedAt);
             using SqliteCommand insert = Command(c, t,
-                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running');",
-                ("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
-                ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)));
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running', " +
+                "@host, @user, @commit, @branch, @ci, @run, @url);",
+                [("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
+                 ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)),
+                 .. ProvenanceParameters(request.Provenance)]);
             insert.ExecuteNonQuery();
             return LoadBuild(c, t, id)!;
         });
@@ -314,6 +322,8 @@ public sealed partial class SqliteJobStore : IJobStore
             parameters.Add(("@build", query.BuildId));
         }
 
+        AddBuildFilter(query.Where, where, parameters);
+
         string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
         string sql = $"{JobViewSelect}{filter} ORDER BY j.started_at DESC, j.id DESC LIMIT @limit OFFSET @offset;";
         return Read(c => ReadJobViews(c, sql, [.. parameters]));
@@ -356,23 +366,28 @@ public sealed partial class SqliteJobStore : IJobStore
             $"{JobViewSelect} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
             ("@pid", pid), ("@max", max)));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0) => Read(c =>
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Read(c =>
     {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)> { ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)) };
+        AddBuildFilter(where, conditions, parameters);
         using SqliteCommand command = Command(c, null,
             $"SELECT {BuildColumns}, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id), " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id), " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
             "WHERE p.build_id = b.id AND j.result = 'failed') " +
-            "FROM builds b ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
-            ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)));
+            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
+            "ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
+            [.. parameters]);
         using SqliteDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
         var builds = new List<BuildSummary>();
         while (reader.Read())
         {
             BuildRecord build = ReadBuild(reader, 0, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11)));
+            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount), reader.GetInt32(BuildColumnCount + 1),
+                reader.GetInt32(BuildColumnCount + 2)));
         }
 
         return builds;
@@ -630,5 +645,27 @@ public sealed partial class SqliteJobStore : IJobStore
         using SqliteCommand command = Command(connection, null, sql, parameters);
         using SqliteDataReader reader = command.ExecuteReader();
         return StoreRows.ReadJobViews(reader);
+    }
+    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
+    {
+        BuildProvenance p = provenance ?? BuildProvenance.None;
+        return [("@host", p.Host), ("@user", p.User), ("@commit", p.GitCommit), ("@branch", p.GitBranch),
+            ("@ci", p.CiSystem), ("@run", p.CiRunId), ("@url", p.CiRunUrl)];
+    }
+
+    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case: the column is NOCASE) and <c>--branch</c>.</summary>
+    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
+    {
+        if (filter?.Host is { } host)
+        {
+            where.Add("b.host = @host");
+            parameters.Add(("@host", host));
+        }
+
+        if (filter?.Branch is { } branch)
+        {
+            where.Add("b.git_branch = @branch");
+            parameters.Add(("@branch", branch));
+        }
     }
 }
