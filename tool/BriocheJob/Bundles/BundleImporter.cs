@@ -26,7 +26,7 @@ public static partial class BundleImporter
 
     public static BundleImportResult Import(string bundlePath, DataHome home, IJobStore store, DateTimeOffset now)
     {
-        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Retention.StoreUnsupported,
+        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
             "this job store cannot import bundles (import needs the SQLite store)");
         bundlePath = Path.GetFullPath(bundlePath);
         if (!File.Exists(bundlePath))

@@ -34,11 +34,8 @@ public static class Catalog
 
         public static readonly Diagnostic AlreadyRecorded = new("BJ1008", ErrorKind.Failed,
             "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written");
-    }
 
-    /// <summary>BJ102x: retention (<c>prune</c> and the automatic prune after a recording).</summary>
-    public static class Retention
-    {
+        // BJ102x: retention (prune and the automatic prune after a recording).
         public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
             "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)");
 
@@ -271,7 +268,7 @@ public static class Catalog
     [
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
         Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
-        Retention.StoreUnsupported, Retention.AutoPruneFailed, Retention.InvalidMaxSize,
+        Store.StoreUnsupported, Store.AutoPruneFailed, Store.InvalidMaxSize,
         Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
         Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
         BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,
