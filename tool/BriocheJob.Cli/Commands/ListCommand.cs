@@ -18,6 +18,7 @@ internal static class ListCommand
             var project = command.Option("--project <TEXT>", "Only jobs of projects whose name or path contains TEXT.", CommandOptionType.SingleValue);
             var build = command.Option("--build <BUILD>", "Only jobs of this build (id, external id, unique prefix, last or -N).", CommandOptionType.SingleValue);
             var kind = command.Option("--kind <KIND>", "Only brioche or docker jobs.", CommandOptionType.SingleValue);
+            var flaky = command.Option("--flaky", "Only flaky jobs: the same recipe hash or vertex digest both succeeded and failed.", CommandOptionType.NoValue);
             var limit = command.Option("--limit <N>", $"At most N jobs (default {DefaultLimit}).", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of jobs.", CommandOptionType.NoValue);
             command.OnExecute(() =>
@@ -27,15 +28,16 @@ internal static class ListCommand
                     Project: project.Value(),
                     BuildId: build.Value() is { } selector ? context.Resolver.ResolveBuild(selector).Build.Id : null,
                     Kind: CommandOptions.Kind(kind),
-                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit,
+                    FlakyOnly: flaky.HasValue());
                 IReadOnlyList<JobView> jobs = context.Store.QueryJobs(query);
                 if (json.HasValue())
                 {
-                    context.WriteJson(JobJson.FromList(jobs), JobJsonContext.Default.IReadOnlyListJobJson);
+                    context.WriteJson(JobJson.FromList(jobs, JobJson.FlakyRecipes(context.Store, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
                 }
                 else if (jobs.Count == 0)
                 {
-                    bool filtered = query.FailedOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null;
+                    bool filtered = query.FailedOnly || query.FlakyOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null;
                     context.Out.WriteLine(filtered
                         ? "No jobs match these filters."
                         : "No jobs recorded yet. Build a project that uses BriocheJob.Tasks, or run 'dotnet brioche-job import brioche'.");

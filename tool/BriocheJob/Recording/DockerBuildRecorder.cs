@@ -64,6 +64,20 @@ public sealed class DockerBuildRecorder
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
+        IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? contextDigests = null;
+        if (dockerfile is not null && _session is not null)
+        {
+            try
+            {
+                contextDigests = ContextSourceDigests.Compute(context, dockerfile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _listener?.OnRecordingProblem(DockerRecordCodes.DockerfileUnmapped,
+                    $"steps are recorded without context digests: {e.Message}");
+            }
+        }
+
         ProjectRecord? project = null;
         if (_session is not null)
         {
@@ -79,7 +93,7 @@ public sealed class DockerBuildRecorder
 
         var request = ToRequest(spec, context);
         using var recorder = new DockerTraceRecorder(project is null ? null : _session, project, spec, dockerfilePath,
-            dockerfile, _listener, saveEachJob: true);
+            dockerfile, _listener, saveEachJob: true) { ContextDigests = contextDigests };
         var decoder = new BuildKitTraceDecoder(recorder);
 
         DockerBuildResponse response;

@@ -123,7 +123,7 @@ public static class DockerStepMapping
             Message: overrideMessage ?? vertex.Error,
             Cached: vertex.Cached,
             RecipeHash: vertex.Digest,
-            RecipeMeta: meta.ToJson(),
+            RecipeMeta: (vertex.Inputs.Count > 0 ? meta with { Inputs = vertex.Inputs.ToArray() } : meta).ToJson(),
             LocalPath: localPath);
     }
 

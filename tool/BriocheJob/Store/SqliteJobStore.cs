@@ -7,7 +7,7 @@ namespace BriocheJob.Store;
 /// Every write runs in <c>BEGIN IMMEDIATE</c>, which takes the write lock up front and waits for it (busy timeout)
 /// instead of failing with "database is locked" on a read-to-write upgrade. One instance serialises its own callers.
 /// </summary>
-public sealed class SqliteJobStore : IJobStore
+public sealed partial class SqliteJobStore : IJobStore
 {
     /// <summary>How long a writer waits for another process to release the database.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
@@ -199,18 +199,19 @@ public sealed class SqliteJobStore : IJobStore
         {
             using SqliteCommand upsert = Command(c, t,
                 "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
-                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
-                "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
-                "@pid, @owner, @local) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
+                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path, step_key) VALUES (@id, " +
+                "@project, @kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, " +
+                "@meta, @pid, @owner, @local, @stepKey) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
                 "kind = excluded.kind, name = excluded.name, started_at = excluded.started_at, " +
                 "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
-                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path;");
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path, " +
+                "step_key = excluded.step_key;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
-                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local",
+                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local", "@stepKey",
             ];
             foreach (string name in names)
             {
@@ -218,6 +219,7 @@ public sealed class SqliteJobStore : IJobStore
             }
 
             upsert.Prepare();
+            var projects = new Dictionary<long, ProjectRecord?>();
             foreach (JobRecord job in list)
             {
                 object?[] values =
@@ -226,6 +228,7 @@ public sealed class SqliteJobStore : IJobStore
                     job.StoppedAt is { } stopped ? ToUnix(stopped) : null, StoreText.Of(job.State),
                     StoreText.Of(job.Result), job.ExitCode, job.Signal, job.Message, job.Cached ? 1 : 0,
                     job.RecipeHash, job.RecipeMeta, job.Pid, job.OwnerPid ?? Environment.ProcessId, job.LocalPath,
+                    StepKeys.Of(job, ProjectOf(c, t, job.BuildProjectId, projects)),
                 ];
                 for (int i = 0; i < values.Length; i++)
                 {
@@ -256,6 +259,12 @@ public sealed class SqliteJobStore : IJobStore
         if (query.FailedOnly)
         {
             where.Add("j.result = 'failed'");
+        }
+
+        if (query.FlakyOnly)
+        {
+            where.Add("j.recipe_hash IN (SELECT recipe_hash FROM jobs WHERE result IS NOT NULL AND recipe_hash IS NOT NULL " +
+                "GROUP BY recipe_hash HAVING min(result) <> max(result))");
         }
 
         if (query.Kind is { } kind)
@@ -549,6 +558,11 @@ public sealed class SqliteJobStore : IJobStore
         for (int next = version; next < StoreSchema.CurrentVersion; next++)
         {
             Execute(connection, StoreSchema.Migrations[next], transaction);
+        }
+
+        if (version > 0 && version < StoreSchema.StepKeyVersion)
+        {
+            BackfillStepKeys(connection, transaction);
         }
 
         Execute(connection, $"PRAGMA user_version = {StoreSchema.CurrentVersion};", transaction);

@@ -64,7 +64,17 @@ internal static class StoreSchema
         CREATE INDEX build_projects_by_build ON build_projects(build_id);
         CREATE INDEX builds_by_started ON builds(started_at, id);
         """,
+
+        // v3: the step key (see StepKeys), so the previous run of a step is one index lookup. Rows written before v3
+        // are filled in by SqliteJobStore right after this migration.
+        """
+        ALTER TABLE jobs ADD COLUMN step_key TEXT;
+        CREATE INDEX jobs_by_step_key ON jobs(step_key, started_at);
+        """,
     ];
+
+    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
+    public const int StepKeyVersion = 3;
 
     public static int CurrentVersion => Migrations.Count;
 }
