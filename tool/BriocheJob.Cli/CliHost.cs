@@ -10,9 +10,30 @@ internal sealed record CliHost(
     TimeZoneInfo TimeZone,
     Func<DateTimeOffset> Now)
 {
+    /// <summary>The terminal's width when standard output is a terminal; null otherwise (output piped or captured).</summary>
+    public Func<int?> TerminalWidth { get; init; } = () => null;
+
     public static CliHost System { get; } = new(
         Environment.GetEnvironmentVariable,
         Console.OpenStandardInput,
         TimeZoneInfo.Local,
-        () => DateTimeOffset.Now);
+        () => DateTimeOffset.Now)
+    {
+        TerminalWidth = () =>
+        {
+            if (Console.IsOutputRedirected)
+            {
+                return null;
+            }
+
+            try
+            {
+                return Console.WindowWidth > 0 ? Console.WindowWidth : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        },
+    };
 }

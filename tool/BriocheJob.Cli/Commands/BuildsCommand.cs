@@ -17,6 +17,8 @@ internal static class BuildsCommand
             var limit = command.Option("--limit <N>", $"At most N builds (default {DefaultLimit}).", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of builds.", CommandOptionType.NoValue);
             BuildsShowCommand.Register(command, context);
+            BuildsDiffCommand.Register(command, context);
+            BuildsTimelineCommand.Register(command, context);
             command.OnExecute(() =>
             {
                 IReadOnlyList<BuildSummary> builds = context.Store.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit);
