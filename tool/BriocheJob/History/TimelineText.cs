@@ -38,12 +38,12 @@ public static class TimelineText
             .Append(Paint("#", Yellow, colour)).Append(" critical path  ")
             .Append(Paint("X", Red, colour)).Append(" failed  ")
             .Append(Paint(".", Grey, colour)).Append(" cached");
+        text.Append('\n');
         if (analysis.CriticalPath.Count > 0)
         {
-            text.Append("  (critical path ").Append(BuildAnalysis.MethodText(analysis.Method)).Append(')');
+            text.Append("* critical path, ").Append(BuildAnalysis.MethodText(analysis.Method)).Append('\n');
         }
 
-        text.Append('\n');
         string padding = new(' ', 2 + idWidth + 1 + nameWidth + 1);
         string end = JobDisplay.Duration(TimeSpan.FromMilliseconds(analysis.Stats.WallMs));
         text.Append(padding).Append('|').Append("0".PadRight(Math.Max(1, barWidth - end.Length))).Append(end).Append('|').Append('\n');
