@@ -28,7 +28,7 @@ public sealed record DiffPair(string Key, StepChange Change, JobView? Base, JobV
 /// <summary>
 /// Two builds' jobs matched by step key (<see cref="StepKeys"/>). A step is <c>changed</c> when it was built from
 /// different input: its recipe hash (Brioche) or vertex digest (Docker) differs, or for a Docker COPY/ADD, the
-/// digest of the context files it copies. Several jobs with one key in a build are matched in start order.
+/// digest of the context files it copies, or (Docker) one of its input steps changed. Several jobs with one key in a build are matched in start order.
 /// </summary>
 public sealed class BuildDiff
 {
@@ -82,8 +82,53 @@ public sealed class BuildDiff
             }
         }
 
+        PropagateInputChanges(pairs);
         List<DiffPair> sorted = pairs.OrderBy(p => p.Pair.Failed ? 0 : 1).ThenBy(p => p.Order).Select(p => p.Pair).ToList();
         return new BuildDiff(@base, head, sorted);
+    }
+
+    /// <summary>
+    /// A Docker step whose input step (in HEAD's step graph) changed was rebuilt from different input even when its
+    /// own vertex digest is the same: BuildKit digests a COPY by its instruction, not by the files it copies.
+    /// </summary>
+    private static void PropagateInputChanges(List<(DiffPair Pair, int Order)> pairs)
+    {
+        var byDigest = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (pairs[i].Pair.Head is { Job: { Kind: JobKind.Docker, RecipeHash: { } digest } })
+            {
+                byDigest.TryAdd(digest, i);
+            }
+        }
+
+        var state = new int[pairs.Count]; // 0 unknown, 1 visiting, 2 done
+        bool Changed(int i)
+        {
+            if (state[i] == 2 || state[i] == 1)
+            {
+                return pairs[i].Pair.Change == StepChange.Changed;
+            }
+
+            state[i] = 1;
+            DiffPair pair = pairs[i].Pair;
+            if (pair.Change == StepChange.Same && pair.Head is { } head && StepMeta.Of(head.Job).Inputs is { } inputs
+                && inputs.Any(d => byDigest.TryGetValue(d, out int input) && input != i && Changed(input)))
+            {
+                pairs[i] = (pair with { Change = StepChange.Changed }, pairs[i].Order);
+            }
+
+            state[i] = 2;
+            return pairs[i].Pair.Change == StepChange.Changed;
+        }
+
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (pairs[i].Pair.Head is { Job.Kind: JobKind.Docker })
+            {
+                Changed(i);
+            }
+        }
     }
 
     /// <summary>Built from different input: another recipe hash or vertex digest, or other context files copied.</summary>

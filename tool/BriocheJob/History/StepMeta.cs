@@ -30,6 +30,9 @@ public sealed class StepMeta
 
     public IReadOnlyDictionary<string, string> BuildArgs { get; private init; } = new Dictionary<string, string>();
 
+    /// <summary>ARG names in scope at the instruction; null when not recorded.</summary>
+    public IReadOnlyList<string>? ArgsInScope { get; private init; }
+
     /// <summary>Null when the step was recorded before inputs were; empty for a root of the step graph.</summary>
     public IReadOnlyList<string>? Inputs { get; private init; }
 
@@ -80,6 +83,9 @@ public sealed class StepMeta
                     ? inputs.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
                     : null,
                 ContextSources = Map(root, "contextSources"),
+                ArgsInScope = root.TryGetProperty("argsInScope", out JsonElement scope) && scope.ValueKind == JsonValueKind.Array
+                    ? scope.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
+                    : null,
                 Frames = root.TryGetProperty("source", out JsonElement source) && source.ValueKind == JsonValueKind.Array
                     ? source.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object).Select(FrameText).ToList()
                     : [],

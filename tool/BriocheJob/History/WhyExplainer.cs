@@ -82,8 +82,9 @@ public static partial class WhyExplainer
         foreach (string name in now.BuildArgs.Keys.Union(before.BuildArgs.Keys).Order(StringComparer.Ordinal))
         {
             string? a = before.BuildArgs.GetValueOrDefault(name), b = now.BuildArgs.GetValueOrDefault(name);
-            // RUN sees every build arg in scope as an environment variable; other instructions only the ones they name.
-            if (a != b && (now.Keyword == "RUN" || UsesArg(now.Instruction, name) || UsesArg(before.Instruction, name)))
+            // RUN sees every ARG in scope as an environment variable; other instructions only the ones they name.
+            bool inScope = now.ArgsInScope?.Contains(name, StringComparer.Ordinal) ?? true;
+            if (a != b && inScope && (now.Keyword == "RUN" || UsesArg(now.Instruction, name) || UsesArg(before.Instruction, name)))
             {
                 changes.Add(new FieldChange($"buildArgs.{name}", a, b));
                 reason ??= WhyReason.BuildArgChanged;
@@ -164,8 +165,14 @@ public static partial class WhyExplainer
             if (BuildDiff.IsChanged(before.Job, input.Job)
                 || !string.Equals(StepMeta.Of(before.Job).Instruction, StepMeta.Of(input.Job).Instruction, StringComparison.Ordinal))
             {
+                // A Dockerfile step, or a change we can name. BuildKit's own vertices ([internal] load build context)
+                // may get a new digest every build, which explains nothing.
                 WhyAnswer own = ExplainDocker(store, input, before);
-                return new ChangedAncestor(input, before, own.Reason);
+                if (own.Reason is WhyReason.InstructionChanged or WhyReason.BuildArgChanged or WhyReason.ContextChanged
+                    || StepMeta.Of(input.Job).Line is not null)
+                {
+                    return new ChangedAncestor(input, before, own.Reason);
+                }
             }
         }
 

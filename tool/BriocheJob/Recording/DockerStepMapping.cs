@@ -78,6 +78,7 @@ public static class DockerStepMapping
             Target = spec?.Target,
             NetworkMode = spec?.NetworkMode,
             BuildArgs = spec is { BuildArgs.Count: > 0 } ? spec.BuildArgs : null,
+            ArgsInScope = instruction?.StateBefore.Args.Keys.Order(StringComparer.Ordinal).ToArray(),
         };
     }
 
