@@ -13,6 +13,7 @@ namespace BriocheJob.Cli;
 internal sealed class CliContext : IDisposable
 {
     private IJobStore? store;
+    private IJobStore? readStore;
     private JobSelectorResolver? resolver;
 
     public CliContext(IConsole console, CancellationToken cancellationToken, CliHost host)
@@ -40,9 +41,56 @@ internal sealed class CliContext : IDisposable
         ? new DataHome(Path.GetFullPath(explicitHome))
         : DataHome.FromEnvironment(Host.GetEnvironmentVariable);
 
+    /// <summary>The store for commands that record (imports): created and migrated as needed.</summary>
     public IJobStore Store => store ??= SqliteJobStore.Open(Home);
 
-    public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(Store);
+    /// <summary>
+    /// The store for commands that only read. An absent database reads as empty and nothing is created; a data home
+    /// that cannot be written is opened read-only.
+    /// </summary>
+    public IJobStore ReadStore => store ?? (readStore ??= OpenForReading());
+
+    public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(ReadStore);
+
+    private IJobStore OpenForReading()
+    {
+        DataHome home = Home;
+        if (!File.Exists(home.DatabasePath))
+        {
+            return SqliteJobStore.OpenEmpty();
+        }
+
+        try
+        {
+            return SqliteJobStore.Open(home);
+        }
+        catch (Exception writable) when (writable is BriocheJobException { Code: StoreErrors.DatabaseFailed or StoreErrors.DataHomeUnusable }
+                                             or UnauthorizedAccessException or IOException)
+        {
+            try
+            {
+                return SqliteJobStore.OpenReadOnly(home.DatabasePath);
+            }
+            catch (BriocheJobException)
+            {
+                throw writable;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Standard output as bytes, for commands that print a lot (<c>logs</c>): the process's stdout stream for the
+    /// physical console, else a stream that decodes UTF-8 into <see cref="Out"/> (tests' consoles).
+    /// </summary>
+    public Stream OpenOutputBytes()
+    {
+        if (Console is NoPagerConsole { IsPhysical: true })
+        {
+            Out.Flush();
+            return global::System.Console.OpenStandardOutput();
+        }
+        return new TextWriterStream(Out);
+    }
 
     /// <summary>Writes one value as compact JSON on its own line (source-generated, no reflection).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
@@ -55,5 +103,7 @@ internal sealed class CliContext : IDisposable
     {
         store?.Dispose();
         store = null;
+        readStore?.Dispose();
+        readStore = null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BriocheJob.Docker;
 using BriocheJob.IntegrationTests.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -82,7 +83,7 @@ public sealed class DockerHistoryTests : IDisposable
             var path = root.GetProperty("criticalPath").EnumerateArray().Select(e => e.GetString()).ToList();
             int[] lines = [2, 3, 5, 6, 7];
             var ids = lines.Select(l => At(b1, l).Job.Id).ToList();
-            path.Where(ids.Contains).ShouldBe(ids, "COPY, then each RUN, in order");
+            path.Where(id => ids.Contains(id!)).ShouldBe(ids, "COPY, then each RUN, in order");
             root.GetProperty("stats").GetProperty("cachedJobs").GetInt32().ShouldBe(b1.Jobs.Count(j => j.Job.Cached));
         }
 

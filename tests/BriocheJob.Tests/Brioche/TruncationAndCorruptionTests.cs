@@ -51,7 +51,9 @@ public sealed class TruncationAndCorruptionTests : IDisposable
         var rawLength = compress ? ZstdCli.DecompressBytes(full).Length : full.Length;
         var boundaries = EventEnds(compress ? ZstdCli.DecompressBytes(full) : full);
 
-        for (var cut = 0; cut < full.Length; cut += Math.Max(1, full.Length / 300))
+        // A zero-byte cut is no events file at all (BJ2002); every longer cut is a truncated one.
+        Should.Throw<BriocheJobException>(() => ReadAll([])).Code.ShouldBe(EventsDiagnostics.NotAnEventsFile);
+        for (var cut = 1; cut < full.Length; cut += Math.Max(1, full.Length / 300))
         {
             var prefix = full.AsSpan(0, cut).ToArray();
             var (events, abrupt) = ReadAll(prefix);

@@ -17,7 +17,7 @@ public sealed class SqliteJobStoreTests : IDisposable
     {
         using SqliteJobStore store = temp.Open();
 
-        store.SchemaVersion.ShouldBe(StoreSchema.CurrentVersion);
+        store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         store.JournalMode.ShouldBe("wal");
         TableNames(temp.Home.DatabasePath).ShouldBe(["build_projects", "builds", "jobs"], ignoreOrder: true);
         IndexNames(temp.Home.DatabasePath).ShouldContain("jobs_by_recipe_hash");
@@ -49,7 +49,7 @@ public sealed class SqliteJobStoreTests : IDisposable
         using (var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Pooling=False"))
         {
             connection.Open();
-            Exec(connection, StoreSchema.Migrations[0]);
+            Exec(connection, SqliteSchema.Migrations.All[0].Sql);
             Exec(connection,
                 "INSERT INTO builds (id, origin, started_at, state, result) VALUES ('B1', 'cli', 1000, 'finished', 'failed');" +
                 "INSERT INTO build_projects (id, build_id, kind, name) VALUES (7, 'B1', 'docker', 'web');" +
@@ -60,7 +60,7 @@ public sealed class SqliteJobStoreTests : IDisposable
 
         using SqliteJobStore store = temp.Open();
 
-        store.SchemaVersion.ShouldBe(StoreSchema.CurrentVersion);
+        store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         IndexNames(temp.Home.DatabasePath).ShouldContain("jobs_by_pid");
         JobView job = store.FindJobsByPid(4242, 5).ShouldHaveSingleItem();
         job.Job.Id.ShouldBe("J1");
@@ -80,7 +80,7 @@ public sealed class SqliteJobStoreTests : IDisposable
         }
 
         using SqliteJobStore store = temp.Open();
-        store.SchemaVersion.ShouldBe(StoreSchema.CurrentVersion);
+        store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         TableNames(temp.Home.DatabasePath).ShouldContain("jobs");
     }
 

@@ -27,16 +27,16 @@ internal static class BuildsDiffCommand
                 }
                 else
                 {
-                    BuildRecord previous = context.Store.FindPreviousBuildSharingProject(head.Build.Id)
+                    BuildRecord previous = context.ReadStore.FindPreviousBuildSharingProject(head.Build.Id)
                         ?? throw new BriocheJobException(HistoryErrors.NoBaseBuild, ErrorKind.NotFound,
                             $"no earlier build shares a project with build {head.Build.Id}; name the base build");
-                    @base = context.Store.GetBuild(previous.Id)!;
+                    @base = context.ReadStore.GetBuild(previous.Id)!;
                 }
 
                 BuildDiff diff = BuildDiff.Compare(@base, head);
                 if (json.HasValue())
                 {
-                    IReadOnlySet<string> flaky = JobJson.FlakyRecipes(context.Store, @base.Jobs.Concat(head.Jobs));
+                    IReadOnlySet<string> flaky = JobJson.FlakyRecipes(context.ReadStore, @base.Jobs.Concat(head.Jobs));
                     context.WriteJson(DiffReport.Json(diff, flaky), HistoryJsonContext.Default.BuildDiffJson);
                 }
                 else

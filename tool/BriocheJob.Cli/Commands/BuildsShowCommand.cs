@@ -21,7 +21,7 @@ internal static class BuildsShowCommand
                 BuildAnalysis analysis = BuildAnalysis.Of(details);
                 if (json.HasValue())
                 {
-                    context.WriteJson(BuildReport.Json(analysis, JobJson.FlakyRecipes(context.Store, details.Jobs)), HistoryJsonContext.Default.BuildShowJson);
+                    context.WriteJson(BuildReport.Json(analysis, JobJson.FlakyRecipes(context.ReadStore, details.Jobs)), HistoryJsonContext.Default.BuildShowJson);
                     return ExitCodes.Success;
                 }
 

@@ -30,10 +30,10 @@ internal static class ListCommand
                     Kind: CommandOptions.Kind(kind),
                     Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit,
                     FlakyOnly: flaky.HasValue());
-                IReadOnlyList<JobView> jobs = context.Store.QueryJobs(query);
+                IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
-                    context.WriteJson(JobJson.FromList(jobs, JobJson.FlakyRecipes(context.Store, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
+                    context.WriteJson(JobJson.FromList(jobs, JobJson.FlakyRecipes(context.ReadStore, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
                 }
                 else if (jobs.Count == 0)
                 {

@@ -27,7 +27,7 @@ internal static class LogsDiff
         }
         else
         {
-            @base = LogDiff.FindBaseline(context.Store, head);
+            @base = LogDiff.FindBaseline(context.ReadStore, head);
         }
 
         string basePath = new JobTarget(@base, @base.Job.LocalPath, false).RequireEventsPath();

@@ -25,7 +25,7 @@ internal static class ShowCommand
                 int lastLines = CommandOptions.Int(lines, 0) ?? JobDetails.DefaultLastLines;
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);
                 JobDetails details = Load(context, target, lastLines);
-                RecipeHistory? recipe = target.Job is { } recorded ? RecipeHistory.Of(context.Store, recorded.Job) : null;
+                RecipeHistory? recipe = target.Job is { } recorded ? RecipeHistory.Of(context.ReadStore, recorded.Job) : null;
                 if (json.HasValue())
                 {
                     var buffer = new ArrayBufferWriter<byte>();

@@ -22,7 +22,7 @@ internal static class WhyCommand
                     throw CommandOptions.Invalid("why needs a recorded job, not an events file");
                 }
 
-                WhyAnswer answer = WhyExplainer.Explain(context.Store, view);
+                WhyAnswer answer = WhyExplainer.Explain(context.ReadStore, view);
                 if (json.HasValue())
                 {
                     context.WriteJson(WhyReport.Json(answer), HistoryJsonContext.Default.WhyJson);

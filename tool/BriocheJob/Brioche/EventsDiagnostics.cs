@@ -9,8 +9,7 @@ public static class EventsDiagnostics
     /// <summary>BJ2002: the file is neither a zstd stream nor starts with the process-events magic.</summary>
     public const string NotAnEventsFile = "BJ2002";
 
-    /// <summary>BJ2003: the system libzstd (libzstd.so.1) cannot be loaded.</summary>
-    public const string ZstdUnavailable = "BJ2003";
+    // BJ2003 (the system libzstd could not be loaded) is retired: zstd is managed code (ZstdSharp.Port) now.
 
     /// <summary>BJ2004: zstd reported corrupt compressed data.</summary>
     public const string CorruptCompression = "BJ2004";
@@ -23,4 +22,11 @@ public static class EventsDiagnostics
 
     /// <summary>BJ2007: the events file does not exist.</summary>
     public const string EventsFileNotFound = "BJ2007";
+
+    /// <summary>BJ2008: the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error.</summary>
+    public const string EventsFileUnreadable = "BJ2008";
+
+    /// <summary>Maps the zstd layer's own exception to BJ2004.</summary>
+    internal static BriocheJobException CorruptZstd(BriocheJob.Zstd.ZstdDataException e)
+        => new(CorruptCompression, ErrorKind.Corrupt, e.Message, e);
 }

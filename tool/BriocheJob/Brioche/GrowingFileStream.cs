@@ -22,6 +22,9 @@ public sealed class GrowingFileStream : Stream
     /// <summary>Give up after this long without new data; null waits forever (until deleted, stopped or cancelled).</summary>
     public TimeSpan? IdleTimeout { get; init; }
 
+    /// <summary>Called each time a read finds no new data and is about to wait (e.g. to flush what was printed).</summary>
+    public Action? Waiting { get; init; }
+
     /// <summary>Makes pending and later reads at the end of the file return 0.</summary>
     public void Stop() => _stopped = true;
 
@@ -48,6 +51,7 @@ public sealed class GrowingFileStream : Stream
                 // Data may have landed between the read and the check.
                 return _file.Read(buffer);
             }
+            Waiting?.Invoke();
             Thread.Sleep(_pollInterval);
         }
     }
@@ -66,6 +70,7 @@ public sealed class GrowingFileStream : Stream
             {
                 return await _file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
+            Waiting?.Invoke();
             await Task.Delay(_pollInterval, cancellationToken).ConfigureAwait(false);
         }
     }

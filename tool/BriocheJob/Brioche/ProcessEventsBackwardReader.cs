@@ -12,6 +12,12 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 {
     private const int RawSegmentLength = 1024 * 1024;
 
+    /// <summary>
+    /// The most a loaded window holds. A frame that inflates to more (a crafted file; Brioche's hold 1 MiB) is read
+    /// in windows of this size, each decompressed from the frame's start, so memory never follows a frame's size.
+    /// </summary>
+    internal const int WindowLength = 4 * 1024 * 1024;
+
     private readonly Stream _file;
     private readonly bool _leaveOpen;
     private readonly List<Segment> _segments = [];
@@ -40,7 +46,13 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     public bool HasSeekTable { get; private set; }
 
     /// <summary>Number of zstd data frames (0 for raw files).</summary>
-    public int FrameCount => IsCompressed ? _segments.Count : 0;
+    public int FrameCount => IsCompressed ? _frameCount : 0;
+
+    private int _frameCount;
+    private byte[] _eventBuffer = new byte[4096];
+
+    /// <summary>The most decompressed bytes held at once (loaded windows): bounded whatever a frame inflates to.</summary>
+    internal long PeakLoadedBytes { get; private set; }
 
     /// <summary>zstd frames decompressed so far: the cost of a tail read.</summary>
     public int FramesDecompressed { get; private set; }
@@ -91,13 +103,17 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             {
                 throw ProcessEventsCodec.Corrupt($"a {(ProcessEventKind)kind} event of {length} bytes reaches before the start of the stream");
             }
-            var bytes = new byte[total];
+            if (_eventBuffer.Length < total)
+            {
+                _eventBuffer = new byte[Math.Max(total, Math.Min(2 * _eventBuffer.Length, ProcessEventsCodec.MaxChunkLength + 64))];
+            }
+            var bytes = _eventBuffer.AsSpan(0, total);
             Copy(start, bytes);
-            if (!bytes.AsSpan(0, ProcessEventsCodec.MarkerLength).SequenceEqual(marker))
+            if (!bytes[..ProcessEventsCodec.MarkerLength].SequenceEqual(marker))
             {
                 throw ProcessEventsCodec.Corrupt($"the header of the {(ProcessEventKind)kind} event {-start} bytes before the end does not match its trailer");
             }
-            var processEvent = ProcessEventsCodec.DecodeBody(kind, bytes.AsSpan(ProcessEventsCodec.MarkerLength, (int)length), start);
+            var processEvent = ProcessEventsCodec.DecodeBody(kind, bytes.Slice(ProcessEventsCodec.MarkerLength, (int)length), start);
             position = start;
             DropAfter(position);
             yield return processEvent;
@@ -141,6 +157,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
+        _frameCount = _segments.Count;
         if (_segments.Count == 0)
         {
             _empty = true;
@@ -201,7 +218,15 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         while (offset < length)
         {
             var available = buffer.AsSpan((int)(offset - bufferStart), (int)(bufferStart + bufferLength - offset));
-            var size = ZstdFrames.FindFrameCompressedSize(available);
+            long size;
+            try
+            {
+                size = ZstdFrames.FindFrameCompressedSize(available);
+            }
+            catch (ZstdDataException e)
+            {
+                throw EventsDiagnostics.CorruptZstd(e);
+            }
             if (size < 0)
             {
                 if (bufferStart + bufferLength >= length)
@@ -331,15 +356,18 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 return false;
             }
             _nextSegment--;
-            var data = LoadSegment(_segments[_nextSegment]);
+            var data = LoadSegment(_nextSegment);
             _loadedStart -= data.Length;
             _loaded.Insert(0, new LoadedSegment(_loadedStart, data));
+            PeakLoadedBytes = Math.Max(PeakLoadedBytes, _loaded.Sum(l => (long)l.Data.Length));
         }
         return true;
     }
 
-    private byte[] LoadSegment(Segment segment)
+    /// <summary>Loads segment <paramref name="index"/>; a frame too big for one window is split into windows first.</summary>
+    private byte[] LoadSegment(int index)
     {
+        var segment = _segments[index];
         if (!IsCompressed)
         {
             var raw = new byte[segment.Length];
@@ -347,12 +375,37 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             return raw;
         }
         FramesDecompressed++;
-        var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, out var complete);
-        if (!complete)
+        try
         {
-            EndedAbruptly = true;
+            if (segment.SliceLength > 0)
+            {
+                var slice = new byte[segment.SliceLength];
+                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice);
+                return got == slice.Length ? slice : slice.AsSpan(0, got).ToArray();
+            }
+            var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, WindowLength, out var length, out var complete);
+            if (!complete)
+            {
+                EndedAbruptly = true;
+            }
+            if (data is not null)
+            {
+                return data;
+            }
+            var windows = new List<Segment>();
+            for (long start = 0; start < length; start += WindowLength)
+            {
+                windows.Add(segment with { SliceStart = start, SliceLength = (int)Math.Min(WindowLength, length - start) });
+            }
+            _segments.RemoveAt(index);
+            _segments.InsertRange(index, windows);
+            _nextSegment = index + windows.Count - 1;
+            return LoadSegment(_nextSegment);
         }
-        return data;
+        catch (ZstdDataException e)
+        {
+            throw EventsDiagnostics.CorruptZstd(e);
+        }
     }
 
     /// <summary>Forgets loaded segments that lie wholly after <paramref name="position"/>.</summary>
@@ -410,7 +463,8 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
     }
 
-    private readonly record struct Segment(long Offset, long Length, bool Partial);
+    /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.</summary>
+    private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0);
 
     private readonly record struct LoadedSegment(long Start, byte[] Data);
 }

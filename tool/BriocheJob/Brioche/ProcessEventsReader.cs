@@ -33,15 +33,38 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     internal static FileStream OpenShared(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw Unreadable(path, "it is a directory");
+        }
+
+        FileStream? stream = null;
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            if (stream.CanSeek)
+            {
+                // Files such as /proc/self/mem open but fail on the first read; say so here, not mid-log.
+                Span<byte> probe = stackalloc byte[1];
+                RandomAccess.Read(stream.SafeFileHandle, probe, 0);
+            }
+
+            return stream;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            stream?.Dispose();
             throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stream?.Dispose();
+            throw Unreadable(path, e is UnauthorizedAccessException ? "permission denied" : e.Message.Split(" : ", 2)[0]);
+        }
     }
+
+    private static BriocheJobException Unreadable(string path, string why) =>
+        new(EventsDiagnostics.EventsFileUnreadable, ErrorKind.Corrupt, $"cannot read events file {path}: {why}");
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -103,17 +126,55 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     private async ValueTask<ProcessEvent?> ReadNextCore(bool useAsync, CancellationToken cancellationToken)
     {
-        if (_finished)
+        if (!await NextRawCore(useAsync, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
+        return ProcessEventsCodec.DecodeBody(_rawKind, RawBody, _rawOffset);
+    }
+
+    private byte _rawKind;
+    private int _rawBodyStart;
+    private int _rawBodyLength;
+    private long _rawOffset;
+
+    private ReadOnlySpan<byte> RawBody => _buffer.AsSpan(_rawBodyStart, _rawBodyLength);
+
+    /// <summary>
+    /// The next event without decoding or copying it: <paramref name="body"/> points into the reader's buffer and is
+    /// valid until the next read. False at the end of the input.
+    /// </summary>
+    internal bool TryReadRaw(out ProcessEventKind kind, out ReadOnlySpan<byte> body)
+    {
+        if (!NextRawCore(useAsync: false, default).GetAwaiter().GetResult())
+        {
+            kind = default;
+            body = default;
+            return false;
+        }
+        kind = (ProcessEventKind)_rawKind;
+        body = RawBody;
+        return true;
+    }
+
+    /// <summary>The decompressed offset of the event <see cref="TryReadRaw"/> returned last.</summary>
+    internal long RawOffset => _rawOffset;
+
+    private async ValueTask<bool> NextRawCore(bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_finished)
+        {
+            return false;
+        }
         if (_events is null && !await OpenEventsAsync(useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: true);
+            Finish(abrupt: true);
+            return false;
         }
         if (!await EnsureAsync(ProcessEventsCodec.MarkerLength, useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: _end > _start || _decompressor?.EndedMidFrame == true);
+            Finish(abrupt: _end > _start || _decompressor?.EndedMidFrame == true);
+            return false;
         }
         var kind = _buffer[_start];
         var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start + 1));
@@ -121,17 +182,21 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         var total = (int)length + 2 * ProcessEventsCodec.MarkerLength;
         if (!await EnsureAsync(total, useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: true);
+            Finish(abrupt: true);
+            return false;
         }
         var eventBytes = _buffer.AsSpan(_start, total);
         if (!eventBytes[..ProcessEventsCodec.MarkerLength].SequenceEqual(eventBytes[^ProcessEventsCodec.MarkerLength..]))
         {
             throw ProcessEventsCodec.Corrupt($"the trailer of the {(ProcessEventKind)kind} event at decompressed offset {_offset} does not match its header");
         }
-        var result = ProcessEventsCodec.DecodeBody(kind, eventBytes.Slice(ProcessEventsCodec.MarkerLength, (int)length), _offset);
+        _rawKind = kind;
+        _rawBodyStart = _start + ProcessEventsCodec.MarkerLength;
+        _rawBodyLength = (int)length;
+        _rawOffset = _offset;
         _start += total;
         _offset += total;
-        return result;
+        return true;
     }
 
     private ProcessEvent? Finish(bool abrupt)
@@ -157,6 +222,13 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             got += read;
         }
+        if (got == 0)
+        {
+            // Nothing at all is not a log that ended early: there was never a log.
+            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+                "not a Brioche process-events file: the input is empty");
+        }
+
         var head = prefix.AsSpan(0, got);
         var zstdMagic = new byte[] { 0x28, 0xB5, 0x2F, 0xFD };
         bool compressed;
@@ -226,9 +298,17 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         while (_end - _start < count && !_eventsEnded)
         {
-            var read = useAsync
-                ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
-                : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            int read;
+            try
+            {
+                read = useAsync
+                    ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
+                    : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            }
+            catch (ZstdDataException e)
+            {
+                throw EventsDiagnostics.CorruptZstd(e);
+            }
             if (read == 0)
             {
                 _eventsEnded = true;

@@ -350,13 +350,13 @@ public sealed class ProcessLog
     public static IEnumerable<LogLine> StackLines(ProcessDescription? description)
         => description?.Meta.Source?.Select(frame => new LogLine(LogLineKind.StackFrame, frame.ToDisplayString())) ?? [];
 
-    private static LogLine? SpawnedLine(SpawnedEvent? spawned) => spawned is null
+    internal static LogLine? SpawnedLine(SpawnedEvent? spawned) => spawned is null
         ? null
         : new LogLine(LogLineKind.Spawned,
             $"spawned process with pid {spawned.Pid}, preparation took {ElapsedFormat.Format(spawned.Elapsed)}",
             Elapsed: TimeSpan.Zero);
 
-    private static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
+    internal static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
     {
         ExitedEvent e => $"process exited with code {e.ExitCode}",
         ExitedWithSignalEvent s => $"process exited with signal {s.Signal}",

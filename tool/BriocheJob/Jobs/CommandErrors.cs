@@ -20,4 +20,16 @@ public static class CommandErrors
 
     /// <summary>A program the command runs could not be started.</summary>
     public const string StartFailed = "BJ6015";
+
+    /// <summary>An unknown command (<c>dotnet brioche-job lst</c>).</summary>
+    public const string UnknownCommand = "BJ6016";
+
+    /// <summary>An unknown option or an argument the command does not take.</summary>
+    public const string UnknownOption = "BJ6017";
+
+    /// <summary>A required argument is missing (<c>trace</c> with no file).</summary>
+    public const string MissingArgument = "BJ6018";
+
+    /// <summary>A failure we did not expect: a defect. One line, exit 1; BRIOCHE_JOB_DEBUG=1 adds the stack trace.</summary>
+    public const string Unexpected = "BJ6099";
 }

@@ -135,6 +135,7 @@ public sealed class BriocheBuildRecorder
             {
                 Described = t => OnJobDescribed(project, projectRecord, t),
                 Spawned = t => SaveJob(RunningJob(projectRecord, t)),
+                Exited = t => SaveJob(FinishedJob(projectRecord, t, cancelled: false)),
                 Warn = message => _observer.Warning(BriocheBuildCodes.RecordingFailed, message),
             };
             lock (trackers)

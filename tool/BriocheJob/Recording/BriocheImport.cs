@@ -123,9 +123,17 @@ public static class BriocheImport
         }
 
         session.Store.SaveJobs(jobs);
-        int failed = jobs.Count(j => j.Result == RunResult.Failed);
+        // A parallel import of the same folder may have recorded some of them first; those stay in its build.
+        List<JobRecord> ours = jobs.Where(j => session.Store.GetJob(j.Id)?.Build?.Id == session.Build.Id).ToList();
+        already += jobs.Count - ours.Count;
+        if (session.Store.DiscardIfEmpty(session.Build.Id))
+        {
+            return new BriocheImportResult(processTemp, null, 0, already, 0, warnings);
+        }
+
+        int failed = ours.Count(j => j.Result == RunResult.Failed);
         session.Finish(RunState.Finished, failed > 0 ? RunResult.Failed : RunResult.Succeeded);
-        return new BriocheImportResult(processTemp, session.Build.Id, jobs.Count, already, failed, warnings);
+        return new BriocheImportResult(processTemp, session.Build.Id, ours.Count, already, failed, warnings);
     }
 
     /// <summary>
@@ -154,7 +162,7 @@ public static class BriocheImport
             _ => (RunState.Interrupted, (RunResult?)null, (int?)null, (int?)null, (string?)null),
         };
 
-        string? name = description is null ? null : JobDisplay.CommandLine(description.CommandDisplay, description.ArgsDisplay);
+        string? name = description is null ? null : ShellQuoting.CommandLine(description.CommandDisplay, description.ArgsDisplay);
         var job = new JobRecord(
             Id: id,
             BuildProjectId: null,

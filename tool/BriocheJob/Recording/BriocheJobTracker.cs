@@ -66,6 +66,9 @@ internal sealed class BriocheJobTracker
 
     public Action<BriocheJobTracker>? Spawned { get; init; }
 
+    /// <summary>Called as soon as the exit event is read (brioche may run for long after), once the job is ours.</summary>
+    public Action<BriocheJobTracker>? Exited { get; init; }
+
     public Action<string>? Warn { get; init; }
 
     /// <summary>Brioche has exited: read what is left and end.</summary>
@@ -240,6 +243,11 @@ internal sealed class BriocheJobTracker
                 }
 
                 BecomeOurs(events);
+                if (next is ExitEvent)
+                {
+                    // The job's result is known now: record it now, not when brioche exits.
+                    Exited?.Invoke(this);
+                }
             }
 
             if (reader.EndedAbruptly && Exit is null)

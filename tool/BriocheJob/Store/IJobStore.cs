@@ -26,7 +26,10 @@ public interface IJobStore : IDisposable
     /// <summary>Inserts or replaces a job by id. A null <see cref="JobRecord.OwnerPid"/> means this process.</summary>
     void SaveJob(JobRecord job);
 
-    /// <summary>Inserts or replaces several jobs in one transaction (imports, batches of BuildKit steps).</summary>
+    /// <summary>
+    /// Inserts or updates several jobs in one transaction (imports, batches of BuildKit steps). A job already recorded
+    /// under another project stays there untouched: a job belongs to the build that recorded it first.
+    /// </summary>
     void SaveJobs(IEnumerable<JobRecord> jobs);
 
     bool JobExists(string id);
@@ -57,6 +60,12 @@ public interface IJobStore : IDisposable
 
     /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max);
+
+    /// <summary>
+    /// Removes the build's projects that hold no job, then the build itself when none is left (an import that lost
+    /// every job to a parallel import); returns true when the build is gone.
+    /// </summary>
+    bool DiscardIfEmpty(string buildId);
 
     /// <summary>Persists <see cref="RunState.Interrupted"/> for running builds and jobs whose recorder is gone; returns how many.</summary>
     int MarkInterrupted();

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using static BriocheJob.Store.StoreRows;
 
 namespace BriocheJob.Store;
 
@@ -100,6 +101,8 @@ public sealed partial class SqliteJobStore
         return project;
     }
 
+    private static string? Text(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
     /// <summary>Computes the step key of every job recorded before the schema had one (part of the v3 migration).</summary>
     private static void BackfillStepKeys(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -111,9 +114,9 @@ public sealed partial class SqliteJobStore
         {
             while (r.Read())
             {
-                string project = StepKeys.ProjectName(NullableString(r, 4), NullableString(r, 5), NullableString(r, 6));
+                string project = StepKeys.ProjectName(Text(r, 4), Text(r, 5), Text(r, 6));
                 keys.Add((r.GetString(0), StepKeys.Compute(StoreText.ParseKind(r.GetString(1)), project,
-                    NullableString(r, 6), NullableString(r, 2), NullableString(r, 3))));
+                    Text(r, 6), Text(r, 2), Text(r, 3))));
             }
         }
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using static BriocheJob.Store.StoreRows;
 
 namespace BriocheJob.Store;
 
@@ -12,26 +13,10 @@ public sealed partial class SqliteJobStore : IJobStore
     /// <summary>How long a writer waits for another process to release the database.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
+    private const int SqliteReadOnly = 8;
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
     private const int SqliteConstraint = 19;
-
-    private const string JobColumns =
-        "j.id, j.build_projects_id, j.kind, j.name, j.started_at, j.stopped_at, j.state, j.result, j.exit_code, " +
-        "j.signal, j.message, j.cached, j.recipe_hash, j.recipe_meta, j.pid, j.owner_pid, j.local_path";
-
-    private const string ProjectColumns =
-        "p.id, p.build_id, p.kind, p.name, p.project_hash, p.local_project_path, p.registry_project_name";
-
-    private const string BuildColumns =
-        "b.id, b.external_id, b.origin, b.working_directory, b.owner_pid, b.started_at, b.stopped_at, b.state, b.result";
-
-    private const string JobViewSelect =
-        $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns} FROM jobs j " +
-        "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
-
-    private const int ProjectOrdinal = 17;
-    private const int BuildOrdinal = 24;
 
     private readonly SqliteConnection connection;
     private readonly Lock gate = new();
@@ -58,7 +43,7 @@ public sealed partial class SqliteJobStore : IJobStore
     public static SqliteJobStore Open(string databasePath)
     {
         databasePath = Path.GetFullPath(databasePath);
-        CreatePrivateEmptyFile(databasePath);
+        StoreFiles.CreatePrivateEmptyFile(databasePath);
 
         SqliteConnection? connection = null;
         try
@@ -70,14 +55,62 @@ public sealed partial class SqliteJobStore : IJobStore
             int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
             ThrowIfNewer(version, databasePath);
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            if (version < StoreSchema.CurrentVersion)
+            if (version < SqliteSchema.CurrentVersion)
             {
                 // Only an old or new file takes the write lock; a current one is opened without waiting on writers.
                 Migrate(connection, databasePath);
             }
-            foreach (string suffix in (string[])["", "-wal", "-shm"])
+            StoreFiles.MakeDatabasePrivate(databasePath);
+
+            return new SqliteJobStore(databasePath, connection);
+        }
+        catch (SqliteException ex)
+        {
+            connection?.Dispose();
+            throw Translate(ex, databasePath);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens an existing database for reading only, creating and changing nothing: for reading commands whose data
+    /// home cannot be written (a read-only mount, another user's records). An older schema is read only when current.
+    /// </summary>
+    public static SqliteJobStore OpenReadOnly(string databasePath)
+    {
+        databasePath = Path.GetFullPath(databasePath);
+        SqliteConnection? connection = null;
+        try
+        {
+            int version;
+            try
             {
-                DataHome.MakePrivateFile(databasePath + suffix);
+                connection = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadOnly));
+                connection.Open();
+                Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+                version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteReadOnly)
+            {
+                // WAL mode needs jobs.db-shm, which a folder we cannot write cannot get: with nobody able to write
+                // there, the file cannot change under us, so SQLite may read it as immutable.
+                connection?.Dispose();
+                connection = new SqliteConnection(ConnectionString(
+                    "file:" + Uri.EscapeDataString(databasePath).Replace("%2F", "/", StringComparison.Ordinal) + "?immutable=1",
+                    SqliteOpenMode.ReadOnly));
+                connection.Open();
+                version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
+            }
+
+            ThrowIfNewer(version, databasePath);
+            if (version != SqliteSchema.CurrentVersion)
+            {
+                throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Unavailable,
+                    $"'{databasePath}' has schema version {version} and cannot be upgraded to {SqliteSchema.CurrentVersion} without write access");
             }
 
             return new SqliteJobStore(databasePath, connection);
@@ -94,6 +127,16 @@ public sealed partial class SqliteJobStore : IJobStore
         }
     }
 
+    /// <summary>An empty store in memory, for reading a data home that has no database yet without creating one.</summary>
+    public static SqliteJobStore OpenEmpty()
+    {
+        var connection = new SqliteConnection(ConnectionString(":memory:", SqliteOpenMode.Memory));
+        connection.Open();
+        Execute(connection, "PRAGMA foreign_keys = ON;");
+        Migrate(connection, ":memory:");
+        return new SqliteJobStore(":memory:", connection);
+    }
+
     /// <summary>The schema version recorded in the database (0 for an empty file).</summary>
     public int SchemaVersion => Read(c => Convert.ToInt32(Scalar(c, "PRAGMA user_version;")));
 
@@ -102,11 +145,7 @@ public sealed partial class SqliteJobStore : IJobStore
 
     public BuildRecord BeginBuild(BuildRequest request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
-        {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage, "the external build id is blank");
-        }
+        ValidateExternalId(request);
 
         DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
         int ownerPid = request.OwnerPid ?? Environment.ProcessId;
@@ -207,7 +246,9 @@ public sealed partial class SqliteJobStore : IJobStore
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
                 "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path, " +
-                "step_key = excluded.step_key;");
+                "step_key = excluded.step_key " +
+                // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
+                "WHERE jobs.build_projects_id IS excluded.build_projects_id OR jobs.build_projects_id IS NULL;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
@@ -224,10 +265,7 @@ public sealed partial class SqliteJobStore : IJobStore
             {
                 object?[] values =
                 [
-                    job.Id, job.BuildProjectId, StoreText.Of(job.Kind), job.Name, ToUnix(job.StartedAt),
-                    job.StoppedAt is { } stopped ? ToUnix(stopped) : null, StoreText.Of(job.State),
-                    StoreText.Of(job.Result), job.ExitCode, job.Signal, job.Message, job.Cached ? 1 : 0,
-                    job.RecipeHash, job.RecipeMeta, job.Pid, job.OwnerPid ?? Environment.ProcessId, job.LocalPath,
+                    .. JobValues(job, cachedAsInteger: true),
                     StepKeys.Of(job, ProjectOf(c, t, job.BuildProjectId, projects)),
                 ];
                 for (int i = 0; i < values.Length; i++)
@@ -318,11 +356,8 @@ public sealed partial class SqliteJobStore : IJobStore
                 }
             }
 
-            return ids
-                .Select(id => ReadJobViews(c, $"{JobViewSelect} WHERE j.id = @id;", ("@id", id)).Single())
-                .OrderByDescending(v => v.Job.StartedAt)
-                .ThenByDescending(v => v.Job.Id, StringComparer.OrdinalIgnoreCase)
-                .ToList();
+            return MostRecentFirst(
+                ids.Select(id => ReadJobViews(c, $"{JobViewSelect} WHERE j.id = @id;", ("@id", id)).Single()));
         });
     }
 
@@ -406,6 +441,22 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        using (SqliteCommand projects = Command(c, t,
+            "DELETE FROM build_projects WHERE build_id = @build AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = build_projects.id);", ("@build", buildId)))
+        {
+            projects.ExecuteNonQuery();
+        }
+
+        using SqliteCommand build = Command(c, t,
+            "DELETE FROM builds WHERE id = @build AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = @build);",
+            ("@build", buildId));
+        return build.ExecuteNonQuery() > 0;
+    });
+
     public int MarkInterrupted() => Write((c, t) =>
     {
         int changed = 0;
@@ -452,96 +503,13 @@ public sealed partial class SqliteJobStore : IJobStore
     }
 
     /// <summary>
-    /// A running record is alive while its recorder (owner) process is; records without an owner fall back to the
-    /// job's own process. With neither known, nothing can finish it any more.
-    /// </summary>
-    internal static bool IsRecorderAlive(int? ownerPid, int? jobPid, Dictionary<int, bool> cache)
-    {
-        int? pid = ownerPid ?? jobPid;
-        if (pid is not { } known)
-        {
-            return false;
-        }
-
-        if (!cache.TryGetValue(known, out bool alive))
-        {
-            alive = ProcessLiveness.IsAlive(known);
-            cache[known] = alive;
-        }
-
-        return alive;
-    }
-
-    internal static long ToUnix(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
-
-    /// <summary>
     /// An exclusive upper bound for a prefix range scan under NOCASE: NOCASE folds only ASCII, and U+10FFFF sorts after
     /// every character an id can hold, so <c>prefix &lt;= id &lt; prefix + U+10FFFF</c> is exactly "starts with".
     /// </summary>
     private static string PrefixUpperBound(string prefix) => prefix + char.ConvertFromUtf32(0x10FFFF);
 
-    private static void Validate(JobRecord job)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
-            !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
-        {
-            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage,
-                $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
-        }
-
-        if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
-        {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage,
-                $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
-        }
-    }
-
-    private static void CreatePrivateEmptyFile(string path)
-    {
-        if (File.Exists(path))
-        {
-            return;
-        }
-
-        try
-        {
-            // Created 0600 before SQLite sees it: SQLite gives the -wal and -shm files the database file's mode.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = DataHome.FileMode;
-            }
-
-            using (new FileStream(path, options))
-            {
-            }
-
-            DataHome.MakePrivateFile(path);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process created it first.
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
-                $"cannot create the job store '{path}': {ex.Message}", ex);
-        }
-    }
-
-    private static void ThrowIfNewer(int version, string path)
-    {
-        if (version > StoreSchema.CurrentVersion)
-        {
-            throw new BriocheJobException(StoreErrors.DatabaseTooNew, ErrorKind.Failed,
-                $"the job store '{path}' has schema version {version} from a newer brioche-job " +
-                $"(this one knows up to {StoreSchema.CurrentVersion}); update brioche-job or set {DataHome.HomeVariable} " +
-                "to another folder");
-        }
-    }
+    private static void ThrowIfNewer(int version, string path) =>
+        SqliteSchema.Migrations.ThrowIfNewer(version, path, $"set {DataHome.HomeVariable} to another folder");
 
     private static void Migrate(SqliteConnection connection, string path)
     {
@@ -549,23 +517,31 @@ public sealed partial class SqliteJobStore : IJobStore
         // Read again under the write lock: another process may have migrated since we checked.
         int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;", transaction));
         ThrowIfNewer(version, path);
-        if (version == StoreSchema.CurrentVersion)
+        if (version == SqliteSchema.CurrentVersion)
         {
             transaction.Rollback();
             return;
         }
 
-        for (int next = version; next < StoreSchema.CurrentVersion; next++)
+        if (version == 0 && Convert.ToInt32(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('builds', 'build_projects', 'jobs');", transaction)) > 0)
         {
-            Execute(connection, StoreSchema.Migrations[next], transaction);
+            // Our tables but no version: not ours, or its user_version was reset. Guessing its schema could lose records.
+            transaction.Rollback();
+            throw new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+                $"'{path}' already has tables but no schema version (PRAGMA user_version is 0), so it was not written by brioche-job or its version was reset; move it away, or restore its user_version");
         }
 
-        if (version > 0 && version < StoreSchema.StepKeyVersion)
+        foreach (Migration migration in SqliteSchema.Migrations.After(version))
+        {
+            Execute(connection, migration.Sql, transaction);
+        }
+
+        if (version > 0 && version < SqliteSchema.StepKeyVersion)
         {
             BackfillStepKeys(connection, transaction);
         }
 
-        Execute(connection, $"PRAGMA user_version = {StoreSchema.CurrentVersion};", transaction);
+        Execute(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion};", transaction);
         transaction.Commit();
     }
 
@@ -588,11 +564,6 @@ public sealed partial class SqliteJobStore : IJobStore
         _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
             $"job store '{path}': {OneLine(ex.Message)}", ex),
     };
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
-
-    private static BriocheJobException UnknownBuild(string buildId) =>
-        new(StoreErrors.UnknownReference, ErrorKind.NotFound, $"no build '{buildId}' in the job store");
 
     private T Read<T>(Func<SqliteConnection, T> read)
     {
@@ -673,93 +644,6 @@ public sealed partial class SqliteJobStore : IJobStore
     {
         using SqliteCommand command = Command(connection, null, sql, parameters);
         using SqliteDataReader reader = command.ExecuteReader();
-        var liveness = new Dictionary<int, bool>();
-        var views = new List<JobView>();
-        while (reader.Read())
-        {
-            views.Add(new JobView(
-                ReadJob(reader, liveness),
-                ReadProject(reader, ProjectOrdinal),
-                ReadBuild(reader, BuildOrdinal, liveness)));
-        }
-
-        return views;
+        return StoreRows.ReadJobViews(reader);
     }
-
-    private static JobRecord ReadJob(SqliteDataReader r, Dictionary<int, bool> liveness)
-    {
-        int? ownerPid = NullableInt(r, 15);
-        int? pid = NullableInt(r, 14);
-        RunState state = StoreText.ParseState(r.GetString(6));
-        if (state == RunState.Running && !IsRecorderAlive(ownerPid, pid, liveness))
-        {
-            state = RunState.Interrupted;
-        }
-
-        return new JobRecord(
-            Id: r.GetString(0),
-            BuildProjectId: r.IsDBNull(1) ? null : r.GetInt64(1),
-            Kind: StoreText.ParseKind(r.GetString(2)),
-            Name: NullableString(r, 3),
-            StartedAt: FromUnix(r.GetInt64(4)),
-            StoppedAt: r.IsDBNull(5) ? null : FromUnix(r.GetInt64(5)),
-            State: state,
-            Result: StoreText.ParseResult(NullableString(r, 7)),
-            ExitCode: NullableInt(r, 8),
-            Signal: NullableInt(r, 9),
-            Message: NullableString(r, 10),
-            Cached: r.GetInt64(11) != 0,
-            RecipeHash: NullableString(r, 12),
-            RecipeMeta: NullableString(r, 13),
-            Pid: pid,
-            OwnerPid: ownerPid,
-            LocalPath: NullableString(r, 16));
-    }
-
-    private static ProjectRecord? ReadProject(SqliteDataReader r, int at)
-    {
-        if (r.IsDBNull(at))
-        {
-            return null;
-        }
-
-        return new ProjectRecord(
-            Id: r.GetInt64(at),
-            BuildId: r.GetString(at + 1),
-            Kind: StoreText.ParseKind(r.GetString(at + 2)),
-            Name: NullableString(r, at + 3),
-            ProjectHash: NullableString(r, at + 4),
-            LocalProjectPath: NullableString(r, at + 5),
-            RegistryProjectName: NullableString(r, at + 6));
-    }
-
-    private static BuildRecord? ReadBuild(SqliteDataReader r, int at, Dictionary<int, bool> liveness)
-    {
-        if (r.IsDBNull(at))
-        {
-            return null;
-        }
-
-        int? ownerPid = NullableInt(r, at + 4);
-        RunState state = StoreText.ParseState(r.GetString(at + 7));
-        if (state == RunState.Running && !IsRecorderAlive(ownerPid, null, liveness))
-        {
-            state = RunState.Interrupted;
-        }
-
-        return new BuildRecord(
-            Id: r.GetString(at),
-            ExternalId: NullableString(r, at + 1),
-            Origin: StoreText.ParseOrigin(r.GetString(at + 2)),
-            WorkingDirectory: NullableString(r, at + 3),
-            OwnerPid: ownerPid,
-            StartedAt: FromUnix(r.GetInt64(at + 5)),
-            StoppedAt: r.IsDBNull(at + 6) ? null : FromUnix(r.GetInt64(at + 6)),
-            State: state,
-            Result: StoreText.ParseResult(NullableString(r, at + 8)));
-    }
-
-    private static string? NullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
-
-    private static int? NullableInt(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt32(ordinal);
 }

@@ -1,17 +1,16 @@
 namespace BriocheJob.Store;
 
 /// <summary>
-/// The SQLite schema as forward migrations. <c>PRAGMA user_version</c> holds the number of migrations applied.
+/// The SQLite schema as numbered forward migrations. <c>PRAGMA user_version</c> holds the number of migrations applied.
 /// Times are unix milliseconds (INTEGER): they sort numerically and round-trip exactly to the millisecond.
 /// Job and build ids compare case-insensitively (NOCASE) so id prefixes typed in any case use the primary key index.
 /// Append new migrations; never edit a released one.
 /// </summary>
-internal static class StoreSchema
+internal static class SqliteSchema
 {
-    public static readonly IReadOnlyList<string> Migrations =
+    public static readonly MigrationList Migrations = new(
     [
-        // v1: the tables, as Brioche proposed them plus what our commands need.
-        """
+        new(1, "the tables, as Brioche proposed them plus what our commands need", """
         CREATE TABLE builds (
             id TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
             external_id TEXT UNIQUE,
@@ -51,10 +50,8 @@ internal static class StoreSchema
             owner_pid INTEGER,
             local_path TEXT
         );
-        """,
-
-        // v2: indexes for the selector lookups and listings (each ends in the sort key so no sort step is needed).
-        """
+        """),
+        new(2, "indexes for the selector lookups and listings (each ends in the sort key so no sort step is needed)", """
         CREATE INDEX jobs_by_started ON jobs(started_at, id);
         CREATE INDEX jobs_by_result ON jobs(result, started_at, id);
         CREATE INDEX jobs_by_recipe_hash ON jobs(recipe_hash, started_at);
@@ -63,18 +60,15 @@ internal static class StoreSchema
         CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
         CREATE INDEX build_projects_by_build ON build_projects(build_id);
         CREATE INDEX builds_by_started ON builds(started_at, id);
-        """,
-
-        // v3: the step key (see StepKeys), so the previous run of a step is one index lookup. Rows written before v3
-        // are filled in by SqliteJobStore right after this migration.
-        """
+        """),
+        new(3, "the step key (see StepKeys), so the previous run of a step is one index lookup; rows written before are filled in right after", """
         ALTER TABLE jobs ADD COLUMN step_key TEXT;
         CREATE INDEX jobs_by_step_key ON jobs(step_key, started_at);
-        """,
-    ];
+        """),
+    ]);
 
     /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
     public const int StepKeyVersion = 3;
 
-    public static int CurrentVersion => Migrations.Count;
+    public static int CurrentVersion => Migrations.CurrentVersion;
 }

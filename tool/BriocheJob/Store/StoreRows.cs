@@ -1,0 +1,200 @@
+using System.Data.Common;
+
+namespace BriocheJob.Store;
+
+/// <summary>
+/// What every SQL store shares that is not SQL dialect: the column lists (both schemas use the same names and
+/// order), building records from a row, and reporting a running record whose recorder is gone as interrupted.
+/// Times are unix milliseconds in both stores.
+/// </summary>
+internal static class StoreRows
+{
+    public const string JobColumns =
+        "j.id, j.build_projects_id, j.kind, j.name, j.started_at, j.stopped_at, j.state, j.result, j.exit_code, " +
+        "j.signal, j.message, j.cached, j.recipe_hash, j.recipe_meta, j.pid, j.owner_pid, j.local_path";
+
+    public const string ProjectColumns =
+        "p.id, p.build_id, p.kind, p.name, p.project_hash, p.local_project_path, p.registry_project_name";
+
+    public const string BuildColumns =
+        "b.id, b.external_id, b.origin, b.working_directory, b.owner_pid, b.started_at, b.stopped_at, b.state, b.result";
+
+    public const string JobViewSelect =
+        $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns} FROM jobs j " +
+        "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
+
+    /// <summary>The job columns written by an insert, in <see cref="JobValues"/> order.</summary>
+    public static readonly string[] JobInsertColumns =
+    [
+        "id", "build_projects_id", "kind", "name", "started_at", "stopped_at", "state", "result", "exit_code", "signal",
+        "message", "cached", "recipe_hash", "recipe_meta", "pid", "owner_pid", "local_path",
+    ];
+
+    public const int ProjectOrdinal = 17;
+    public const int BuildOrdinal = 24;
+
+    public static long ToUnix(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+
+    /// <summary>A job's column values in <see cref="JobInsertColumns"/> order (null for SQL NULL).</summary>
+    public static object?[] JobValues(JobRecord job, bool cachedAsInteger) =>
+    [
+        job.Id, job.BuildProjectId, StoreText.Of(job.Kind), job.Name, ToUnix(job.StartedAt),
+        job.StoppedAt is { } stopped ? ToUnix(stopped) : null, StoreText.Of(job.State),
+        StoreText.Of(job.Result), job.ExitCode, job.Signal, job.Message, cachedAsInteger ? (job.Cached ? 1 : 0) : job.Cached,
+        job.RecipeHash, job.RecipeMeta, job.Pid, job.OwnerPid ?? Environment.ProcessId, job.LocalPath,
+    ];
+
+    /// <summary>Reads the rows of a <see cref="JobViewSelect"/> query.</summary>
+    public static List<JobView> ReadJobViews(DbDataReader reader)
+    {
+        var liveness = new Dictionary<int, bool>();
+        var views = new List<JobView>();
+        while (reader.Read())
+        {
+            views.Add(new JobView(
+                ReadJob(reader, liveness),
+                ReadProject(reader, ProjectOrdinal),
+                ReadBuild(reader, BuildOrdinal, liveness)));
+        }
+
+        return views;
+    }
+
+    public static JobRecord ReadJob(DbDataReader r, Dictionary<int, bool> liveness)
+    {
+        int? ownerPid = NullableInt(r, 15);
+        int? pid = NullableInt(r, 14);
+        RunState state = StoreText.ParseState(r.GetString(6));
+        if (state == RunState.Running && !IsRecorderAlive(ownerPid, pid, liveness))
+        {
+            state = RunState.Interrupted;
+        }
+
+        return new JobRecord(
+            Id: r.GetString(0),
+            BuildProjectId: r.IsDBNull(1) ? null : r.GetInt64(1),
+            Kind: StoreText.ParseKind(r.GetString(2)),
+            Name: NullableString(r, 3),
+            StartedAt: FromUnix(r.GetInt64(4)),
+            StoppedAt: r.IsDBNull(5) ? null : FromUnix(r.GetInt64(5)),
+            State: state,
+            Result: StoreText.ParseResult(NullableString(r, 7)),
+            ExitCode: NullableInt(r, 8),
+            Signal: NullableInt(r, 9),
+            Message: NullableString(r, 10),
+            Cached: r.GetValue(11) is bool cached ? cached : r.GetInt64(11) != 0,
+            RecipeHash: NullableString(r, 12),
+            RecipeMeta: NullableString(r, 13),
+            Pid: pid,
+            OwnerPid: ownerPid,
+            LocalPath: NullableString(r, 16));
+    }
+
+    public static ProjectRecord? ReadProject(DbDataReader r, int at)
+    {
+        if (r.IsDBNull(at))
+        {
+            return null;
+        }
+
+        return new ProjectRecord(
+            Id: r.GetInt64(at),
+            BuildId: r.GetString(at + 1),
+            Kind: StoreText.ParseKind(r.GetString(at + 2)),
+            Name: NullableString(r, at + 3),
+            ProjectHash: NullableString(r, at + 4),
+            LocalProjectPath: NullableString(r, at + 5),
+            RegistryProjectName: NullableString(r, at + 6));
+    }
+
+    public static BuildRecord? ReadBuild(DbDataReader r, int at, Dictionary<int, bool> liveness)
+    {
+        if (r.IsDBNull(at))
+        {
+            return null;
+        }
+
+        int? ownerPid = NullableInt(r, at + 4);
+        RunState state = StoreText.ParseState(r.GetString(at + 7));
+        if (state == RunState.Running && !IsRecorderAlive(ownerPid, null, liveness))
+        {
+            state = RunState.Interrupted;
+        }
+
+        return new BuildRecord(
+            Id: r.GetString(at),
+            ExternalId: NullableString(r, at + 1),
+            Origin: StoreText.ParseOrigin(r.GetString(at + 2)),
+            WorkingDirectory: NullableString(r, at + 3),
+            OwnerPid: ownerPid,
+            StartedAt: FromUnix(r.GetInt64(at + 5)),
+            StoppedAt: r.IsDBNull(at + 6) ? null : FromUnix(r.GetInt64(at + 6)),
+            State: state,
+            Result: StoreText.ParseResult(NullableString(r, at + 8)));
+    }
+
+    /// <summary>
+    /// A running record is alive while its recorder (owner) process is; records without an owner fall back to the
+    /// job's own process. With neither known, nothing can finish it any more.
+    /// </summary>
+    public static bool IsRecorderAlive(int? ownerPid, int? jobPid, Dictionary<int, bool> cache)
+    {
+        int? pid = ownerPid ?? jobPid;
+        if (pid is not { } known)
+        {
+            return false;
+        }
+
+        if (!cache.TryGetValue(known, out bool alive))
+        {
+            alive = ProcessLiveness.IsAlive(known);
+            cache[known] = alive;
+        }
+
+        return alive;
+    }
+
+    /// <summary>Checks what every store refuses before writing: an id that cannot key a record, a stop before the start.</summary>
+    public static void Validate(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
+            !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+        {
+            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage,
+                $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
+        }
+
+        if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
+        {
+            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage,
+                $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
+        }
+    }
+
+    public static void ValidateExternalId(BuildRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
+        {
+            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage, "the external build id is blank");
+        }
+    }
+
+    /// <summary>Orders views as every listing does: most recent first, ties by id.</summary>
+    public static List<JobView> MostRecentFirst(IEnumerable<JobView> views) => views
+        .OrderByDescending(v => v.Job.StartedAt)
+        .ThenByDescending(v => v.Job.Id, StringComparer.OrdinalIgnoreCase)
+        .ToList();
+
+    public static BriocheJobException UnknownBuild(string buildId) =>
+        new(StoreErrors.UnknownReference, ErrorKind.NotFound, $"no build '{buildId}' in the job store");
+
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static int? NullableInt(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt32(ordinal);
+}
