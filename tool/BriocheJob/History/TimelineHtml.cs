@@ -46,7 +46,7 @@ public static class TimelineHtml
         var svg = new StringBuilder();
         int height = Top + (analysis.Jobs.Count * RowHeight) + 10;
         svg.Append(CultureInfo.InvariantCulture,
-            $"<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{LabelWidth + ChartWidth + 20}\" height=\"{height}\" role=\"img\" aria-label=\"timeline\">");
+            $"<svg id=\"chart\" width=\"{LabelWidth + ChartWidth + 20}\" height=\"{height}\" role=\"img\" aria-label=\"timeline\">");
         svg.Append(CultureInfo.InvariantCulture, $"<line class=\"axis\" x1=\"{LabelWidth}\" y1=\"{Top - 6}\" x2=\"{LabelWidth + ChartWidth}\" y2=\"{Top - 6}\"/>");
         for (int tick = 0; tick <= 4; tick++)
         {
