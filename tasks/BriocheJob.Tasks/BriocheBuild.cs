@@ -150,6 +150,10 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
         var project = outcome.Project;
         var job = outcome.FailedJob;
         var message = BriocheBuildMessages.ProjectFailure(outcome);
+        if (job is not null && History.FailureHistory.Hint(string.IsNullOrWhiteSpace(BriocheJobHome) ? null : BriocheJobHome, job.Id) is { } history)
+        {
+            message += ". " + history;
+        }
         var (line, column) = BriocheBuildMessages.SourceLocation(project, job);
         Log.LogError("Brioche", BriocheBuildCodes.ProjectFailed, null, project.ProjectFile ?? "", line, column, 0, 0, message);
     }

@@ -111,7 +111,8 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
             using var client = DockerEngineClient.Create(string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost);
             foreach (var (item, spec) in specs)
             {
-                var listener = new DockerBuildLog(Log, spec.Name);
+                var listener = new DockerBuildLog(Log, spec.Name,
+                    session is null ? null : jobId => History.FailureHistory.Hint(session.Store, jobId));
                 var recorder = new DockerBuildRecorder(client, session, listener);
                 Log.LogMessage(MessageImportance.High, "{0}: building {1} with Docker (context {2})", spec.Name,
                     spec.ResolvedDockerfilePath, spec.ContextDirectory);

@@ -6,7 +6,7 @@ using Microsoft.Build.Utilities;
 namespace BriocheJob.Tasks;
 
 /// <summary>Step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line.</summary>
-internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDockerBuildListener
+internal sealed class DockerBuildLog(TaskLoggingHelper log, string image, Func<string, string?>? history = null) : IDockerBuildListener
 {
     public void OnStepStarted(DockerStep step) =>
         log.LogMessage(MessageImportance.High, "{0}: {1}{2}", image, step.Name, Where(step));
@@ -23,7 +23,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDoc
 
     public void OnStepFailed(DockerStep step) =>
         log.LogError(null, DockerRecordCodes.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
-            "{0}", FailureMessage(image, step, DockerBuild.ErrorTailLines));
+            "{0}", FailureMessage(image, step, DockerBuild.ErrorTailLines, step.Recorded ? history?.Invoke(step.JobId) : null));
 
     public void OnRecordingProblem(string code, string message) =>
         log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", image, message);
@@ -32,7 +32,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDoc
         step.Line is { } line ? $" ({Path.GetFileName(step.DockerfilePath)}:{line})" : "";
 
     /// <summary>The step, its exit code, its last lines, its job id and the command that shows its logs.</summary>
-    internal static string FailureMessage(string image, DockerStep step, int tailLines)
+    internal static string FailureMessage(string image, DockerStep step, int tailLines, string? history = null)
     {
         var text = new StringBuilder();
         text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
@@ -50,6 +50,8 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDoc
         if (step.Recorded)
             text.Append("\n  Logs: dotnet brioche-job logs ").Append(step.JobId)
                 .Append("\n  Shell: dotnet brioche-job debug-shell ").Append(step.JobId);
+        if (history is not null)
+            text.Append("\n  ").Append(history);
         return text.ToString();
     }
 }

@@ -169,6 +169,12 @@ public sealed class BriocheHistoryTests : IDisposable
         showFlaky.ShouldContain($"the identical recipe last succeeded ");
         showFlaky.ShouldContain($"in build {first} (job {test1.Job.Id})");
 
+        // The extra line of the BJ3001 error: the step succeeded in build 1; the why reason and the logs --diff command.
+        string hint = BriocheJob.History.FailureHistory.Hint(Home, test2.Job.Id).ShouldNotBeNull();
+        hint.ShouldStartWith($"This step succeeded in build {first} (job {test1.Job.Id}); since then: unknown, the identical recipe ran before");
+        hint.ShouldEndWith($"Diff the logs: dotnet brioche-job logs --diff {test2.Job.Id}");
+        BriocheJob.History.FailureHistory.Hint(Home, compile2.Job.Id).ShouldBeNull("it did not fail");
+
         // Timeline: one row per job, 80 columns when not a terminal, no colour.
         string timeline = cli.Ok("builds", "timeline", second);
         string[] timelineRows = timeline.Split('\n').Where(l => l.Contains('|') && !l.Contains("|0", StringComparison.Ordinal)).ToArray();

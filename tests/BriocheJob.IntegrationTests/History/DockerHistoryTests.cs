@@ -143,6 +143,15 @@ public sealed class DockerHistoryTests : IDisposable
         logDiff.ShouldContain("-check ok");
         logDiff.ShouldContain("+check broken");
 
+        // The extra line of the BJ5100 error.
+        using (var store = SqliteJobStore.Open(new DataHome(_fx.Home)))
+        {
+            string hint = BriocheJob.History.FailureHistory.Hint(store, At(b2, 7).Job.Id).ShouldNotBeNull();
+            hint.ShouldContain($"This step succeeded in build {b1.Build.Id} (job {At(b1, 7).Job.Id})");
+            hint.ShouldContain("instruction-changed");
+            hint.ShouldEndWith($"logs --diff {At(b2, 7).Job.Id}");
+        }
+
         // Timeline: one row per job.
         string timeline = cli.Ok("builds", "timeline", b2.Build.Id, "--width", "100");
         timeline.Split('\n').Count(l => l.Contains('|') && !l.Contains("|0", StringComparison.Ordinal)).ShouldBe(b2.Jobs.Count);
