@@ -34,7 +34,7 @@ public static class LogDiff
         string before = string.Join('\n', Lines(basePath));
         string after = string.Join('\n', Lines(headPath));
         string diff = new UnidiffRenderer(Differ.Instance, ContextLines)
-            .Generate(before + "\n", after + "\n", Describe(@base), Describe(head), ignoreWhitespace: false, ignoreCase: false);
+            .Generate(before, after, Describe(@base), Describe(head), ignoreWhitespace: false, ignoreCase: false);
         if (!diff.Contains("\n@@", StringComparison.Ordinal) && !diff.StartsWith("@@", StringComparison.Ordinal))
         {
             return $"--- {Describe(@base)}\n+++ {Describe(head)}\n(no differences in the output lines)\n";
