@@ -49,5 +49,9 @@ internal static class BriocheJobApp
         BuildsCommand.Register,
         ImportCommand.Register,
         TraceCommand.Register,
+        PruneCommand.Register,
+        ExportCommand.Register,
+        CompletionCommand.Register,
+        CompleteCommand.Register,
     ];
 }

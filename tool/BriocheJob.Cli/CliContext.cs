@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -64,8 +65,8 @@ internal sealed class CliContext : IDisposable
         {
             return SqliteJobStore.Open(home);
         }
-        catch (Exception writable) when (writable is BriocheJobException { Code: StoreErrors.DatabaseFailed or StoreErrors.DataHomeUnusable }
-                                             or UnauthorizedAccessException or IOException)
+        catch (Exception writable) when (writable is BriocheJobException { Diagnostic: var d } && (d == Catalog.Store.DatabaseFailed || d == Catalog.Store.DataHomeUnusable)
+                                             || writable is UnauthorizedAccessException or IOException)
         {
             try
             {
@@ -87,7 +88,9 @@ internal sealed class CliContext : IDisposable
         if (Console is NoPagerConsole { IsPhysical: true })
         {
             Out.Flush();
-            return global::System.Console.OpenStandardOutput();
+            // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
+            // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         }
         return new TextWriterStream(Out);
     }

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using McMaster.Extensions.CommandLineUtils;
 
@@ -19,7 +20,7 @@ internal static class CommandLineChecks
         {
             if (valueOptions.Contains(args[i]) && (i == args.Length - 1 || args[i + 1] == "--"))
             {
-                throw new UsageException(CommandErrors.InvalidOption, $"{args[i]} needs a value", $"see '{app.Name} --help'");
+                throw new UsageException(Catalog.Commands.InvalidOption, $"{args[i]} needs a value", $"see '{app.Name} --help'");
             }
         }
 
@@ -28,7 +29,7 @@ internal static class CommandLineChecks
         {
             command.ThrowOnUnexpectedArgument = false;
             CommandLineApplication current = command;
-            command.ValidationErrorHandler = result => throw new UsageException(CommandErrors.MissingArgument,
+            command.ValidationErrorHandler = result => throw new UsageException(Catalog.Commands.MissingArgument,
                 $"{CommandPath(current)}: {MissingArgumentMessage(result.ErrorMessage)}", HelpHint(current));
             foreach (CommandLineApplication child in command.Commands)
             {
@@ -41,6 +42,12 @@ internal static class CommandLineChecks
 
     private static void Check(CommandLineApplication command, string[] args)
     {
+        if (command.Name == Completion.CompletionScripts.HiddenCommand)
+        {
+            // The completion words are the user's half-typed line: anything goes, and a Tab never shows an error.
+            return;
+        }
+
         List<string> unexpected = Unexpected(command, args);
         if (unexpected.Count > 0)
         {
@@ -48,13 +55,13 @@ internal static class CommandLineChecks
             if (word.StartsWith('-') && word.Length > 1)
             {
                 string name = word.Split('=', 2)[0];
-                throw new UsageException(CommandErrors.UnknownOption, $"{CommandPath(command)}: unknown option '{Shorten(name)}'",
+                throw new UsageException(Catalog.Commands.UnknownOption, $"{CommandPath(command)}: unknown option '{Shorten(name)}'",
                     Suggest(name, AllOptions(command)) is { } option ? $"did you mean '{option}'? {HelpHint(command)}" : HelpHint(command));
             }
 
             bool takesSubcommand = command.Commands.Count > 0;
             string what = takesSubcommand ? "unknown command" : "unexpected argument";
-            throw new UsageException(takesSubcommand ? CommandErrors.UnknownCommand : CommandErrors.UnknownOption,
+            throw new UsageException(takesSubcommand ? Catalog.Commands.UnknownCommand : Catalog.Commands.UnknownOption,
                 $"{CommandPath(command)}: {what} '{Shorten(word)}'",
                 takesSubcommand && Suggest(word, command.Commands.Select(c => c.Name!)) is { } suggestion
                     ? $"did you mean '{suggestion}'? {HelpHint(command)}"
@@ -67,7 +74,7 @@ internal static class CommandLineChecks
             {
                 if (option.OptionType == CommandOptionType.SingleValue && option.HasValue() && option.Value() is { Length: 0 })
                 {
-                    throw new BriocheJobException(CommandErrors.InvalidOption, ErrorKind.Usage, $"--{option.LongName} needs a value, not an empty string");
+                    throw new BriocheJobException(Catalog.Commands.InvalidOption, $"--{option.LongName} needs a value, not an empty string");
                 }
             }
         }
@@ -181,8 +188,8 @@ internal static class CommandLineChecks
 }
 
 /// <summary>A usage error with a hint line printed after it on stderr.</summary>
-internal sealed class UsageException(string code, string message, string hint)
-    : BriocheJobException(code, ErrorKind.Usage, message)
+internal sealed class UsageException(Diagnostic diagnostic, string message, string hint)
+    : BriocheJobException(diagnostic, message)
 {
     public string Hint { get; } = hint;
 }

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using McMaster.Extensions.CommandLineUtils;
 
@@ -27,7 +28,7 @@ internal static class Program
         catch (CommandParsingException ex)
         {
             // What CommandLineChecks does not catch first (a missing option value, say).
-            console.Error.WriteLine($"error {CommandErrors.InvalidOption}: {ex.Message.TrimEnd('.')}");
+            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {ex.Message.TrimEnd('.')}");
             return ExitCodes.Usage;
         }
         catch (BriocheJobException ex)
@@ -46,7 +47,7 @@ internal static class Program
                 }
             }
 
-            return ExitCodes.For(ex.Kind);
+            return ExitCodes.For(ex);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -61,7 +62,7 @@ internal static class Program
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A defect: still one line and a documented exit code, not a runtime crash (exit 134).
-            console.Error.WriteLine($"error {CommandErrors.Unexpected}: unexpected {ex.GetType().Name}: {FirstLine(ex.Message)} (please report it; BRIOCHE_JOB_DEBUG=1 shows the stack trace)");
+            console.Error.WriteLine($"error {Catalog.Commands.Unexpected}: unexpected {ex.GetType().Name}: {FirstLine(ex.Message)} (please report it; BRIOCHE_JOB_DEBUG=1 shows the stack trace)");
             if (context.Host.GetEnvironmentVariable("BRIOCHE_JOB_DEBUG") is { Length: > 0 })
             {
                 console.Error.WriteLine(ex.ToString());

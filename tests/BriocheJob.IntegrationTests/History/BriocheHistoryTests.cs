@@ -154,7 +154,7 @@ public sealed class BriocheHistoryTests : IDisposable
         against.ShouldContain($"--- job {compile2.Job.Id}");
         var (noSuccess, _, noSuccessError) = cli.Run("logs", "--diff", test1.Job.Id);
         noSuccess.ShouldBe(3);
-        noSuccessError.Trim().Split('\n').ShouldHaveSingleItem().ShouldStartWith("error BJ6031: no earlier succeeded job has step key");
+        noSuccessError.Trim().Split('\n').ShouldHaveSingleItem().ShouldStartWith("error BJ6041: no earlier succeeded job has step key");
 
         // Flaky: the identical recipe succeeded and failed.
         using (var flaky = cli.Json("list", "--flaky", "--json"))

@@ -127,6 +127,67 @@ public sealed class StreamingLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Follow_with_a_tail_starts_from_the_seek_table_and_prints_what_a_tail_read_prints()
+    {
+        var path = _temp.File("big.bin.zst");
+        using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample()))
+        {
+            writer.Write(new SpawnedEvent(10, 5));
+            for (var i = 0; i < 3000; i++)
+            {
+                writer.Write(new StdoutEvent((uint)(20 + i), Encoding.ASCII.GetBytes($"line {i} {new string('x', i % 700)}\n")));
+                if (i % 97 == 0)
+                {
+                    writer.Write(new StderrEvent((uint)(20 + i), Encoding.ASCII.GetBytes($"warn {i}\n")));
+                }
+            }
+            writer.WriteExited(4);
+        }
+
+        var tail = ProcessLog.Read(path, new ProcessLogOptions { Tail = 20 });
+        // Following resumes near the end: the last frames only.
+        tail.TailResume.ShouldNotBeNull().FileOffset.ShouldBeGreaterThan(new FileInfo(path).Length * 9 / 10);
+        using var bytes = new MemoryStream();
+        using (var output = new LogOutput(bytes))
+        {
+            await ProcessLogStreamer.FollowTailAsync(path, new ProcessLogOptions(), 20, LogFormatter.Text(output), TimeSpan.FromMilliseconds(10));
+        }
+        Encoding.UTF8.GetString(bytes.ToArray()).ShouldBe(tail.RenderText());
+    }
+
+    [Fact]
+    public async Task Follow_with_a_tail_of_a_running_job_prints_the_last_lines_then_the_new_ones()
+    {
+        var path = _temp.File("running.bin.zst");
+        var writer = ProcessEventsWriter.Create(path, Descriptions.Sample());
+        writer.Write(new SpawnedEvent(10, 5));
+        for (var i = 0; i < 2000; i++)
+        {
+            writer.Write(new StdoutEvent(20, Encoding.ASCII.GetBytes($"old {i} {new string('o', 600)}\n")));
+        }
+        writer.Write(new StdoutEvent(20, "old tail "u8.ToArray()));
+        using var bytes = new MemoryStream();
+        var output = new LogOutput(bytes);
+        var follow = ProcessLogStreamer.FollowTailAsync(path, new ProcessLogOptions(), 2, LogFormatter.Text(output), TimeSpan.FromMilliseconds(10));
+        await Task.Delay(300);
+        writer.Write(new StdoutEvent(1030, "continues\nnew line\n"u8.ToArray()));
+        writer.WriteExited(0);
+        writer.Dispose();
+        await follow.WaitAsync(TimeSpan.FromSeconds(30));
+        output.Dispose();
+
+        var lines = Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\n').Split('\n');
+        lines[0].ShouldBe("- demo/project.bri:7:3");
+        lines[1].ShouldStartWith("[0.00s] [spawned process with pid 5");
+        // The open last line counts as one of the two, as in a tail read; it prints once it is complete.
+        lines[2].ShouldBe($"[0.01s] old 1999 {new string('o', 600)}");
+        lines[3].ShouldBe("[1.02s] old tail continues");
+        lines[4].ShouldBe("[1.02s] new line");
+        lines[5].ShouldEndWith("[process exited with code 0]");
+        lines.Length.ShouldBe(6);
+    }
+
+    [Fact]
     public void Invalid_utf8_prints_as_the_replacement_character_as_before()
     {
         var path = _temp.File("invalid.bin");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using Microsoft.Data.Sqlite;
 
@@ -98,7 +99,7 @@ public sealed class SqliteJobStoreTests : IDisposable
 
         var error = Should.Throw<BriocheJobException>(() => temp.Open());
 
-        error.Code.ShouldBe(StoreErrors.DatabaseTooNew);
+        error.Code.ShouldBe(Catalog.Store.DatabaseTooNew);
         error.Message.ShouldContain("99");
         error.Message.ShouldNotContain("\n");
         File.ReadAllBytes(temp.Home.DatabasePath).ShouldBe(before);
@@ -113,7 +114,7 @@ public sealed class SqliteJobStoreTests : IDisposable
 
         var error = Should.Throw<BriocheJobException>(() => temp.Open());
 
-        error.Code.ShouldBe(StoreErrors.DatabaseCorrupt);
+        error.Code.ShouldBe(Catalog.Store.DatabaseCorrupt);
         error.Kind.ShouldBe(ErrorKind.Corrupt);
     }
 
@@ -162,13 +163,13 @@ public sealed class SqliteJobStoreTests : IDisposable
         var good = new JobRecord("J1", null, JobKind.Docker, null, T0);
 
         Should.Throw<BriocheJobException>(() => store.SaveJobs([good, good with { Id = "../x" }]))
-            .Code.ShouldBe(StoreErrors.InvalidId);
+            .Code.ShouldBe(Catalog.Store.InvalidId);
         Should.Throw<BriocheJobException>(() => store.SaveJobs([good, good with { Id = "J2", BuildProjectId = 999 }]))
-            .Code.ShouldBe(StoreErrors.UnknownReference);
+            .Code.ShouldBe(Catalog.Store.UnknownReference);
         Should.Throw<BriocheJobException>(() => store.SaveJob(good with { StoppedAt = T0.AddSeconds(-1) }))
-            .Code.ShouldBe(StoreErrors.InvalidRecord);
+            .Code.ShouldBe(Catalog.Store.InvalidRecord);
         Should.Throw<BriocheJobException>(() => store.AddProject("nope", new ProjectRequest(JobKind.Docker)))
-            .Code.ShouldBe(StoreErrors.UnknownReference);
+            .Code.ShouldBe(Catalog.Store.UnknownReference);
 
         store.JobExists("J1").ShouldBeFalse();
     }

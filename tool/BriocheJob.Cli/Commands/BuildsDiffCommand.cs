@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.History;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
@@ -28,7 +29,7 @@ internal static class BuildsDiffCommand
                 else
                 {
                     BuildRecord previous = context.ReadStore.FindPreviousBuildSharingProject(head.Build.Id)
-                        ?? throw new BriocheJobException(HistoryErrors.NoBaseBuild, ErrorKind.NotFound,
+                        ?? throw new BriocheJobException(Catalog.History.NoBaseBuild,
                             $"no earlier build shares a project with build {head.Build.Id}; name the base build");
                     @base = context.ReadStore.GetBuild(previous.Id)!;
                 }

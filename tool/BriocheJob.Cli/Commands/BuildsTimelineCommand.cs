@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.History;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
@@ -30,7 +31,7 @@ internal static class BuildsTimelineCommand
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        throw new BriocheJobException(HistoryErrors.WriteFailed, ErrorKind.Failed, $"cannot write '{path}': {e.Message}");
+                        throw new BriocheJobException(Catalog.History.WriteFailed, $"cannot write '{path}': {e.Message}");
                     }
 
                     context.Out.WriteLine($"wrote {path} ({analysis.Jobs.Count} jobs)");

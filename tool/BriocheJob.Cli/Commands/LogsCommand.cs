@@ -76,13 +76,15 @@ internal static class LogsCommand
                 bool mayGrow = target.Job is null || target.Job.Job.State == RunState.Running;
                 if (follow.HasValue() && mayGrow)
                 {
-                    long skip = 0;
                     if (options.Tail is { } lines)
                     {
-                        skip = Math.Max(0, ProcessLogStreamer.CountOutputLines(path, options) - lines);
+                        await ProcessLogStreamer.FollowTailAsync(path, options with { Tail = null }, lines, formatter,
+                            cancellationToken: context.CancellationToken).ConfigureAwait(false);
                     }
-                    await ProcessLogStreamer.FollowAsync(path, options with { Tail = null }, formatter, skipOutputLines: skip,
-                        cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                    else
+                    {
+                        await ProcessLogStreamer.FollowAsync(path, options, formatter, cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {

@@ -12,10 +12,11 @@ public sealed class GrowingFileStream : Stream
     private readonly TimeSpan _pollInterval;
     private volatile bool _stopped;
 
-    public GrowingFileStream(string path, TimeSpan? pollInterval = null)
+    public GrowingFileStream(string path, TimeSpan? pollInterval = null, long startOffset = 0)
     {
         _path = path;
         _file = ProcessEventsReader.OpenShared(path);
+        _file.Position = startOffset;
         _pollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100);
     }
 

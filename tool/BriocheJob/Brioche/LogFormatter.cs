@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -117,8 +118,27 @@ public abstract class LogFormatter
             Output.WriteByte((byte)'\n');
         }
 
+        private long _prefixMilliseconds = -1;
+        private OutputStream _prefixStream;
+        private byte[] _prefix = [];
+
         public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
         {
+            // Most lines need no escaping: write them around a cached prefix, byte for byte what the writer would.
+            if (!continued && Utf8.IsValid(text) && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(text) < 0)
+            {
+                if (elapsedMilliseconds != _prefixMilliseconds || stream != _prefixStream)
+                {
+                    _prefixMilliseconds = elapsedMilliseconds;
+                    _prefixStream = stream;
+                    _prefix = Encoding.UTF8.GetBytes(
+                        $"{{\"kind\":\"output\",\"stream\":\"{(stream == OutputStream.Stdout ? "stdout" : "stderr")}\",\"elapsedMs\":{elapsedMilliseconds},\"text\":\"");
+                }
+                Output.Write(_prefix);
+                Output.Write(text);
+                Output.Write("\"}\n"u8);
+                return;
+            }
             _writer.Reset(Output);
             _writer.WriteStartObject();
             _writer.WriteString(Kind, OutputKind);

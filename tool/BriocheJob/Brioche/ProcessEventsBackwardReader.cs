@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -63,6 +64,42 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     /// <summary>Events from the last to the first (the Description). Stops early if the caller stops enumerating.</summary>
     public IEnumerable<ProcessEvent> ReadBackward()
     {
+        foreach (var (kind, start) in ReadBackwardRaw())
+        {
+            yield return ProcessEventsCodec.DecodeBody(kind, RawBody, start);
+        }
+    }
+
+    /// <summary>The body of the event <see cref="ReadBackwardRaw"/> yielded last; valid until the next one.</summary>
+    internal ReadOnlySpan<byte> RawBody => _eventBuffer.AsSpan(ProcessEventsCodec.MarkerLength, _rawLength);
+
+    private int _rawLength;
+
+    /// <summary>Where the event yielded last starts (a position counted back from the end of the decompressed data).</summary>
+    internal long LastEventStart { get; private set; }
+
+    /// <summary>
+    /// Where a forward reader can start so that its first event is the one at <paramref name="position"/> (a loaded
+    /// event start): the file offset of the frame (or raw byte) to read from and the decompressed bytes to skip there.
+    /// </summary>
+    internal EventsResumePoint ResumePointOf(long position)
+    {
+        foreach (var loaded in _loaded)
+        {
+            if (position >= loaded.Start && position < loaded.Start + loaded.Data.Length)
+            {
+                var within = position - loaded.Start;
+                return IsCompressed
+                    ? new EventsResumePoint(true, loaded.Source.Offset, loaded.Source.SliceStart + within)
+                    : new EventsResumePoint(false, loaded.Source.Offset + within, 0);
+            }
+        }
+        throw new InvalidOperationException("the position is not loaded");
+    }
+
+    /// <summary>Like <see cref="ReadBackward"/> without decoding or copying: each event's kind and position, its body in <see cref="RawBody"/>.</summary>
+    internal IEnumerable<(byte Kind, long Start)> ReadBackwardRaw()
+    {
         Initialize();
         if (_empty)
         {
@@ -113,10 +150,11 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             {
                 throw ProcessEventsCodec.Corrupt($"the header of the {(ProcessEventKind)kind} event {-start} bytes before the end does not match its trailer");
             }
-            var processEvent = ProcessEventsCodec.DecodeBody(kind, bytes.Slice(ProcessEventsCodec.MarkerLength, (int)length), start);
+            _rawLength = (int)length;
             position = start;
             DropAfter(position);
-            yield return processEvent;
+            LastEventStart = start;
+            yield return (kind, start);
         }
     }
 
@@ -153,7 +191,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
@@ -225,7 +263,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             catch (ZstdDataException e)
             {
-                throw EventsDiagnostics.CorruptZstd(e);
+                throw ProcessEventsCodec.CorruptZstd(e);
             }
             if (size < 0)
             {
@@ -341,7 +379,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         Copy(_loadedStart, magic);
         if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
         }
     }
@@ -356,46 +394,68 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 return false;
             }
             _nextSegment--;
-            var data = LoadSegment(_nextSegment);
-            _loadedStart -= data.Length;
-            _loaded.Insert(0, new LoadedSegment(_loadedStart, data));
+            var (buffer, length) = LoadSegment(_nextSegment);
+            _loadedStart -= length;
+            _loaded.Insert(0, new LoadedSegment(_loadedStart, buffer.AsMemory(0, length), buffer, _segments[_nextSegment]));
             PeakLoadedBytes = Math.Max(PeakLoadedBytes, _loaded.Sum(l => (long)l.Data.Length));
         }
         return true;
     }
 
+    /// <summary>Window buffers no longer loaded, reused so reading a large file backwards allocates no new ones.</summary>
+    private readonly Stack<byte[]> _spare = new();
+
+    private ZstdDecompressionStream? _decoder;
+
+    /// <summary>One decoder for every frame this reader loads.</summary>
+    private ZstdDecompressionStream Decoder => _decoder ??= new ZstdDecompressionStream(_file, leaveOpen: true, singleFrame: true);
+
+    private byte[] Rent(int length)
+    {
+        while (_spare.TryPop(out var buffer))
+        {
+            if (buffer.Length >= length)
+            {
+                return buffer;
+            }
+        }
+        return new byte[length];
+    }
+
     /// <summary>Loads segment <paramref name="index"/>; a frame too big for one window is split into windows first.</summary>
-    private byte[] LoadSegment(int index)
+    private (byte[] Buffer, int Length) LoadSegment(int index)
     {
         var segment = _segments[index];
         if (!IsCompressed)
         {
-            var raw = new byte[segment.Length];
-            ReadAt(segment.Offset, raw);
-            return raw;
+            var raw = Rent(RawSegmentLength);
+            var read = ReadAt(segment.Offset, raw.AsSpan(0, (int)segment.Length));
+            return (raw, read);
         }
         FramesDecompressed++;
         try
         {
             if (segment.SliceLength > 0)
             {
-                var slice = new byte[segment.SliceLength];
-                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice);
-                return got == slice.Length ? slice : slice.AsSpan(0, got).ToArray();
+                var slice = Rent(WindowLength);
+                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength), Decoder);
+                return (slice, got);
             }
-            var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, WindowLength, out var length, out var complete);
+            var buffer = Rent(WindowLength);
+            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, WindowLength), out var total, out var complete, Decoder);
             if (!complete)
             {
                 EndedAbruptly = true;
             }
-            if (data is not null)
+            if (length >= 0)
             {
-                return data;
+                return (buffer, length);
             }
+            _spare.Push(buffer);
             var windows = new List<Segment>();
-            for (long start = 0; start < length; start += WindowLength)
+            for (long start = 0; start < total; start += WindowLength)
             {
-                windows.Add(segment with { SliceStart = start, SliceLength = (int)Math.Min(WindowLength, length - start) });
+                windows.Add(segment with { SliceStart = start, SliceLength = (int)Math.Min(WindowLength, total - start) });
             }
             _segments.RemoveAt(index);
             _segments.InsertRange(index, windows);
@@ -404,7 +464,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         catch (ZstdDataException e)
         {
-            throw EventsDiagnostics.CorruptZstd(e);
+            throw ProcessEventsCodec.CorruptZstd(e);
         }
     }
 
@@ -413,6 +473,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     {
         while (_loaded.Count > 1 && _loaded[^1].Start >= position)
         {
+            _spare.Push(_loaded[^1].Buffer);
             _loaded.RemoveAt(_loaded.Count - 1);
         }
     }
@@ -430,7 +491,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             var from = (int)(at - segment.Start);
             var take = Math.Min(segment.Data.Length - from, destination.Length - written);
-            segment.Data.AsSpan(from, take).CopyTo(destination[written..]);
+            segment.Data.Span.Slice(from, take).CopyTo(destination[written..]);
             written += take;
         }
         if (written != destination.Length)
@@ -457,6 +518,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 
     public void Dispose()
     {
+        _decoder?.Dispose();
         if (!_leaveOpen)
         {
             _file.Dispose();
@@ -466,5 +528,8 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.</summary>
     private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0);
 
-    private readonly record struct LoadedSegment(long Start, byte[] Data);
+    private readonly record struct LoadedSegment(long Start, ReadOnlyMemory<byte> Data, byte[] Buffer, Segment Source);
 }
+
+/// <summary>A place to start reading events forward from the middle of a file (see <see cref="ProcessEventsReader.OpenAt"/>).</summary>
+internal readonly record struct EventsResumePoint(bool Compressed, long FileOffset, long SkipDecompressed);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -28,6 +29,15 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         _leaveOpen = leaveOpen;
     }
 
+    private EventsResumePoint? _resume;
+
+    /// <summary>
+    /// A reader over <paramref name="source"/>, already positioned at <paramref name="resume"/>'s file offset (a frame
+    /// start, or a raw event start), whose first event is the one the resume point names. No magic is expected.
+    /// </summary>
+    internal static ProcessEventsReader OpenAt(Stream source, EventsResumePoint resume, bool leaveOpen = false)
+        => new(source, leaveOpen) { _resume = resume };
+
     /// <summary>Opens a file for reading while another process may still write or delete it.</summary>
     public static ProcessEventsReader Open(string path) => new(OpenShared(path));
 
@@ -54,7 +64,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             stream?.Dispose();
-            throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
+            throw new BriocheJobException(Catalog.Events.EventsFileNotFound, $"events file not found: {path}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -64,7 +74,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
     }
 
     private static BriocheJobException Unreadable(string path, string why) =>
-        new(EventsDiagnostics.EventsFileUnreadable, ErrorKind.Corrupt, $"cannot read events file {path}: {why}");
+        new(Catalog.Events.EventsFileUnreadable, $"cannot read events file {path}: {why}");
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -208,6 +218,30 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     private async ValueTask<bool> OpenEventsAsync(bool useAsync, CancellationToken cancellationToken)
     {
+        if (_resume is { } resume)
+        {
+            IsCompressed = resume.Compressed;
+            if (resume.Compressed)
+            {
+                _decompressor = new ZstdDecompressionStream(_source, leaveOpen: true);
+                _events = _decompressor;
+            }
+            else
+            {
+                _events = _source;
+            }
+            for (var left = resume.SkipDecompressed; left > 0;)
+            {
+                var take = (int)Math.Min(left, _buffer.Length);
+                if (!await EnsureAsync(take, useAsync, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+                _start += take;
+                left -= take;
+            }
+            return true;
+        }
         // Read up to 4 bytes to tell zstd from raw, then replay them in front of the rest.
         var prefix = new byte[4];
         var got = 0;
@@ -225,7 +259,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         if (got == 0)
         {
             // Nothing at all is not a log that ended early: there was never a log.
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the input is empty");
         }
 
@@ -247,7 +281,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         IsCompressed = compressed;
@@ -278,7 +312,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    private static BriocheJobException NotEventsMagic() => new(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+    private static BriocheJobException NotEventsMagic() => new(Catalog.Events.NotAnEventsFile,
         "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false when the input ends first.</summary>
@@ -307,7 +341,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             catch (ZstdDataException e)
             {
-                throw EventsDiagnostics.CorruptZstd(e);
+                throw ProcessEventsCodec.CorruptZstd(e);
             }
             if (read == 0)
             {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -310,7 +311,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         }
     }
 
-    private static BriocheJobException Misuse(string message) => new(EventsDiagnostics.WriterMisuse, ErrorKind.Failed, message);
+    private static BriocheJobException Misuse(string message) => new(Catalog.Events.WriterMisuse, message);
 
     public void Dispose()
     {

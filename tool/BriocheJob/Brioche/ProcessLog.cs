@@ -40,6 +40,9 @@ public sealed class ProcessLog
 
     public bool Reversed { get; private init; }
 
+    /// <summary>For a tail read: where a forward reader can start to see every line of the tail again (its earliest event).</summary>
+    internal EventsResumePoint? TailResume { get; private init; }
+
     /// <summary>Every line to print: stack trace, spawn, output, exit, abrupt end (the last four reversed if asked).</summary>
     public IReadOnlyList<LogLine> Lines
     {
@@ -214,8 +217,21 @@ public sealed class ProcessLog
             }
         }
         slots.Reverse();
+        EventsResumePoint? resume = null;
+        if (backward.FramesDecompressed > 0 || !backward.IsCompressed)
+        {
+            try
+            {
+                resume = backward.ResumePointOf(backward.LastEventStart);
+            }
+            catch (InvalidOperationException)
+            {
+                resume = null;
+            }
+        }
         return new ProcessLog
         {
+            TailResume = resume,
             Description = description,
             Spawned = spawned,
             Exit = exit,

@@ -44,9 +44,11 @@ public static class ProcessLogStreamer
     }
 
     /// <summary>Counts the output lines (pieces of long lines included) the forward renderer would print.</summary>
-    public static long CountOutputLines(string path, ProcessLogOptions options)
+    public static long CountOutputLines(string path, ProcessLogOptions options) => CountOutputLines(path, options, resume: null);
+
+    internal static long CountOutputLines(string path, ProcessLogOptions options, EventsResumePoint? resume)
     {
-        using var reader = ProcessEventsReader.Open(path);
+        using var reader = OpenReader(path, resume);
         var counter = new LineCounter();
         var splitter = new ForwardLineSplitter(counter);
         while (reader.TryReadRaw(out var kind, out var body))
@@ -64,6 +66,36 @@ public static class ProcessLogStreamer
         return counter.Count;
     }
 
+    private static ProcessEventsReader OpenReader(string path, EventsResumePoint? resume)
+    {
+        if (resume is not { } at)
+        {
+            return ProcessEventsReader.Open(path);
+        }
+        var file = ProcessEventsReader.OpenShared(path);
+        file.Position = at.FileOffset;
+        return ProcessEventsReader.OpenAt(file, at);
+    }
+
+    /// <summary>
+    /// <c>--follow --tail N</c>: finds the last N output lines from the end of the file (seek table, last frames only),
+    /// prints them, then follows the file from there. Only the frames from the tail's start on are decompressed.
+    /// </summary>
+    public static async Task FollowTailAsync(string path, ProcessLogOptions options, int lines, LogFormatter formatter,
+        TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
+    {
+        var tail = ProcessLog.Read(path, options with { Tail = lines, Reverse = false });
+        if (tail.TailResume is not { } resume)
+        {
+            var skip = Math.Max(0, CountOutputLines(path, options) - lines);
+            await FollowAsync(path, options, formatter, pollInterval, skip, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var existing = CountOutputLines(path, options, resume);
+        await FollowCoreAsync(path, options, formatter, pollInterval, Math.Max(0, existing - lines), resume, tail.Description, tail.Spawned,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private sealed class LineCounter : IOutputLineSink
     {
         public long Count { get; private set; }
@@ -79,9 +111,27 @@ public static class ProcessLogStreamer
     public static async Task FollowAsync(string path, ProcessLogOptions options, LogFormatter formatter, TimeSpan? pollInterval = null,
         long skipOutputLines = 0, CancellationToken cancellationToken = default)
     {
-        await using var stream = new GrowingFileStream(path, pollInterval) { Waiting = formatter.Flush };
-        await using var reader = new ProcessEventsReader(stream, leaveOpen: true);
+        await FollowCoreAsync(path, options, formatter, pollInterval, skipOutputLines, null, null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task FollowCoreAsync(string path, ProcessLogOptions options, LogFormatter formatter, TimeSpan? pollInterval,
+        long skipOutputLines, EventsResumePoint? resume, ProcessDescription? description, SpawnedEvent? spawned, CancellationToken cancellationToken)
+    {
+        await using var stream = new GrowingFileStream(path, pollInterval, resume?.FileOffset ?? 0) { Waiting = formatter.Flush };
+        await using var reader = resume is { } at ? ProcessEventsReader.OpenAt(stream, at, leaveOpen: true) : new ProcessEventsReader(stream, leaveOpen: true);
         var state = new ForwardState(formatter, options, MaxLineBytes, HoldLimitBytes) { SkipOutputLines = skipOutputLines };
+        if (resume is not null)
+        {
+            // The head is not read again: print it from the tail read.
+            if (description is not null)
+            {
+                state.Add(new DescriptionEvent(description, ReadOnlyMemory<byte>.Empty), -1);
+            }
+            if (spawned is not null)
+            {
+                state.Add(spawned, -1);
+            }
+        }
         long offset = 0;
         while (await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } processEvent)
         {
@@ -125,24 +175,29 @@ public static class ProcessLogStreamer
         var splitter = new BackwardLineSplitter(sink, maxLineBytes, holdLimitBytes);
         using var backward = ProcessEventsBackwardReader.Open(path);
         var first = true;
-        long eventKey = 0;
-        foreach (var processEvent in backward.ReadBackward())
+        foreach (var (kind, start) in backward.ReadBackwardRaw())
         {
+            var body = backward.RawBody;
             if (first)
             {
                 first = false;
-                if (backward.EndedAbruptly || processEvent is not ExitEvent)
+                var isExit = kind is (byte)ProcessEventKind.Exited or (byte)ProcessEventKind.ExitedWithSignal or (byte)ProcessEventKind.ExitedWithMessage;
+                if (backward.EndedAbruptly || !isExit)
                 {
                     formatter.Write(ProcessLog.AbruptLine);
                 }
-                if (processEvent is ExitEvent exit)
+                if (isExit)
                 {
-                    formatter.Write(ProcessLog.ExitLine(exit, spawned));
+                    formatter.Write(ProcessLog.ExitLine((ExitEvent)ProcessEventsCodec.DecodeBody(kind, body, start), spawned));
                 }
             }
-            if (processEvent is OutputEvent output && (options.Stream is null || options.Stream == output.Stream))
+            if (kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr)
             {
-                splitter.Add(output.Stream, output.ElapsedMilliseconds, output.Data.Span, --eventKey);
+                var stream = kind == (byte)ProcessEventKind.Stdout ? OutputStream.Stdout : OutputStream.Stderr;
+                if (options.Stream is null || options.Stream == stream)
+                {
+                    splitter.Add(stream, BinaryPrimitives.ReadUInt32BigEndian(body), body[4..], start);
+                }
             }
         }
         if (first)

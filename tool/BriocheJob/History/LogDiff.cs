@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Brioche;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
@@ -19,10 +20,10 @@ public static class LogDiff
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(job);
-        string key = StepKeys.Of(job) ?? throw new BriocheJobException(HistoryErrors.NoStepKey, ErrorKind.NotFound,
+        string key = StepKeys.Of(job) ?? throw new BriocheJobException(Catalog.History.NoStepKey,
             $"job {job.Job.Id} has no step key, so no earlier run to compare with; pick one with --against JOB");
         return store.FindPreviousByStepKey(key, job.Job, succeededOnly: true)
-            ?? throw new BriocheJobException(HistoryErrors.NoEarlierSuccess, ErrorKind.NotFound,
+            ?? throw new BriocheJobException(Catalog.History.NoEarlierSuccess,
                 $"no earlier succeeded job has step key '{key}'; pick one with --against JOB");
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
-using BriocheJob.Jobs;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -62,7 +62,7 @@ public static class BriocheImport
         string processTemp = Path.GetFullPath(Path.Combine(dataDir, "process-temp"));
         if (!Directory.Exists(processTemp))
         {
-            throw new BriocheJobException(CommandErrors.BriocheDataDirNotFound, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Commands.BriocheDataDirNotFound,
                 $"no Brioche process-temp folder at {processTemp} (set --data-dir or {DataDirVariable})");
         }
 
@@ -96,7 +96,7 @@ public static class BriocheImport
                 ProcessLog log = ProcessLog.Read(events, new ProcessLogOptions { Tail = 1 });
                 fresh.Add(ToJob(id, log, events, File.GetLastWriteTimeUtc(events)));
             }
-            catch (Exception ex) when (ex is BriocheJobException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (RecordingPolicy.IsRecordingFailure(ex))
             {
                 string reason = ex is BriocheJobException coded ? $"{coded.Code}: {coded.Message}" : ex.Message;
                 warnings.Add($"skipped {id}: {reason}");

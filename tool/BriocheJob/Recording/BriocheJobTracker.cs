@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -143,7 +144,7 @@ internal sealed class BriocheJobTracker
                 tee.Copy?.Dispose();
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Problem = $"cannot record the log of job {JobId}: {e.Message}";
             Warn?.Invoke(Problem);
@@ -160,7 +161,7 @@ internal sealed class BriocheJobTracker
             {
                 return new GrowingFileStream(BriocheEventsPath, _pollInterval);
             }
-            catch (BriocheJobException e) when (e.Code == EventsDiagnostics.EventsFileNotFound)
+            catch (BriocheJobException e) when (e.Code == Catalog.Events.EventsFileNotFound)
             {
             }
 
@@ -202,7 +203,7 @@ internal sealed class BriocheJobTracker
             Warn?.Invoke($"job {JobId} is already being recorded by another brioche-job run; it is recorded here without a copy of its log: {e.Message}");
             return Stream.Null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Warn?.Invoke($"cannot keep a copy of the log of job {JobId}: {e.Message}");
             return Stream.Null;

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using Microsoft.Data.Sqlite;
 using static BriocheJob.Store.StoreRows;
 
@@ -54,6 +55,7 @@ public sealed partial class SqliteJobStore : IJobStore
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
             ThrowIfNewer(version, databasePath);
+            PrepareNewDatabase(connection, version);
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             if (version < SqliteSchema.CurrentVersion)
             {
@@ -109,7 +111,7 @@ public sealed partial class SqliteJobStore : IJobStore
             ThrowIfNewer(version, databasePath);
             if (version != SqliteSchema.CurrentVersion)
             {
-                throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Unavailable,
+                throw new BriocheJobException(Catalog.Store.DatabaseFailed,
                     $"'{databasePath}' has schema version {version} and cannot be upgraded to {SqliteSchema.CurrentVersion} without write access");
             }
 
@@ -527,7 +529,7 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             // Our tables but no version: not ours, or its user_version was reset. Guessing its schema could lose records.
             transaction.Rollback();
-            throw new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Store.DatabaseCorrupt,
                 $"'{path}' already has tables but no schema version (PRAGMA user_version is 0), so it was not written by brioche-job or its version was reset; move it away, or restore its user_version");
         }
 
@@ -556,12 +558,12 @@ public sealed partial class SqliteJobStore : IJobStore
 
     private static BriocheJobException Translate(SqliteException ex, string path) => ex.SqliteErrorCode switch
     {
-        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(Catalog.Store.DatabaseCorrupt,
             $"'{path}' is not a readable job store: {OneLine(ex.Message)}", ex),
         SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => new BriocheJobException(
-            StoreErrors.UnknownReference, ErrorKind.NotFound,
+            Catalog.Store.UnknownReference,
             "the record refers to a build project that is not in the job store", ex),
-        _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+        _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
             $"job store '{path}': {OneLine(ex.Message)}", ex),
     };
 

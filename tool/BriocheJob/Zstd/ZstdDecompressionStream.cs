@@ -11,7 +11,7 @@ namespace BriocheJob.Zstd;
 /// </summary>
 public sealed class ZstdDecompressionStream : Stream
 {
-    private readonly Stream _source;
+    private Stream _source;
     private readonly bool _leaveOpen;
     private readonly bool _singleFrame;
     private readonly byte[] _input;
@@ -23,7 +23,8 @@ public sealed class ZstdDecompressionStream : Stream
     private unsafe ZSTD_DCtx_s* _dctx;
 
     /// <param name="singleFrame">Stop after the first frame ends (the source may hold more).</param>
-    public unsafe ZstdDecompressionStream(Stream source, bool leaveOpen = false, bool singleFrame = false, int bufferSize = 128 * 1024)
+    // 64 KiB: under the large-object threshold, so a decoder per frame leaves only short-lived garbage.
+    public unsafe ZstdDecompressionStream(Stream source, bool leaveOpen = false, bool singleFrame = false, int bufferSize = 64 * 1024)
     {
         _source = source;
         _leaveOpen = leaveOpen;
@@ -35,6 +36,25 @@ public sealed class ZstdDecompressionStream : Stream
             throw new OutOfMemoryException("ZSTD_createDCtx failed");
         }
         ZstdCalls.ThrowIfError(Methods.ZSTD_DCtx_setParameter(_dctx, ZSTD_dParameter.ZSTD_d_windowLogMax, ZstdCalls.MaxWindowLog), "setting the zstd window limit");
+    }
+
+    /// <summary>
+    /// Starts over on <paramref name="source"/> (positioned at a frame), keeping the decoder's context and buffers:
+    /// reading many frames one by one then allocates nothing per frame.
+    /// </summary>
+    public unsafe void Restart(Stream source)
+    {
+        ObjectDisposedException.ThrowIf(_dctx == null, this);
+        ZstdCalls.ThrowIfError(Methods.ZSTD_DCtx_reset(_dctx, ZSTD_ResetDirective.ZSTD_reset_session_only), "resetting the zstd decoder");
+        _source = source;
+        _inputStart = 0;
+        _inputEnd = 0;
+        _sourceEnded = false;
+        _inFrame = false;
+        _done = false;
+        FramesCompleted = 0;
+        EndedMidFrame = false;
+        CompressedBytesConsumed = 0;
     }
 
     /// <summary>Frames (including skippable ones) decoded to their end so far.</summary>

@@ -62,40 +62,35 @@ public static unsafe class ZstdFrames
     }
 
     /// <summary>
-    /// Decompresses one frame at <paramref name="offset"/> of a seekable stream if it holds at most
-    /// <paramref name="maxLength"/> bytes; otherwise returns null, having decoded the rest into a scratch buffer only
-    /// to count it. The size a frame header declares is never trusted.
+    /// Decompresses one frame at <paramref name="offset"/> of a seekable stream into <paramref name="destination"/>
+    /// and returns its length, or -1 when the frame holds more than fits, having decoded the rest through a small
+    /// scratch buffer only to count it (<paramref name="decompressedLength"/>). The size a frame header declares is
+    /// never trusted. <paramref name="reuse"/>: a single-frame decoder to restart instead of making one.
     /// </summary>
-    public static byte[]? DecompressFrameAt(Stream seekable, long offset, int maxLength, out long decompressedLength, out bool complete)
+    public static int DecompressFrameAt(Stream seekable, long offset, Span<byte> destination, out long decompressedLength, out bool complete,
+        ZstdDecompressionStream? reuse = null)
     {
         seekable.Position = offset;
-        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
-        var buffer = new byte[Math.Min(maxLength + 1, 256 * 1024)];
-        var used = 0;
-        while (true)
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
         {
-            if (used == buffer.Length)
-            {
-                if (buffer.Length > maxLength)
-                {
-                    break;
-                }
-                var bigger = new byte[Math.Min(maxLength + 1, buffer.Length * 2)];
-                buffer.AsSpan(0, used).CopyTo(bigger);
-                buffer = bigger;
-            }
-            var read = decoder.Read(buffer.AsSpan(used));
+            decoder.Restart(seekable);
+        }
+        var used = 0;
+        while (used < destination.Length)
+        {
+            var read = decoder.Read(destination[used..]);
             if (read == 0)
             {
                 complete = !decoder.EndedMidFrame;
                 decompressedLength = used;
-                return used == buffer.Length ? buffer : buffer.AsSpan(0, used).ToArray();
+                return used;
             }
             used += read;
         }
-        // Too big to keep: count the rest through a small scratch buffer.
         long total = used;
-        var scratch = new byte[128 * 1024];
+        var scratch = new byte[64 * 1024];
         int n;
         while ((n = decoder.Read(scratch)) > 0)
         {
@@ -103,17 +98,22 @@ public static unsafe class ZstdFrames
         }
         complete = !decoder.EndedMidFrame;
         decompressedLength = total;
-        return null;
+        return total == used ? used : -1;
     }
 
     /// <summary>
     /// Decompresses the frame at <paramref name="offset"/>, discards its first <paramref name="skip"/> bytes and fills
     /// <paramref name="destination"/> with the next ones; returns how many it got.
     /// </summary>
-    public static int DecompressFrameSlice(Stream seekable, long offset, long skip, Span<byte> destination)
+    public static int DecompressFrameSlice(Stream seekable, long offset, long skip, Span<byte> destination, ZstdDecompressionStream? reuse = null)
     {
         seekable.Position = offset;
-        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
+        {
+            decoder.Restart(seekable);
+        }
         var scratch = new byte[128 * 1024];
         while (skip > 0)
         {
