@@ -33,7 +33,7 @@ public sealed partial class CatalogTests
         var areaDigit = new Dictionary<string, char>
         {
             ["Store"] = '1', ["Retention"] = '1', ["Events"] = '2', ["BriocheBuild"] = '3', ["BuildKit"] = '4', ["Docker"] = '5',
-            ["DockerBuild"] = '5', ["Selectors"] = '6', ["Commands"] = '6',
+            ["DockerBuild"] = '5', ["Selectors"] = '6', ["Commands"] = '6', ["History"] = '6',
         };
         foreach (var (area, name, diagnostic) in Declared())
         {
