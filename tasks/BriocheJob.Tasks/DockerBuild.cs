@@ -40,7 +40,8 @@ public sealed partial class DockerBuild : RecordingTask
 
         var options = new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome, MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory);
         var recorder = new DockerImagesRecorder(options, string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost,
-            new DockerBuildLog(Log, spec => ItemFile(ItemOf(spec))));
+            new DockerBuildLog(Log, spec => ItemFile(ItemOf(spec)),
+                jobId => History.FailureHistory.Hint(string.IsNullOrWhiteSpace(BriocheJobHome) ? null : BriocheJobHome, jobId)));
         var outcome = await recorder.RunAsync(items.ConvertAll(i => i.Spec), cancellationToken).ConfigureAwait(false);
 
         ImageIds = outcome.Images.Where(r => r.Succeeded).Select(r => ImageIdItem(r, ItemOf(r.Spec))).ToArray();

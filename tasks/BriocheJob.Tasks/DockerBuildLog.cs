@@ -10,7 +10,7 @@ namespace BriocheJob.Tasks;
 /// Image and step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line, an
 /// image that could not be built one error at its item (or its missing Dockerfile).
 /// </summary>
-internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec, string> itemFile) : IDockerBuildListener
+internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec, string> itemFile, Func<string, string?>? history = null) : IDockerBuildListener
 {
     private string? _image;
 
@@ -72,7 +72,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
 
     public void OnStepFailed(DockerStep step) =>
         log.LogError(null, Catalog.DockerBuild.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
-            "{0}", FailureMessage(Image, step, DockerBuild.ErrorTailLines));
+            "{0}", FailureMessage(Image, step, DockerBuild.ErrorTailLines, step.Recorded ? history?.Invoke(step.JobId) : null));
 
     /// <summary>A recording problem: a warning, prefixed with the image when one is being built.</summary>
     public void Problem(string code, string message)
@@ -91,7 +91,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
         step.Line is { } line ? $" ({Path.GetFileName(step.DockerfilePath)}:{line})" : "";
 
     /// <summary>The step, its exit code, its last lines, its job id and the command that shows its logs.</summary>
-    internal static string FailureMessage(string image, DockerStep step, int tailLines)
+    internal static string FailureMessage(string image, DockerStep step, int tailLines, string? history = null)
     {
         var text = new StringBuilder();
         text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
@@ -115,6 +115,11 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
         {
             text.Append("\n  Logs: dotnet brioche-job logs ").Append(step.JobId)
                 .Append("\n  Shell: dotnet brioche-job debug-shell ").Append(step.JobId);
+        }
+
+        if (history is not null)
+        {
+            text.Append("\n  ").Append(history);
         }
 
         return text.ToString();

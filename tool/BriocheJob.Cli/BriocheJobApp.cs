@@ -47,6 +47,7 @@ internal static class BriocheJobApp
         ListCommand.Register,
         ShowCommand.Register,
         LogsCommand.Register,
+        WhyCommand.Register,
         DebugShellCommand.Register,
         BuildsCommand.Register,
         ImportCommand.Register,

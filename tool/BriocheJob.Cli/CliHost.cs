@@ -11,10 +11,31 @@ internal sealed record CliHost(
     Func<DateTimeOffset> Now,
     bool OutputIsTerminal = false)
 {
+    /// <summary>The terminal's width when standard output is a terminal; null otherwise (output piped or captured).</summary>
+    public Func<int?> TerminalWidth { get; init; } = () => null;
+
     public static CliHost System { get; } = new(
         Environment.GetEnvironmentVariable,
         Console.OpenStandardInput,
         TimeZoneInfo.Local,
         () => DateTimeOffset.Now,
-        !Console.IsOutputRedirected);
+        !Console.IsOutputRedirected)
+    {
+        TerminalWidth = () =>
+        {
+            if (Console.IsOutputRedirected)
+            {
+                return null;
+            }
+
+            try
+            {
+                return Console.WindowWidth > 0 ? Console.WindowWidth : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        },
+    };
 }

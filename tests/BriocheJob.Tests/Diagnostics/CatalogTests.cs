@@ -41,6 +41,7 @@ public sealed partial class CatalogTests
             ["DockerBuild"] = '5',
             ["Selectors"] = '6',
             ["Commands"] = '6',
+            ["History"] = '6',
         };
         foreach (var (area, name, diagnostic) in Declared())
         {

@@ -19,6 +19,8 @@ internal static class BuildsCommand
             var branch = command.Option("--branch <BRANCH>", "Only builds of git branch BRANCH.", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of builds.", CommandOptionType.NoValue);
             BuildsShowCommand.Register(command, context);
+            BuildsDiffCommand.Register(command, context);
+            BuildsTimelineCommand.Register(command, context);
             command.OnExecute(() =>
             {
                 BuildFilter? where = CommandOptions.BuildFilter(host, branch);

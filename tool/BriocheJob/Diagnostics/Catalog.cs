@@ -263,6 +263,22 @@ public static class Catalog
             "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
     }
 
+    /// <summary>BJ604x: the history commands (builds diff, logs --diff, builds timeline).</summary>
+    public static class History
+    {
+        public static readonly Diagnostic NoBaseBuild = new("BJ6040", ErrorKind.NotFound,
+            "builds diff: no earlier build shares a project with HEAD, so there is no default BASE");
+
+        public static readonly Diagnostic NoEarlierSuccess = new("BJ6041", ErrorKind.NotFound,
+            "logs --diff: no earlier succeeded job has the same step key");
+
+        public static readonly Diagnostic NoStepKey = new("BJ6042", ErrorKind.NotFound,
+            "the job has no step key, so it has no earlier run to compare with");
+
+        public static readonly Diagnostic WriteFailed = new("BJ6043", ErrorKind.Failed,
+            "builds timeline --html: the file cannot be written");
+    }
+
     /// <summary>Every diagnostic, in code order.</summary>
     public static IReadOnlyList<Diagnostic> All { get; } =
     [
@@ -285,7 +301,8 @@ public static class Catalog
         Commands.EventsFileGone, Commands.InvalidOption, Commands.BriocheNotFound, Commands.DebugShellUnsupported,
         Commands.BriocheDataDirNotFound, Commands.StartFailed, Commands.UnknownCommand, Commands.UnknownOption,
         Commands.MissingArgument, Commands.BundleUnreadable, Commands.BundleTooNew, Commands.BundleWriteFailed,
-        Commands.ContextNotHere, Commands.BundleNotFound, Commands.Unexpected,
+        Commands.ContextNotHere, Commands.BundleNotFound, History.NoBaseBuild, History.NoEarlierSuccess,
+        History.NoStepKey, History.WriteFailed, Commands.Unexpected,
     ];
 
     /// <summary>The diagnostic with this code, or null for a code we never issued.</summary>

@@ -65,6 +65,20 @@ public sealed class DockerBuildRecorder
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
+        IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? contextDigests = null;
+        if (dockerfile is not null && _session is not null)
+        {
+            try
+            {
+                contextDigests = ContextSourceDigests.Compute(context, dockerfile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
+                    $"steps are recorded without context digests: {e.Message}");
+            }
+        }
+
         ProjectRecord? project = null;
         if (_session is not null)
         {
@@ -80,7 +94,7 @@ public sealed class DockerBuildRecorder
 
         var request = ToRequest(spec, context);
         using var recorder = new DockerTraceRecorder(project is null ? null : _session, project, spec, dockerfilePath,
-            dockerfile, _listener, saveEachJob: true);
+            dockerfile, _listener, saveEachJob: true) { ContextDigests = contextDigests };
         var decoder = new BuildKitTraceDecoder(recorder);
 
         DockerBuildResponse response;

@@ -85,6 +85,7 @@ public static class DockerStepMapping
             Target = spec?.Target,
             NetworkMode = spec?.NetworkMode,
             BuildArgs = spec is { BuildArgs.Count: > 0 } ? spec.BuildArgs : null,
+            ArgsInScope = instruction?.StateBefore.Args.Keys.Order(StringComparer.Ordinal).ToArray(),
         };
     }
 
@@ -133,7 +134,7 @@ public static class DockerStepMapping
             Message: overrideMessage ?? vertex.Error,
             Cached: vertex.Cached,
             RecipeHash: vertex.Digest,
-            RecipeMeta: meta.ToJson(),
+            RecipeMeta: (vertex.Inputs.Count > 0 ? meta with { Inputs = vertex.Inputs.ToArray() } : meta).ToJson(),
             LocalPath: localPath);
     }
 

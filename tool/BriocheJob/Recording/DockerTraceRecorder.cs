@@ -68,6 +68,9 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
     }
 
+    /// <summary>Per COPY/ADD line, its context sources' digests (<see cref="ContextSourceDigests"/>), recorded in the step's meta.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? ContextDigests { get; init; }
+
     /// <summary>Every step seen, in first-seen order.</summary>
     public IReadOnlyList<DockerStep> Steps => _steps.Select(s => s.Step).ToList();
 
@@ -456,6 +459,8 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         {
             Match = DockerStepMapping.FindStep(vertex, recorder._dockerfile);
             var meta = DockerStepMapping.Meta(vertex, Match, recorder._spec, recorder._dockerfilePath, recorder._dockerfileSha256);
+            if (Match is not null && recorder.ContextDigests?.GetValueOrDefault(Match.Instruction.Line) is { } sources)
+                meta = meta with { ContextSources = sources };
             return new DockerStep(vertex, jobId, meta) { Status = Step?.Status ?? DockerStepStatus.Pending };
         }
 

@@ -119,6 +119,7 @@ public sealed record BuildSummary(BuildRecord Build, int ProjectCount, int JobCo
 /// <summary>Filters for <see cref="IJobStore.QueryJobs"/>; results come most recent first.</summary>
 /// <param name="Project">A case-insensitive substring of the project name, path or registry name.</param>
 /// <param name="BuildId">An exact build id (resolve prefixes with <c>JobSelectorResolver.ResolveBuild</c>).</param>
+/// <param name="FlakyOnly">Only jobs whose recipe hash (or vertex digest) has both succeeded and failed.</param>
 public sealed record JobQuery(
     bool FailedOnly = false,
     string? Project = null,
@@ -126,7 +127,8 @@ public sealed record JobQuery(
     JobKind? Kind = null,
     int Limit = 20,
     int Offset = 0,
-    BuildFilter? Where = null);
+    BuildFilter? Where = null,
+    bool FlakyOnly = false);
 
 /// <summary>Builds (or the jobs of builds) that ran on a host or built a branch; null parts match anything.</summary>
 /// <param name="Host">The host name, any case.</param>

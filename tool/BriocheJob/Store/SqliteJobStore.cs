@@ -248,20 +248,21 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             using SqliteCommand upsert = Command(c, t,
                 "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
-                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
-                "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
-                "@pid, @owner, @local) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
+                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path, step_key) VALUES (@id, " +
+                "@project, @kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, " +
+                "@meta, @pid, @owner, @local, @stepKey) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
                 "kind = excluded.kind, name = excluded.name, started_at = excluded.started_at, " +
                 "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
-                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path " +
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path, " +
+                "step_key = excluded.step_key " +
                 // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
                 "WHERE jobs.build_projects_id IS excluded.build_projects_id OR jobs.build_projects_id IS NULL;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
-                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local",
+                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local", "@stepKey",
             ];
             foreach (string name in names)
             {
@@ -269,9 +270,14 @@ public sealed partial class SqliteJobStore : IJobStore
             }
 
             upsert.Prepare();
+            var projects = new Dictionary<long, ProjectRecord?>();
             foreach (JobRecord job in list)
             {
-                object?[] values = JobValues(job, cachedAsInteger: true);
+                object?[] values =
+                [
+                    .. JobValues(job, cachedAsInteger: true),
+                    StepKeys.Of(job, ProjectOf(c, t, job.BuildProjectId, projects)),
+                ];
                 for (int i = 0; i < values.Length; i++)
                 {
                     upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -301,6 +307,12 @@ public sealed partial class SqliteJobStore : IJobStore
         if (query.FailedOnly)
         {
             where.Add("j.result = 'failed'");
+        }
+
+        if (query.FlakyOnly)
+        {
+            where.Add("j.recipe_hash IN (SELECT recipe_hash FROM jobs WHERE result IS NOT NULL AND recipe_hash IS NOT NULL " +
+                "GROUP BY recipe_hash HAVING min(result) <> max(result))");
         }
 
         if (query.Kind is { } kind)
@@ -539,6 +551,11 @@ public sealed partial class SqliteJobStore : IJobStore
         foreach (Migration migration in SqliteSchema.Migrations.After(version))
         {
             Execute(connection, migration.Sql, transaction);
+        }
+
+        if (version > 0 && version < SqliteSchema.StepKeyVersion)
+        {
+            BackfillStepKeys(connection, transaction);
         }
 
         Execute(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion};", transaction);

@@ -73,7 +73,15 @@ internal static class SqliteSchema
         CREATE INDEX builds_by_host ON builds(host, started_at);
         CREATE INDEX builds_by_branch ON builds(git_branch, started_at);
         """),
+
+        new(4, "the step key (see StepKeys), so the previous run of a step is one index lookup; rows written before are filled in right after", """
+        ALTER TABLE jobs ADD COLUMN step_key TEXT;
+        CREATE INDEX jobs_by_step_key ON jobs(step_key, started_at);
+        """),
     ]);
+
+    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
+    public const int StepKeyVersion = 4;
 
     public static int CurrentVersion => Migrations.CurrentVersion;
 }
