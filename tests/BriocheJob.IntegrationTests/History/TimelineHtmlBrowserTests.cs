@@ -64,7 +64,9 @@ public sealed class TimelineHtmlBrowserTests : IDisposable
         tab.Console += (_, e) =>
         {
             if (e.Message.Type == ConsoleType.Error)
+            {
                 errors.Add(e.Message.Text);
+            }
         };
         tab.PageError += (_, e) => errors.Add(e.Message);
         tab.Request += (_, e) => requests.Add(e.Request.Url);

@@ -1,5 +1,5 @@
-using BriocheJob.Diagnostics;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using DiffPlex;

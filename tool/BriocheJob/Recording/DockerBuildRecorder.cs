@@ -94,7 +94,8 @@ public sealed class DockerBuildRecorder
 
         var request = ToRequest(spec, context);
         using var recorder = new DockerTraceRecorder(project is null ? null : _session, project, spec, dockerfilePath,
-            dockerfile, _listener, saveEachJob: true) { ContextDigests = contextDigests };
+            dockerfile, _listener, saveEachJob: true)
+        { ContextDigests = contextDigests };
         var decoder = new BuildKitTraceDecoder(recorder);
 
         DockerBuildResponse response;

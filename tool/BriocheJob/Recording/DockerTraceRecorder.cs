@@ -460,7 +460,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             Match = DockerStepMapping.FindStep(vertex, recorder._dockerfile);
             var meta = DockerStepMapping.Meta(vertex, Match, recorder._spec, recorder._dockerfilePath, recorder._dockerfileSha256);
             if (Match is not null && recorder.ContextDigests?.GetValueOrDefault(Match.Instruction.Line) is { } sources)
+            {
                 meta = meta with { ContextSources = sources };
+            }
+
             return new DockerStep(vertex, jobId, meta) { Status = Step?.Status ?? DockerStepStatus.Pending };
         }
 
