@@ -23,4 +23,19 @@ public static class StoreErrors
 
     /// <summary>A record with a missing or inconsistent field (e.g. stopped before it started).</summary>
     public const string InvalidRecord = "BJ1007";
+
+    /// <summary>The job store server cannot be reached, refused the connection or the TLS handshake, or the login.</summary>
+    public const string ServerUnreachable = "BJ1101";
+
+    /// <summary>The server's schema needs a migration and the role in use may not change it (only the owner may).</summary>
+    public const string MigrationNeedsOwner = "BJ1102";
+
+    /// <summary>A store location (<c>--store</c>, <c>BRIOCHE_JOB_STORE</c>, <c>BriocheJobStore</c>) that cannot be used.</summary>
+    public const string InvalidStoreLocation = "BJ1103";
+
+    /// <summary>Warning: the server could not record; the jobs were kept in the local spool and are sent on the next run.</summary>
+    public const string RecordedToSpool = "BJ1104";
+
+    /// <summary>The job has no log in the store (nothing was copied to the server).</summary>
+    public const string LogMissing = "BJ1105";
 }
