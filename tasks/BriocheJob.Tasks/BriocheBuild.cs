@@ -27,6 +27,9 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
     /// <summary>The data home; empty for <c>$BRIOCHE_JOB_HOME</c>, <c>$XDG_DATA_HOME/brioche-job</c>, <c>~/.local/share/brioche-job</c>.</summary>
     public string? BriocheJobHome { get; set; }
 
+    /// <summary>The job store (BriocheJobStore): a postgresql:// URI or Npgsql connection string; default the embedded store.</summary>
+    public string? BriocheJobStore { get; set; }
+
     /// <summary>Groups every project of one pipeline run into one build; empty for one build per MSBuild build.</summary>
     public string? BuildId { get; set; }
 
@@ -65,6 +68,7 @@ public sealed class BriocheBuild : Microsoft.Build.Utilities.Task, ICancelableTa
             ExternalBuildId = MSBuildBuildId.Get(BuildEngine, BuildId),
             Origin = BuildOrigin.MsBuild,
             WorkingDirectory = null,
+            Store = string.IsNullOrWhiteSpace(BriocheJobStore) ? null : BriocheJobStore,
         };
         var observer = new TaskObserver(Log);
         BriocheBuildOutcome outcome;

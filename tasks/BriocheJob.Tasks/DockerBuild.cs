@@ -28,6 +28,9 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
 
     public string? BriocheJobHome { get; set; }
 
+    /// <summary>The job store (BriocheJobStore): a postgresql:// URI or Npgsql connection string; default the embedded store.</summary>
+    public string? BriocheJobStore { get; set; }
+
     /// <summary>The external build id (BriocheJobBuildId); default one per MSBuild build.</summary>
     public string? BuildId { get; set; }
 
@@ -94,7 +97,9 @@ public sealed class DockerBuild : Microsoft.Build.Utilities.Task, ICancelableTas
         try
         {
             session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome,
-                MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory));
+                MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory,
+                string.IsNullOrWhiteSpace(BriocheJobStore) ? null : BriocheJobStore,
+                (code, message) => Log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}", message)));
         }
         catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException
                                       or System.Data.Common.DbException)

@@ -40,7 +40,13 @@ internal sealed class CliContext : IDisposable
         ? new DataHome(Path.GetFullPath(explicitHome))
         : DataHome.FromEnvironment(Host.GetEnvironmentVariable);
 
-    public IJobStore Store => store ??= SqliteJobStore.Open(Home);
+    /// <summary>The root's <c>--store LOCATION</c> option (inherited by every command); set by <see cref="BriocheJobApp"/>.</summary>
+    public CommandOption? StoreOption { get; set; }
+
+    /// <summary><c>--store</c>, else <c>$BRIOCHE_JOB_STORE</c>, else the embedded store in the data home.</summary>
+    public StoreLocation StoreLocation => StoreLocation.Resolve(StoreOption?.Value(), Host.GetEnvironmentVariable);
+
+    public IJobStore Store => store ??= JobStores.Open(StoreLocation, Home);
 
     public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(Store);
 

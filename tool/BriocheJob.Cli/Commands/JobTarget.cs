@@ -31,7 +31,36 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
         SelectorResolution resolution = context.Resolver.Resolve(selector);
         return resolution.IsFile
             ? new JobTarget(null, resolution.FilePath, false)
-            : new JobTarget(resolution.Job, resolution.Job!.Job.LocalPath, false);
+            : new JobTarget(resolution.Job, LocalOrCachedLog(context, resolution.Job!), false);
+    }
+
+    /// <summary>
+    /// The job's events file: its recorded path when this machine has it, else (a server store holding the log as
+    /// frames) a cache file in the data home written from those frames, byte for byte the recorded file.
+    /// </summary>
+    private static string? LocalOrCachedLog(CliContext context, JobView job)
+    {
+        string? local = job.Job.LocalPath;
+        if (local is not null && File.Exists(local) || context.Store is not IJobLogStore logs)
+        {
+            return local;
+        }
+
+        var state = logs.GetLogState(job.Job.Id);
+        if (state is null)
+        {
+            return local;
+        }
+
+        string folder = context.Home.EnsureLogCacheFolder();
+        string cached = Path.Combine(folder, job.Job.Id + ".events.bin.zst");
+        bool fresh = state.Value.Complete && File.Exists(cached) && new FileInfo(cached).Length == state.Value.Bytes;
+        if (!fresh)
+        {
+            LogFrames.Download(logs, job.Job.Id, cached);
+        }
+
+        return cached;
     }
 
     /// <summary>The events file of a recorded job, or BJ6010 when it has none or it is gone.</summary>

@@ -45,7 +45,8 @@ public sealed class BriocheBuildRecorder
         }
 
         _session = TryRecord("begin the build", () => RecordingSession.Begin(
-            new RecordingOptions(_options.Origin, _options.Home, _options.ExternalBuildId, _options.WorkingDirectory)));
+            new RecordingOptions(_options.Origin, _options.Home, _options.ExternalBuildId, _options.WorkingDirectory,
+                _options.Store, _observer.Warning)));
         var outcomes = new List<BriocheProjectOutcome>();
         var cancelled = false;
         RunResult? buildResult = null;

@@ -5,11 +5,15 @@ namespace BriocheJob.Recording;
 /// <summary>Where and how a recording starts: the data home, the build to join, and who records it.</summary>
 /// <param name="Home">An explicit data home (the MSBuild property <c>BriocheJobHome</c>); null for the environment's.</param>
 /// <param name="ExternalBuildId">Joins the build with this external id (the MSBuild property <c>BriocheJobBuildId</c>).</param>
+/// <param name="Store">The store location (the MSBuild property <c>BriocheJobStore</c>); null for <c>BRIOCHE_JOB_STORE</c> or the embedded store.</param>
+/// <param name="Warn">Receives a coded warning (code, message) when the server cannot record and jobs go to the spool.</param>
 public sealed record RecordingOptions(
     BuildOrigin Origin,
     string? Home = null,
     string? ExternalBuildId = null,
-    string? WorkingDirectory = null);
+    string? WorkingDirectory = null,
+    string? Store = null,
+    Action<string, string>? Warn = null);
 
 /// <summary>
 /// One build being recorded: the open store, the build row, and the data home for job files.
@@ -34,7 +38,8 @@ public sealed class RecordingSession : IDisposable
     public static RecordingSession Begin(RecordingOptions options)
     {
         var home = string.IsNullOrWhiteSpace(options.Home) ? DataHome.FromEnvironment() : new DataHome(options.Home);
-        var store = SqliteJobStore.Open(home);
+        StoreLocation location = StoreLocation.Resolve(options.Store, Environment.GetEnvironmentVariable);
+        var store = JobStores.OpenForRecording(location, home, options.Warn ?? ((_, _) => { }));
         try
         {
             var build = store.BeginBuild(new BuildRequest(
@@ -53,7 +58,15 @@ public sealed class RecordingSession : IDisposable
 
     public ProjectRecord AddProject(ProjectRequest project) => Store.AddProject(Build.Id, project);
 
-    public void SaveJob(JobRecord job) => Store.SaveJob(job);
+    /// <summary>Saves the job; on a server, a finished job's events file goes with it, as frames.</summary>
+    public void SaveJob(JobRecord job)
+    {
+        Store.SaveJob(job);
+        if (job.State != RunState.Running && job.LocalPath is { } path && Store is SpoolingJobStore { LogStore: { } logs })
+        {
+            LogFrames.Upload(logs, job.Id, path, complete: true);
+        }
+    }
 
     /// <summary>Ends the build; a build shared with other recorders keeps its worst result.</summary>
     public void Finish(RunState state, RunResult? result)

@@ -58,6 +58,15 @@ public interface IJobStore : IDisposable
     /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max);
 
+    /// <summary>
+    /// Copies a build row from another store, keeping its id: inserts it when neither its id nor its external id is
+    /// here, and returns the build as this store holds it (an existing build with the same external id wins).
+    /// </summary>
+    BuildRecord ImportBuild(BuildRecord build);
+
+    /// <summary>Which store this is, its schema version and its counts, for <c>store info</c>.</summary>
+    StoreInfo Describe();
+
     /// <summary>Persists <see cref="RunState.Interrupted"/> for running builds and jobs whose recorder is gone; returns how many.</summary>
     int MarkInterrupted();
 }

@@ -12,7 +12,7 @@ namespace BriocheJob.Store;
 /// concurrent recorders of one build serialise on the build row.
 /// A running record is judged interrupted only on the machine that recorded it (<c>owner_host</c>).
 /// </summary>
-public sealed class PostgresJobStore : IJobStore
+public sealed class PostgresJobStore : IJobStore, IJobLogStore
 {
     private const string JobViewSelectWithHosts =
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
@@ -374,6 +374,96 @@ public sealed class PostgresJobStore : IJobStore
         }
 
         return changed;
+    });
+
+    public BuildRecord ImportBuild(BuildRecord build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return Write((c, t) =>
+        {
+            using (NpgsqlCommand insert = Command(c, t,
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result) ON CONFLICT DO NOTHING;",
+                ("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
+                ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
+                ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
+                ("result", StoreText.Of(build.Result))))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            using NpgsqlCommand find = Command(c, t,
+                "(SELECT id FROM builds WHERE id_key = lower(@id)) UNION ALL (SELECT id FROM builds WHERE external_id = @external) LIMIT 1;",
+                ("id", build.Id), ("external", build.ExternalId));
+            return LoadBuild(c, t, (string)find.ExecuteScalar()!)!;
+        });
+    }
+
+    public StoreInfo Describe() => Run(c =>
+    {
+        int version = ReadVersion(c, null);
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT (SELECT count(*) FROM builds), (SELECT count(*) FROM build_projects), (SELECT count(*) FROM jobs), " +
+            "(SELECT count(*) FROM job_logs), (SELECT coalesce(sum(byte_count), 0)::bigint FROM job_logs);");
+        using NpgsqlDataReader r = command.ExecuteReader();
+        r.Read();
+        return new StoreInfo("postgresql", Location.Display, version,
+            r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+    });
+
+    public (int Frames, long Bytes, bool Complete)? GetLogState(string jobId) => Run<(int, long, bool)?>(c =>
+    {
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT frame_count, byte_count, complete FROM job_logs WHERE job_id = lower(@id);", ("id", jobId));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetBoolean(2)) : null;
+    });
+
+    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        long bytes = frames.Sum(f => (long)f.Length);
+        Write((c, t) =>
+        {
+            using var batch = new NpgsqlBatch(c, t);
+            for (int i = 0; i < frames.Count; i++)
+            {
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO job_log_frames (job_id, frame_index, data) VALUES (lower($1), $2, $3) ON CONFLICT DO NOTHING;");
+                insert.Parameters.Add(new NpgsqlParameter { Value = jobId });
+                insert.Parameters.Add(new NpgsqlParameter { Value = firstIndex + i });
+                insert.Parameters.Add(new NpgsqlParameter { Value = frames[i] });
+                batch.BatchCommands.Add(insert);
+            }
+
+            var state = new NpgsqlBatchCommand(
+                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower($1), $2, $3, $4) " +
+                "ON CONFLICT (job_id) DO UPDATE SET frame_count = greatest(job_logs.frame_count, excluded.frame_count), " +
+                "byte_count = (SELECT coalesce(sum(length(data)), 0) FROM job_log_frames WHERE job_id = lower($1)), " +
+                "complete = job_logs.complete OR excluded.complete;");
+            state.Parameters.Add(new NpgsqlParameter { Value = jobId });
+            state.Parameters.Add(new NpgsqlParameter { Value = firstIndex + frames.Count });
+            state.Parameters.Add(new NpgsqlParameter { Value = bytes });
+            state.Parameters.Add(new NpgsqlParameter { Value = complete });
+            batch.BatchCommands.Add(state);
+            batch.ExecuteNonQuery();
+            return 0;
+        });
+    }
+
+    public IReadOnlyList<byte[]> ReadLogFrames(string jobId, int fromIndex) => Run(c =>
+    {
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT data FROM job_log_frames WHERE job_id = lower(@id) AND frame_index >= @from ORDER BY frame_index;",
+            ("id", jobId), ("from", fromIndex));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        var frames = new List<byte[]>();
+        while (r.Read())
+        {
+            frames.Add((byte[])r.GetValue(0));
+        }
+
+        return frames;
     });
 
     public void Dispose() => dataSource.Dispose();

@@ -122,3 +122,14 @@ public sealed record JobQuery(
     JobKind? Kind = null,
     int Limit = 20,
     int Offset = 0);
+
+/// <summary>What <c>store info</c> prints: the kind of store, where it is (never with a password), and its counts.</summary>
+public sealed record StoreInfo(
+    string Kind,
+    string Location,
+    int SchemaVersion,
+    long Builds,
+    long Projects,
+    long Jobs,
+    long Logs = 0,
+    long LogBytes = 0);
