@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using BriocheJob.DebugShells;
+using BriocheJob.Docker;
 using BriocheJob.IntegrationTests.Infrastructure;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -144,7 +146,7 @@ public sealed class DockerBuildEndToEndTests(FailingDockerBuildFixture fixture) 
         lines[1].ShouldBe("/srv/e2e");
         lines.ShouldContain("input.txt"); // COPY before the failed RUN is in the image
         shell.Stderr.ShouldContain("command: /bin/sh -c echo"); // the failed command comes first
-        var tag = global::BriocheJob.Docker.DockerDebugShellPlan.ImageTagFor(job.Id);
+        var tag = global::BriocheJob.DebugShells.DockerDebugShellPlan.ImageTagFor(job.Id);
         shell.Stderr.ShouldContain(tag);
         using var client = global::BriocheJob.Docker.DockerEngineClient.Create();
         (await client.InspectImageAsync(tag)).ShouldBeNull();

@@ -1,5 +1,6 @@
 using BriocheJob.Brioche;
 using BriocheJob.BuildKit;
+using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
 

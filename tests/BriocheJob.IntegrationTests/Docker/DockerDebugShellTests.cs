@@ -1,3 +1,4 @@
+using BriocheJob.DebugShells;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 

@@ -1,3 +1,4 @@
+using BriocheJob.DebugShells;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -75,8 +76,8 @@ public sealed class DockerDebugShellPlanTests : IDisposable
     }
 
     [Theory]
-    [InlineData(4, DockerRecordCodes.NotDebuggable)]   // a FROM
-    [InlineData(3, DockerRecordCodes.DockerfileChanged)] // a blank line
+    [InlineData(4, DockerCodes.NotDebuggable)]   // a FROM
+    [InlineData(3, DockerCodes.DockerfileChanged)] // a blank line
     public void Steps_without_an_earlier_state_are_clear_errors(int line, string code)
     {
         Should.Throw<BriocheJobException>(() => DockerDebugShellPlan.For(Job(line))).Code.ShouldBe(code);
@@ -86,6 +87,6 @@ public sealed class DockerDebugShellPlanTests : IDisposable
     public void A_job_that_is_not_a_docker_step_is_refused()
     {
         Should.Throw<BriocheJobException>(() => DockerDebugShellPlan.For(Job(9, kind: "complete_process")))
-            .Code.ShouldBe(DockerRecordCodes.NotDebuggable);
+            .Code.ShouldBe(DockerCodes.NotDebuggable);
     }
 }

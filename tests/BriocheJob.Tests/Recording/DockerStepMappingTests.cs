@@ -184,8 +184,8 @@ public sealed class DockerStepMappingTests
         var parsed = DockerfileParser.Parse("FROM busybox\nRUN --mount=type=cache,target=/c --network=none make all\nRUN [\"/bin/echo\", \"a b\"]\n");
         var runs = parsed.Stages[0].Instructions.Where(i => i.Keyword == "RUN").ToList();
 
-        DockerStepMapping.RunCommand(runs[0]).ShouldBe(("/bin/sh", (IReadOnlyList<string>)["-c", "make all"]), new RunComparer());
-        DockerStepMapping.RunCommand(runs[1]).ShouldBe(("/bin/echo", (IReadOnlyList<string>)["a b"]), new RunComparer());
+        runs[0].RunCommand().ShouldBe(("/bin/sh", (IReadOnlyList<string>)["-c", "make all"]), new RunComparer());
+        runs[1].RunCommand().ShouldBe(("/bin/echo", (IReadOnlyList<string>)["a b"]), new RunComparer());
     }
 
     [Fact]

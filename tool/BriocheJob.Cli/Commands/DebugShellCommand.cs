@@ -1,4 +1,5 @@
 using BriocheJob.Brioche;
+using BriocheJob.DebugShells;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;

@@ -1,3 +1,4 @@
+using BriocheJob.DebugShells;
 using BriocheJob.Docker;
 using BriocheJob.Jobs;
 using BriocheJob.Recording;
@@ -13,13 +14,13 @@ internal static class DebugShellDocker
 {
     public static int Run(CliContext context, JobTarget target, IReadOnlyList<string> shellCommand)
     {
-        var job = target.Job?.Job ?? throw new BriocheJobException(DockerRecordCodes.NotDebuggable, ErrorKind.Usage,
+        var job = target.Job?.Job ?? throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
             "a Docker debug shell needs a recorded job, not an events file");
         var plan = DockerDebugShellPlan.For(job);
         // With a command, stdout is the command's own: the preamble goes to stderr so scripts can use the output.
         var preamble = shellCommand.Count > 0 ? context.Error : context.Out;
         foreach (var warning in plan.Warnings)
-            context.Error.WriteLine($"warning {DockerRecordCodes.DockerfileChanged}: {warning}");
+            context.Error.WriteLine($"warning {DockerCodes.DockerfileChanged}: {warning}");
         preamble.WriteLine($"step:    {plan.DockerfilePath}:{plan.Line} (stage {plan.Stage})");
         preamble.WriteLine($"command: {plan.Command ?? plan.Instruction}");
         preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");

@@ -1,6 +1,6 @@
 namespace BriocheJob.Docker;
 
-/// <summary>Diagnostic codes for the Docker engine, build contexts and Dockerfiles (BJ5xxx).</summary>
+/// <summary>Diagnostic codes for the Docker engine, build contexts and Dockerfiles, and Docker debug shells (BJ5xxx).</summary>
 public static class DockerCodes
 {
     /// <summary>The engine does not answer (socket missing, connection refused, timeout).</summary>
@@ -21,4 +21,13 @@ public static class DockerCodes
     public const string BadIgnorePattern = "BJ5012";
     /// <summary>A Dockerfile that cannot be parsed.</summary>
     public const string BadDockerfile = "BJ5020";
+
+    /// <summary>debug-shell was given a job that is not a Dockerfile step it can rebuild.</summary>
+    public const string NotDebuggable = "BJ5110";
+    /// <summary>Rebuilding up to the failed step failed.</summary>
+    public const string DebugRebuildFailed = "BJ5111";
+    /// <summary>The <c>docker</c> CLI, needed for an interactive shell, is missing.</summary>
+    public const string DockerCliMissing = "BJ5112";
+    /// <summary>The recorded Dockerfile changed or is gone since the build (a warning, or an error when gone).</summary>
+    public const string DockerfileChanged = "BJ5113";
 }

@@ -3,16 +3,15 @@ using System.Text.Json;
 
 namespace BriocheJob.Docker;
 
-/// <summary>The query of POST /build. Only set values are sent; BuildKit (<c>version=2</c>) is always asked for.</summary>
-public sealed class DockerBuildRequest
+/// <summary>
+/// The eight build options a <c>&lt;DockerImage&gt;</c> item, a recorded build and an engine request share (written
+/// once here): <see cref="DockerBuildRequest"/> adds what the engine needs, the recorder's image spec adds where the
+/// image comes from.
+/// </summary>
+public abstract record DockerBuildOptions
 {
-    /// <summary>Our id for the build, sent as <c>buildid</c> so it can be cancelled.</summary>
-    public string BuildId { get; init; } = Guid.NewGuid().ToString("N");
-
+    /// <summary>Image tags; on a request, full references (<c>NAME:tag</c>).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
-
-    /// <summary>The Dockerfile's path inside the context tar (see <see cref="BuildContext.DockerfileNameInContext"/>).</summary>
-    public string? Dockerfile { get; init; }
 
     public string? Target { get; init; }
 
@@ -26,8 +25,28 @@ public sealed class DockerBuildRequest
 
     public bool Pull { get; init; }
 
-    /// <summary>BuildKit accepts <c>none</c>, <c>host</c> or <c>default</c>.</summary>
+    /// <summary>Passed through to BuildKit (<c>none</c>, <c>host</c>, <c>default</c>); null lets the engine choose.</summary>
     public string? NetworkMode { get; init; }
+}
+
+/// <summary>The query of POST /build. Only set values are sent; BuildKit (<c>version=2</c>) is always asked for.</summary>
+public sealed record DockerBuildRequest : DockerBuildOptions
+{
+    public DockerBuildRequest()
+    {
+    }
+
+    /// <summary>A request with the same options as <paramref name="options"/>.</summary>
+    public DockerBuildRequest(DockerBuildOptions options)
+        : base(options)
+    {
+    }
+
+    /// <summary>Our id for the build, sent as <c>buildid</c> so it can be cancelled.</summary>
+    public string BuildId { get; init; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The Dockerfile's path inside the context tar (see <see cref="BuildContext.DockerfileNameInContext"/>).</summary>
+    public string? Dockerfile { get; init; }
 
     internal string ToQueryString()
     {
@@ -43,9 +62,9 @@ public sealed class DockerBuildRequest
         if (!string.IsNullOrEmpty(Target))
             Add("target", Target);
         if (BuildArgs.Count > 0)
-            Add("buildargs", JsonSerializer.Serialize(BuildArgs, Recording.DockerJsonContext.Default.IReadOnlyDictionaryStringString));
+            Add("buildargs", JsonSerializer.Serialize(BuildArgs, DockerJsonContext.Default.IReadOnlyDictionaryStringString));
         if (Labels.Count > 0)
-            Add("labels", JsonSerializer.Serialize(Labels, Recording.DockerJsonContext.Default.IReadOnlyDictionaryStringString));
+            Add("labels", JsonSerializer.Serialize(Labels, DockerJsonContext.Default.IReadOnlyDictionaryStringString));
         if (!string.IsNullOrEmpty(Platform))
             Add("platform", Platform);
         if (NoCache)

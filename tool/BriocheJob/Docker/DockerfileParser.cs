@@ -45,6 +45,28 @@ public sealed class DockerfileInstruction
     /// <summary>0-based position within the stage's instruction list (FROM is 0).</summary>
     public required int IndexInStage { get; init; }
 
+    /// <summary>The process a RUN starts: <c>/bin/sh -c TEXT</c> for the shell form, the array for the exec form.</summary>
+    public (string Command, IReadOnlyList<string> Args) RunCommand()
+    {
+        if (JsonArguments is { Count: > 0 } exec)
+            return (exec[0], exec.Skip(1).ToList());
+        return ("/bin/sh", ["-c", StripRunFlags(Arguments)]);
+    }
+
+    /// <summary>Drops leading <c>--mount=…</c>, <c>--network=…</c>, <c>--security=…</c> flags of a shell-form RUN.</summary>
+    internal static string StripRunFlags(string arguments)
+    {
+        var text = arguments.TrimStart();
+        while (text.StartsWith("--", StringComparison.Ordinal))
+        {
+            var end = text.IndexOfAny([' ', '\t']);
+            if (end < 0)
+                return "";
+            text = text[end..].TrimStart();
+        }
+        return text;
+    }
+
     /// <summary>BuildKit's step number in <c>[stage n/total]</c>, or null when BuildKit makes no vertex for it (ENV, USER…).</summary>
     public int? BuildKitStep { get; internal set; }
 
@@ -439,7 +461,7 @@ public static partial class DockerfileParser
         {
             try
             {
-                json = JsonSerializer.Deserialize(trimmed, Recording.DockerJsonContext.Default.StringArray);
+                json = JsonSerializer.Deserialize(trimmed, DockerJsonContext.Default.StringArray);
             }
             catch (JsonException)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BriocheJob.Brioche;
 using BriocheJob.Store;
 
 namespace BriocheJob.Jobs;
@@ -134,26 +135,8 @@ public static class JobDisplay
     }
 
     /// <summary>A command line for display: arguments with spaces or quotes are single-quoted, shell style.</summary>
-    public static string CommandLine(string command, IEnumerable<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        return string.Join(' ', new[] { command }.Concat(args).Select(Quote));
-    }
+    public static string CommandLine(string command, IEnumerable<string> args) => ShellQuoting.CommandLine(command, args);
 
     /// <summary>Arguments quoted as in <see cref="CommandLine"/>, without a command.</summary>
-    public static string Arguments(IEnumerable<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        return string.Join(' ', args.Select(Quote));
-    }
-
-    private static string Quote(string word)
-    {
-        if (word.Length > 0 && !word.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or ';' or '&' or '|' or '*'))
-        {
-            return word;
-        }
-
-        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-    }
+    public static string Arguments(IEnumerable<string> args) => ShellQuoting.Arguments(args);
 }

@@ -154,7 +154,7 @@ public static class BriocheImport
             _ => (RunState.Interrupted, (RunResult?)null, (int?)null, (int?)null, (string?)null),
         };
 
-        string? name = description is null ? null : JobDisplay.CommandLine(description.CommandDisplay, description.ArgsDisplay);
+        string? name = description is null ? null : ShellQuoting.CommandLine(description.CommandDisplay, description.ArgsDisplay);
         var job = new JobRecord(
             Id: id,
             BuildProjectId: null,

@@ -164,18 +164,11 @@ public sealed class DockerBuildRecorder
     }
 
     /// <summary>The POST /build query for an image: tags are <c>NAME:tag</c> unless a tag is a full reference.</summary>
-    public static DockerBuildRequest ToRequest(DockerImageSpec spec, BuildContext context) => new()
+    public static DockerBuildRequest ToRequest(DockerImageSpec spec, BuildContext context) => new(spec)
     {
         BuildId = "brioche-job-" + Guid.NewGuid().ToString("N"),
         Dockerfile = context.DockerfileNameInContext,
         Tags = ImageTags(spec),
-        Target = spec.Target,
-        BuildArgs = spec.BuildArgs,
-        Labels = spec.Labels,
-        Platform = spec.Platform,
-        NoCache = spec.NoCache,
-        Pull = spec.Pull,
-        NetworkMode = spec.NetworkMode,
     };
 
     /// <summary><c>Tags="1.0;latest"</c> on <c>NAME</c> gives <c>NAME:1.0</c> and <c>NAME:latest</c>; no tags gives <c>NAME</c>.</summary>

@@ -24,15 +24,6 @@ public static class DockerRecordCodes
     /// <summary>An imported trace with no steps in it.</summary>
     public const string ImportEmpty = "BJ5109";
 
-    /// <summary>debug-shell was given a job that is not a Dockerfile step it can rebuild.</summary>
-    public const string NotDebuggable = "BJ5110";
-    /// <summary>Rebuilding up to the failed step failed.</summary>
-    public const string DebugRebuildFailed = "BJ5111";
-    /// <summary>The <c>docker</c> CLI, needed for an interactive shell, is missing.</summary>
-    public const string DockerCliMissing = "BJ5112";
-    /// <summary>The recorded Dockerfile changed or is gone since the build (a warning, or an error when gone).</summary>
-    public const string DockerfileChanged = "BJ5113";
-
     /// <summary>An unexpected failure inside the task: one error with its message, never a task crash.</summary>
     public const string Unexpected = "BJ5199";
 }

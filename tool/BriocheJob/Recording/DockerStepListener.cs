@@ -1,4 +1,5 @@
 using BriocheJob.BuildKit;
+using BriocheJob.Docker;
 
 namespace BriocheJob.Recording;
 

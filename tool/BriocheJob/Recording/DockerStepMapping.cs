@@ -24,8 +24,6 @@ public enum DockerStepStatus
 /// </summary>
 public static class DockerStepMapping
 {
-    public const string RecipeType = "docker_step";
-
     /// <summary>A step error that means the step was stopped, not that it failed.</summary>
     public static bool IsCancellationError(string? error) =>
         error is not null
@@ -132,7 +130,7 @@ public static class DockerStepMapping
     {
         var recipe = new Dictionary<string, object?>
         {
-            ["type"] = RecipeType,
+            ["type"] = DockerStepMeta.RecipeType,
             ["digest"] = meta.Digest,
             ["name"] = meta.Vertex,
             ["instruction"] = meta.Instruction,
@@ -167,7 +165,7 @@ public static class DockerStepMapping
             sandbox.Networking = meta.NetworkMode is not null and not "none";
             if (instruction.Keyword == "RUN")
             {
-                var (command, args) = RunCommand(instruction);
+                var (command, args) = instruction.RunCommand();
                 sandbox.Command = ProcessTemplate.Literal(command);
                 sandbox.Args = args.Select(ProcessTemplate.Literal).ToList();
             }
@@ -175,27 +173,5 @@ public static class DockerStepMapping
                 sandbox.AdditionalProperties = new() { ["user"] = JsonSerializer.SerializeToElement(user, DockerJsonContext.Default.String) };
         }
         return description;
-    }
-
-    /// <summary>The process a RUN starts: <c>/bin/sh -c TEXT</c> for the shell form, the array for the exec form.</summary>
-    public static (string Command, IReadOnlyList<string> Args) RunCommand(DockerfileInstruction run)
-    {
-        if (run.JsonArguments is { Count: > 0 } exec)
-            return (exec[0], exec.Skip(1).ToList());
-        return ("/bin/sh", ["-c", StripRunFlags(run.Arguments)]);
-    }
-
-    /// <summary>Drops leading <c>--mount=…</c>, <c>--network=…</c>, <c>--security=…</c> flags of a shell-form RUN.</summary>
-    internal static string StripRunFlags(string arguments)
-    {
-        var text = arguments.TrimStart();
-        while (text.StartsWith("--", StringComparison.Ordinal))
-        {
-            var end = text.IndexOfAny([' ', '\t']);
-            if (end < 0)
-                return "";
-            text = text[end..].TrimStart();
-        }
-        return text;
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace BriocheJob.Recording;
+namespace BriocheJob.Docker;
 
 /// <summary>
 /// Source-generated metadata for the Docker side's JSON (step meta, Description recipe, Dockerfile exec form, Engine

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace BriocheJob.Recording;
+namespace BriocheJob.Docker;
 
 /// <summary>
 /// The <c>recipe_meta</c> JSON of a Docker job: where the step comes from and how it was built, enough for
@@ -10,8 +10,11 @@ namespace BriocheJob.Recording;
 /// </summary>
 public sealed record DockerStepMeta
 {
+    /// <summary>The <c>type</c> of Docker step meta and of a step's events-file recipe.</summary>
+    public const string RecipeType = "docker_step";
+
     /// <summary>Always <c>docker_step</c>, so readers can tell Docker meta from Brioche meta.</summary>
-    public string Type { get; init; } = DockerStepMapping.RecipeType;
+    public string Type { get; init; } = RecipeType;
 
     /// <summary>The vertex digest (also the job's recipe hash).</summary>
     public string? Digest { get; init; }
@@ -82,7 +85,7 @@ public sealed record DockerStepMeta
         try
         {
             var meta = JsonSerializer.Deserialize(json, Json.DockerStepMeta);
-            return meta is { Type: DockerStepMapping.RecipeType } ? meta : null;
+            return meta is { Type: RecipeType } ? meta : null;
         }
         catch (JsonException)
         {

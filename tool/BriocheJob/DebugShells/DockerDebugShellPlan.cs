@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using BriocheJob.Recording;
+using BriocheJob.Docker;
 using BriocheJob.Store;
 
-namespace BriocheJob.Docker;
+namespace BriocheJob.DebugShells;
 
 /// <summary>
 /// How to open a shell where a recorded Docker step failed: the Dockerfile cut just before the step's instruction,
@@ -65,13 +65,13 @@ public sealed record DockerDebugShellPlan
     public static DockerDebugShellPlan For(JobRecord job)
     {
         if (job.Kind != JobKind.Docker || DockerStepMeta.TryParse(job.RecipeMeta) is not { } meta)
-            throw new BriocheJobException(DockerRecordCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
                 $"Job {job.Id} is not a Docker step recorded by brioche-job.");
         if (meta.Dockerfile is null || meta.Line is not { } line)
-            throw new BriocheJobException(DockerRecordCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
                 $"Job {job.Id} ({job.Name}) is not a Dockerfile instruction, so there is no step to open a shell before.");
         if (!File.Exists(meta.Dockerfile))
-            throw new BriocheJobException(DockerRecordCodes.DockerfileChanged, ErrorKind.NotFound,
+            throw new BriocheJobException(DockerCodes.DockerfileChanged, ErrorKind.NotFound,
                 $"Job {job.Id} was built from {meta.Dockerfile}, which no longer exists.");
 
         var bytes = File.ReadAllBytes(meta.Dockerfile);
@@ -83,10 +83,10 @@ public sealed record DockerDebugShellPlan
         var dockerfile = DockerfileParser.Parse(text, buildArgs, meta.Dockerfile);
         var instruction = dockerfile.AllInstructions.FirstOrDefault(i => i.Line == line);
         if (instruction is null || instruction.StageIndex < 0)
-            throw new BriocheJobException(DockerRecordCodes.DockerfileChanged, ErrorKind.NotFound,
+            throw new BriocheJobException(DockerCodes.DockerfileChanged, ErrorKind.NotFound,
                 $"{meta.Dockerfile}:{line} no longer starts an instruction (job {job.Id} ran '{meta.Instruction}').");
         if (instruction.Keyword == "FROM")
-            throw new BriocheJobException(DockerRecordCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
                 $"Job {job.Id} is the FROM of its stage ({meta.Dockerfile}:{line}): there is no earlier step to open a shell in.");
         var written = $"{instruction.Keyword} {instruction.Arguments}".TrimEnd();
         if (meta.Instruction is { } was && !string.Equals(was, written, StringComparison.Ordinal))
@@ -103,7 +103,7 @@ public sealed record DockerDebugShellPlan
         string? command = null;
         if (instruction.Keyword == "RUN")
         {
-            var (program, args) = DockerStepMapping.RunCommand(instruction);
+            var (program, args) = instruction.RunCommand();
             command = string.Join(' ', [program, .. args]);
         }
 

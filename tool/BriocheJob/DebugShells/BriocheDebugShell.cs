@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using BriocheJob.Jobs;
 
-namespace BriocheJob.Jobs;
+namespace BriocheJob.DebugShells;
 
 /// <summary>
 /// Runs <c>brioche jobs debug-shell &lt;events path&gt;</c> on the user's terminal: Brioche re-creates the job's sandbox

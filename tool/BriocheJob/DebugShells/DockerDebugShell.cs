@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using BriocheJob.BuildKit;
-using BriocheJob.Recording;
+using BriocheJob.Docker;
 
-namespace BriocheJob.Docker;
+namespace BriocheJob.DebugShells;
 
 /// <summary>
 /// Carries out a <see cref="DockerDebugShellPlan"/>: rebuilds the Dockerfile up to the failed step (BuildKit's cache
@@ -44,7 +44,7 @@ public sealed class DockerDebugShell(DockerEngineClient client)
             if (trace.Error is { } error || trace.ImageId is null)
             {
                 var step = trace.FailedVertex is { } failed ? $" at {failed.Name}" : "";
-                throw new BriocheJobException(DockerRecordCodes.DebugRebuildFailed, ErrorKind.Failed,
+                throw new BriocheJobException(DockerCodes.DebugRebuildFailed, ErrorKind.Failed,
                     $"Rebuilding {plan.DockerfilePath} up to line {plan.Line - 1} failed{step}: " +
                     (trace.Error ?? "the engine returned no image id"));
             }
@@ -77,7 +77,7 @@ public sealed class DockerDebugShell(DockerEngineClient client)
     /// </summary>
     public int RunInteractive(DockerDebugShellPlan plan, bool terminal, string dockerCli = "docker")
     {
-        var executable = FindOnPath(dockerCli) ?? throw new BriocheJobException(DockerRecordCodes.DockerCliMissing,
+        var executable = FindOnPath(dockerCli) ?? throw new BriocheJobException(DockerCodes.DockerCliMissing,
             ErrorKind.Unavailable,
             $"The interactive shell needs the docker CLI ('{dockerCli}' is not on PATH); run one command instead: debug-shell {plan.JobId} -- sh -c '…'.");
         var start = new ProcessStartInfo(executable) { UseShellExecute = false };
