@@ -1,4 +1,5 @@
 using BriocheJob.Store;
+using BriocheJob.TestSupport;
 
 namespace BriocheJob.Tests.Store;
 

@@ -1,4 +1,5 @@
 using BriocheJob.Store;
+using BriocheJob.TestSupport;
 using BriocheJob.Tests.Brioche;
 using Npgsql;
 

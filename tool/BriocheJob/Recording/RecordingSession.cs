@@ -58,15 +58,7 @@ public sealed class RecordingSession : IDisposable
 
     public ProjectRecord AddProject(ProjectRequest project) => Store.AddProject(Build.Id, project);
 
-    /// <summary>Saves the job; on a server, a finished job's events file goes with it, as frames.</summary>
-    public void SaveJob(JobRecord job)
-    {
-        Store.SaveJob(job);
-        if (job.State != RunState.Running && job.LocalPath is { } path && Store is SpoolingJobStore { LogStore: { } logs })
-        {
-            LogFrames.Upload(logs, job.Id, path, complete: true);
-        }
-    }
+    public void SaveJob(JobRecord job) => Store.SaveJob(job);
 
     /// <summary>Ends the build; a build shared with other recorders keeps its worst result.</summary>
     public void Finish(RunState state, RunResult? result)

@@ -46,6 +46,13 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         }
 
         var builder = new NpgsqlSlimDataSourceBuilder(location.ConnectionString);
+        // The durability of the embedded store (WAL, synchronous=NORMAL): a server crash may lose the last commits,
+        // never corrupt them, and a recorder does not wait for a disk flush per job. A role or URI can override it.
+        if (builder.ConnectionStringBuilder.Options?.Contains("synchronous_commit", StringComparison.Ordinal) != true)
+        {
+            builder.ConnectionStringBuilder.Options = (builder.ConnectionStringBuilder.Options + " -c synchronous_commit=off").Trim();
+        }
+
         builder.EnableTransportSecurity();
         NpgsqlDataSource dataSource = builder.Build();
         var store = new PostgresJobStore(location, dataSource);
@@ -169,9 +176,10 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         string placeholders = string.Join(", ", Enumerable.Range(1, JobInsertColumns.Length + 1).Select(i => "$" + i));
         string updates = string.Join(", ", JobInsertColumns.Skip(1).Append("owner_host").Select(name => $"{name} = excluded.{name}"));
         string sql = $"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT (id_key) DO UPDATE SET {updates};";
-        Write((c, t) =>
+        // One round trip: a batch without an explicit transaction runs in one implicit transaction (all or nothing).
+        Run(c =>
         {
-            using var batch = new NpgsqlBatch(c, t);
+            using var batch = new NpgsqlBatch(c);
             foreach (JobRecord job in list)
             {
                 var command = new NpgsqlBatchCommand(sql);
@@ -485,13 +493,31 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
 
     private static void Migrate(NpgsqlConnection connection, StoreLocation location)
     {
-        using NpgsqlTransaction transaction = connection.BeginTransaction();
-        using (NpgsqlCommand lockCommand = Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key);",
+        // A session lock, taken before the transaction begins: the transaction then starts after any other migrator
+        // committed, so it sees that migrator's tables (a transaction begun earlier may hold stale catalog caches).
+        using (NpgsqlCommand lockCommand = Command(connection, null, "SELECT pg_advisory_lock(@key);",
             ("key", PostgresSchema.MigrationLockKey)))
         {
+            // Another recorder's migration may take a while on a busy server: wait for it rather than spool.
+            lockCommand.CommandTimeout = 300;
             lockCommand.ExecuteNonQuery();
         }
 
+        try
+        {
+            MigrateLocked(connection, location);
+        }
+        finally
+        {
+            using NpgsqlCommand unlock = Command(connection, null, "SELECT pg_advisory_unlock(@key);",
+                ("key", PostgresSchema.MigrationLockKey));
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    private static void MigrateLocked(NpgsqlConnection connection, StoreLocation location)
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
         // Read again under the lock: another recorder may have migrated since we looked.
         int version = ReadVersion(connection, transaction);
         ThrowIfNewer(version, location);

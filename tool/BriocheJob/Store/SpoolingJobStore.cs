@@ -78,6 +78,15 @@ internal sealed class SpoolingJobStore : IJobStore
         Do(s =>
         {
             s.SaveJobs(list);
+            // A finished job's events file goes to the server with it, as frames.
+            foreach (JobRecord job in list)
+            {
+                if (job.State != RunState.Running && job.LocalPath is { } path && s is IJobLogStore logs)
+                {
+                    LogFrames.Upload(logs, job.Id, path, complete: true);
+                }
+            }
+
             return 0;
         }, s =>
         {

@@ -1,7 +1,7 @@
 using BriocheJob.Store;
 using Npgsql;
 
-namespace BriocheJob.Tests.Store;
+namespace BriocheJob.TestSupport;
 
 /// <summary>
 /// The test cluster eng/postgres.sh starts (127.0.0.1:54329, superuser postgres). Tests never skip when it is down:
@@ -55,7 +55,7 @@ internal sealed class TestSchema : IDisposable
     /// <summary>A connection string as the superuser with this schema first on the search path.</summary>
     public string ConnectionString(string user = "postgres", string? password = null) =>
         $"Host=127.0.0.1;Port={TestPostgres.Port};Username={user};Password={password ?? TestPostgres.SuperuserPassword};" +
-        $"Database=postgres;Search Path={Name};Timeout=15";
+        $"Database=postgres;Search Path={Name};Timeout=60";
 
     public StoreLocation Location => StoreLocation.Parse(ConnectionString());
 
