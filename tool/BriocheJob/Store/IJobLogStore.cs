@@ -15,4 +15,10 @@ public interface IJobLogStore
     /// <summary>The frames from <paramref name="fromIndex"/> on, in order.</summary>
     IReadOnlyList<byte[]> ReadLogFrames(string jobId, int fromIndex);
 
+    /// <summary>The size of every frame, in order (read without fetching the frames).</summary>
+    IReadOnlyList<int> GetLogFrameSizes(string jobId);
+
+    /// <summary>Only the frames with these indexes.</summary>
+    IReadOnlyDictionary<int, byte[]> ReadLogFrames(string jobId, IReadOnlyCollection<int> indexes);
+
 }

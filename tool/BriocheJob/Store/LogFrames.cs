@@ -58,6 +58,43 @@ public static class LogFrames
         return fresh.Count;
     }
 
+    /// <summary>
+    /// Writes a sparse copy of the job's events file for reading its end: every frame at its offset, but only the first
+    /// two (the Description, the Spawned event) and the last <paramref name="lastFrames"/> (with the seek table) are
+    /// fetched; the others are left as holes a backward reader never reaches. Returns true when every frame was
+    /// fetched (the copy is then the whole file).
+    /// </summary>
+    public static bool DownloadTail(IJobLogStore store, string jobId, string path, int lastFrames)
+    {
+        IReadOnlyList<int> sizes = store.GetLogFrameSizes(jobId);
+        var wanted = new SortedSet<int>(Enumerable.Range(0, Math.Min(2, sizes.Count)));
+        wanted.UnionWith(Enumerable.Range(Math.Max(0, sizes.Count - lastFrames), Math.Min(lastFrames, sizes.Count)));
+        IReadOnlyDictionary<int, byte[]> frames = store.ReadLogFrames(jobId, wanted);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = DataHome.FileMode;
+        }
+
+        using (var file = new FileStream(path, options))
+        {
+            file.SetLength(sizes.Sum(s => (long)s));
+            long offset = 0;
+            for (int i = 0; i < sizes.Count; i++)
+            {
+                if (frames.TryGetValue(i, out byte[]? data))
+                {
+                    file.Position = offset;
+                    file.Write(data);
+                }
+
+                offset += sizes[i];
+            }
+        }
+
+        return wanted.Count == sizes.Count;
+    }
+
     /// <summary>Writes the job's frames to <paramref name="path"/> (0600), which is then the events file byte for byte.</summary>
     public static bool Download(IJobLogStore store, string jobId, string path)
     {

@@ -474,6 +474,37 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         return frames;
     });
 
+    public IReadOnlyList<int> GetLogFrameSizes(string jobId) => Run(c =>
+    {
+        // octet_length of a stored bytea reads its header, not its bytes.
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT octet_length(data) FROM job_log_frames WHERE job_id = lower(@id) ORDER BY frame_index;", ("id", jobId));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        var sizes = new List<int>();
+        while (r.Read())
+        {
+            sizes.Add(r.GetInt32(0));
+        }
+
+        return sizes;
+    });
+
+    public IReadOnlyDictionary<int, byte[]> ReadLogFrames(string jobId, IReadOnlyCollection<int> indexes) => Run(c =>
+    {
+        var frames = new Dictionary<int, byte[]>();
+        foreach (int index in indexes)
+        {
+            using NpgsqlCommand command = Command(c, null,
+                "SELECT data FROM job_log_frames WHERE job_id = lower(@id) AND frame_index = @index;", ("id", jobId), ("index", index));
+            if (command.ExecuteScalar() is byte[] data)
+            {
+                frames[index] = data;
+            }
+        }
+
+        return frames;
+    });
+
     public void Dispose() => dataSource.Dispose();
 
     private static int ReadVersion(NpgsqlConnection connection, NpgsqlTransaction? transaction)
