@@ -18,7 +18,7 @@ namespace Benchmarks;
 public class PostgresStoreBenchmarks
 {
     private const int JobCount = 1_000_000;
-    private const string Database = "brioche_job_bench";
+    private const string Database = "brioche_job_bench_v2";
 
     private PostgresJobStore store = null!;
     private JobSelectorResolver resolver = null!;
@@ -59,11 +59,11 @@ public class PostgresStoreBenchmarks
         using (var connection = new NpgsqlConnection(Server + $";Database={Database}"))
         {
             connection.Open();
-            using var probe = new NpgsqlCommand("SELECT id, recipe_hash, pid, build_projects_id FROM jobs WHERE id = '01BENCH' || lpad('500000', 19, '0')", connection);
+            using var probe = new NpgsqlCommand("SELECT id, recipe_hash, pid, build_projects_id FROM jobs WHERE id = '01BENCH' || upper(substr(md5('500000'), 1, 19))", connection);
             using NpgsqlDataReader reader = probe.ExecuteReader();
             reader.Read();
             string id = reader.GetString(0);
-            idPrefix = id[..20].ToLowerInvariant();
+            idPrefix = id[..16].ToLowerInvariant();
             recipePrefix = reader.GetString(1)[..12].ToUpperInvariant();
             pid = reader.GetInt32(2).ToString(CultureInfo.InvariantCulture);
             projectId = reader.GetInt64(3);
@@ -143,7 +143,7 @@ public class PostgresStoreBenchmarks
             "SELECT setval(pg_get_serial_sequence('build_projects', 'id'), (SELECT max(id) FROM build_projects))",
             $"""
             INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, recipe_hash, pid, owner_pid, owner_host)
-            SELECT '01BENCH' || lpad(i::text, 19, '0'), (i / 200) * 4 + (hashint4(i) & 3) + 1,
+            SELECT '01BENCH' || upper(substr(md5(i::text), 1, 19)), (i / 200) * 4 + (hashint4(i) & 3) + 1,
                    CASE WHEN i % 2 = 0 THEN 'docker' ELSE 'brioche' END, 'step ' || i,
                    1704067200000 + i * 750::bigint, 1704067200000 + i * 750::bigint + 500, 'finished',
                    CASE WHEN abs(hashint4(i + 7)) % 10 = 0 THEN 'failed' ELSE 'succeeded' END,

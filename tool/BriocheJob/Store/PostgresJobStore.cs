@@ -46,6 +46,12 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         }
 
         var builder = new NpgsqlSlimDataSourceBuilder(location.ConnectionString);
+        // A recorder or a long-lived reader runs the same few statements again and again: prepare them after two uses,
+        // so planning (which costs more than running these indexed lookups) is paid once per connection.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
         // The durability of the embedded store (WAL, synchronous=NORMAL): a server crash may lose the last commits,
         // never corrupt them, and a recorder does not wait for a disk flush per job. A role or URI can override it.
         if (builder.ConnectionStringBuilder.Options?.Contains("synchronous_commit", StringComparison.Ordinal) != true)
