@@ -7,6 +7,7 @@
 # (portable, framework-dependent) for every other runtime. `dotnet tool install/restore` picks the right one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source eng/phase.sh
 
 feed="$PWD/artifacts/feed"
 mkdir -p "$feed"
@@ -20,6 +21,7 @@ if [ -z "$linker" ]; then
     exit 1
 fi
 
+phase "packing the pointer and portable tool packages" "about 30s"
 dotnet pack "$cli" -c Release -nologo -v q                  # the pointer package
 dotnet pack "$cli" -c Release -nologo -v q -r any           # the portable fallback
 # The AOT package is compiled against net9.0: the registry reachable here has .NET 9's ILCompiler (which carries its
@@ -28,8 +30,10 @@ dotnet pack "$cli" -c Release -nologo -v q -r any           # the portable fallb
 # under artifacts/aot so that the normal net10.0 build's obj/ stays as it is.
 aot=(-r linux-x64 -p:TargetFramework=net9.0 -p:_IsPacking=true -p:Configuration=Release
      -p:UseArtifactsOutput=true -p:ArtifactsPath="$PWD/artifacts/aot" -p:CppCompilerAndLinker="$linker")
+phase "compiling the Native AOT tool package" "about 1m"
 dotnet restore "$cli" -v q "${aot[@]}"
 dotnet pack "$cli" --no-restore -c Release -nologo -v q "${aot[@]}" | { grep -v ' warning ' || true; }
+phase "packing the MSBuild tasks" "about 15s"
 dotnet pack tasks/BriocheJob.Tasks -c Release -nologo -v q
 
 # Re-packing the same version must not pick up a stale copy from NuGet's global cache, nor a stale entry in the
@@ -39,5 +43,6 @@ rm -rf "$packages/dotnet-brioche-job/$version" "$packages/dotnet-brioche-job.lin
   "$packages/dotnet-brioche-job.any/$version" "$packages/briochejob.tasks/$version"
 rm -f "${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache/1/dotnet-brioche-job"
 
+phase "restoring the repo's tool manifest" "a few seconds"
 dotnet tool restore --add-source "$feed" >/dev/null
 echo "Packed $version to $feed; 'dotnet brioche-job' is ready in this repo."

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages brioche-job and its tests use, idempotently:
-# libzstd1 (the zstd library we bind to), zstd (the CLI the tests cross-check with),
-# b3sum (BLAKE3, for the Brioche stand-in's recipe hashes), and clang (the linker Native AOT packing needs).
+# zstd (the CLI the tests cross-check with; the tool itself needs no native zstd),
+# b3sum (BLAKE3, for the Brioche stand-in's recipe hashes), clang (the linker Native AOT packing needs), and
+# zsh and tmux (the shell completion tests drive real bash and zsh through a tmux pty).
 set -euo pipefail
 
 needed=()
-for pkg in libzstd1 zstd b3sum; do
+for pkg in zstd b3sum zsh tmux; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || needed+=("$pkg")
 done
 

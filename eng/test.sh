@@ -3,17 +3,26 @@
 # Makes its own prerequisites ready first, so it works on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source eng/phase.sh
 
+phase "prerequisites (Debian packages)" "a few seconds; minutes on a fresh machine"
 bash eng/prerequisites.sh
+phase "Docker engine and base image" "a few seconds; about 30s on a fresh machine"
 bash eng/docker-engine.sh
 bash eng/postgres.sh
 
+phase "building the solution" "about 1m30s; 20s when up to date"
 dotnet build BriocheJob.slnx -c Release -v q -nologo
 
 results=$(mktemp -d)
 status=0
 for project in tests/BriocheJob.Tests tests/BriocheJob.IntegrationTests; do
     name=$(basename "$project")
+    case "$name" in
+        BriocheJob.Tests) expected="about 1m (unit tests, including the bounded fuzz test)" ;;
+        *) expected="about 2m (integration: real Docker builds and dotnet build)" ;;
+    esac
+    phase "testing $name" "$expected"
     dotnet test "$project" -c Release --no-build -nologo \
         --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
 done

@@ -5,13 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+source eng/phase.sh
 
+phase "prerequisites (Debian packages)" "a few seconds; minutes on a fresh machine"
 bash eng/prerequisites.sh
+phase "Docker engine and base image" "a few seconds; about 30s on a fresh machine"
 bash eng/docker-engine.sh
 bash eng/pack.sh
 
 # Brioche cannot be installed on these machines: the sample runs the test stand-in that behaves like
 # `brioche build` (tests/FakeBrioche). With a real brioche, drop -p:BriocheExe.
+phase "building the Brioche stand-in" "about 15s"
 dotnet build tests/FakeBrioche -c Release -nologo -v q
 brioche_exe="$repo/tests/FakeBrioche/bin/Release/net10.0/FakeBrioche"
 
@@ -27,7 +31,7 @@ CONFIG
 export BRIOCHE_DATA_DIR="$sample/brioche-data"
 
 echo
-echo "== dotnet build $sample/Sample.csproj (fails on purpose: one Brioche job and one Docker step fail)"
+phase "dotnet build $sample/Sample.csproj (fails on purpose: one Brioche job and one Docker step fail)" "about 40s"
 (cd "$sample" && dotnet build Sample.csproj -nologo -nodeReuse:false -tl:off -p:BriocheExe="$brioche_exe") || true
 
 echo

@@ -1,32 +1,83 @@
 using System.Text;
+using BriocheJob.Diagnostics;
 using BriocheJob.Recording;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace BriocheJob.Tasks;
 
-/// <summary>Step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line.</summary>
-internal sealed class DockerBuildLog(TaskLoggingHelper log, string image) : IDockerBuildListener
+/// <summary>
+/// Image and step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line, an
+/// image that could not be built one error at its item (or its missing Dockerfile).
+/// </summary>
+internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec, string> itemFile) : IDockerBuildListener
 {
+    private string? _image;
+
+    public void OnImageStarted(DockerImageSpec image)
+    {
+        _image = image.Name;
+        log.LogMessage(MessageImportance.High, "{0}: building {1} with Docker (context {2})", image.Name,
+            image.ResolvedDockerfilePath, image.ContextDirectory);
+    }
+
+    public void OnImageFinished(DockerImageResult result)
+    {
+        var spec = result.Spec;
+        if (result.Error is { } e)
+        {
+            var file = e.Code == Catalog.Docker.DockerfileMissing ? spec.ResolvedDockerfilePath : itemFile(spec);
+            log.LogError(null, e.Code, null, file, 0, 0, 0, 0, "{0}: {1}", spec.Name, e.Message);
+            return;
+        }
+
+        var outcome = result.Outcome!;
+        switch (outcome.End)
+        {
+            case DockerBuildEnd.Succeeded:
+                log.LogMessage(MessageImportance.High, "{0}: built {1} ({2} steps, {3} cached)", spec.Name,
+                    outcome.ImageId, outcome.Steps.Count, outcome.Steps.Count(s => s.Status == DockerStepStatus.Cached));
+                break;
+            case DockerBuildEnd.Cancelled:
+                log.LogMessage(MessageImportance.High, "{0}: {1}: build cancelled; running steps recorded as cancelled",
+                    spec.Name, Catalog.DockerBuild.BuildCancelled.Code);
+                break;
+            default:
+                // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
+                if (outcome.FailedStep is null)
+                    log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                        "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
+                break;
+        }
+    }
+
+    private string Image => _image ?? "";
+
     public void OnStepStarted(DockerStep step) =>
-        log.LogMessage(MessageImportance.High, "{0}: {1}{2}", image, step.Name, Where(step));
+        log.LogMessage(MessageImportance.High, "{0}: {1}{2}", Image, step.Name, Where(step));
 
     public void OnStepCached(DockerStep step) =>
-        log.LogMessage(MessageImportance.Normal, "{0}: CACHED {1}{2}", image, step.Name, Where(step));
+        log.LogMessage(MessageImportance.Normal, "{0}: CACHED {1}{2}", Image, step.Name, Where(step));
 
     public void OnStepCompleted(DockerStep step) =>
-        log.LogMessage(MessageImportance.Normal, "{0}: DONE {1:0.0}s {2}", image,
+        log.LogMessage(MessageImportance.Normal, "{0}: DONE {1:0.0}s {2}", Image,
             step.Duration?.TotalSeconds ?? 0, step.Name);
 
     public void OnStepCancelled(DockerStep step) =>
-        log.LogMessage(MessageImportance.Normal, "{0}: CANCELED {1}", image, step.Name);
+        log.LogMessage(MessageImportance.Normal, "{0}: CANCELED {1}", Image, step.Name);
 
     public void OnStepFailed(DockerStep step) =>
-        log.LogError(null, DockerRecordCodes.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
-            "{0}", FailureMessage(image, step, DockerBuild.ErrorTailLines));
+        log.LogError(null, Catalog.DockerBuild.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
+            "{0}", FailureMessage(Image, step, DockerBuild.ErrorTailLines));
 
-    public void OnRecordingProblem(string code, string message) =>
-        log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", image, message);
+    /// <summary>A recording problem: a warning, prefixed with the image when one is being built.</summary>
+    public void Problem(string code, string message)
+    {
+        if (_image is null)
+            log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}", message);
+        else
+            log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", _image, message);
+    }
 
     private static string Where(DockerStep step) =>
         step.Line is { } line ? $" ({Path.GetFileName(step.DockerfilePath)}:{line})" : "";

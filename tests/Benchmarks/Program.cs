@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Benchmarks;
+
+if (args is ["make-events", ..])
+{
+    return EventsFiles.Make(args);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

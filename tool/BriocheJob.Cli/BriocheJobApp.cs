@@ -53,5 +53,9 @@ internal static class BriocheJobApp
         ImportCommand.Register,
         TraceCommand.Register,
         StoreCommand.Register,
+        PruneCommand.Register,
+        ExportCommand.Register,
+        CompletionCommand.Register,
+        CompleteCommand.Register,
     ];
 }

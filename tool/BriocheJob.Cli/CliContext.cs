@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -13,6 +14,7 @@ namespace BriocheJob.Cli;
 internal sealed class CliContext : IDisposable
 {
     private IJobStore? store;
+    private IJobStore? readStore;
     private JobSelectorResolver? resolver;
 
     public CliContext(IConsole console, CancellationToken cancellationToken, CliHost host)
@@ -46,9 +48,63 @@ internal sealed class CliContext : IDisposable
     /// <summary><c>--store</c>, else <c>$BRIOCHE_JOB_STORE</c>, else the embedded store in the data home.</summary>
     public StoreLocation StoreLocation => StoreLocation.Resolve(StoreOption?.Value(), Host.GetEnvironmentVariable);
 
+    /// <summary>The store for commands that record (imports): created and migrated as needed (a server's schema too).</summary>
     public IJobStore Store => store ??= JobStores.Open(StoreLocation, Home);
 
-    public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(Store);
+    /// <summary>
+    /// The store for commands that only read. An absent database reads as empty and nothing is created; a data home
+    /// that cannot be written is opened read-only.
+    /// </summary>
+    public IJobStore ReadStore => store ?? (readStore ??= OpenForReading());
+
+    public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(ReadStore);
+
+    private IJobStore OpenForReading()
+    {
+        if (StoreLocation is { IsServer: true } server)
+        {
+            return JobStores.Open(server, Home);
+        }
+
+        DataHome home = Home;
+        if (!File.Exists(home.DatabasePath))
+        {
+            return SqliteJobStore.OpenEmpty();
+        }
+
+        try
+        {
+            return SqliteJobStore.Open(home);
+        }
+        catch (Exception writable) when (writable is BriocheJobException { Diagnostic: var d } && (d == Catalog.Store.DatabaseFailed || d == Catalog.Store.DataHomeUnusable)
+                                             || writable is UnauthorizedAccessException or IOException)
+        {
+            try
+            {
+                return SqliteJobStore.OpenReadOnly(home.DatabasePath);
+            }
+            catch (BriocheJobException)
+            {
+                throw writable;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Standard output as bytes, for commands that print a lot (<c>logs</c>): the process's stdout stream for the
+    /// physical console, else a stream that decodes UTF-8 into <see cref="Out"/> (tests' consoles).
+    /// </summary>
+    public Stream OpenOutputBytes()
+    {
+        if (Console is NoPagerConsole { IsPhysical: true })
+        {
+            Out.Flush();
+            // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
+            // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        }
+        return new TextWriterStream(Out);
+    }
 
     /// <summary>Writes one value as compact JSON on its own line (source-generated, no reflection).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
@@ -61,5 +117,7 @@ internal sealed class CliContext : IDisposable
     {
         store?.Dispose();
         store = null;
+        readStore?.Dispose();
+        readStore = null;
     }
 }

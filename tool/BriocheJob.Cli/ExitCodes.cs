@@ -1,25 +1,19 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.Cli;
 
-/// <summary>Process exit codes of <c>dotnet brioche-job</c>; documented in the README.</summary>
+/// <summary>Process exit codes of <c>dotnet brioche-job</c>; documented in the README (the numbers live with the catalogue's exit classes).</summary>
 internal static class ExitCodes
 {
-    public const int Success = 0;
-    public const int Failed = 1;
-    public const int Usage = 2;
-    public const int NotFound = 3;
-    public const int Ambiguous = 4;
-    public const int Corrupt = 5;
-    public const int Unavailable = 6;
-    public const int Cancelled = 130;
+    public const int Success = Diagnostics.ExitCodes.Success;
+    public const int Failed = Diagnostics.ExitCodes.Unexpected;
+    public const int Usage = Diagnostics.ExitCodes.Usage;
+    public const int NotFound = Diagnostics.ExitCodes.NotFound;
+    public const int Ambiguous = Diagnostics.ExitCodes.Ambiguous;
+    public const int Corrupt = Diagnostics.ExitCodes.Corrupt;
+    public const int Unavailable = Diagnostics.ExitCodes.Unavailable;
+    public const int Cancelled = Diagnostics.ExitCodes.Cancelled;
 
-    public static int For(ErrorKind kind) => kind switch
-    {
-        ErrorKind.Usage => Usage,
-        ErrorKind.NotFound => NotFound,
-        ErrorKind.Ambiguous => Ambiguous,
-        ErrorKind.Corrupt => Corrupt,
-        ErrorKind.Unavailable => Unavailable,
-        ErrorKind.Cancelled => Cancelled,
-        _ => Failed,
-    };
+    /// <summary>The exit code of a failure with a diagnostic code: its exit class in the catalogue.</summary>
+    public static int For(BriocheJobException exception) => Diagnostics.ExitCodes.For(Catalog.ExitClassOf(exception));
 }

@@ -12,6 +12,9 @@ internal sealed class NoPagerConsole : IConsole
 
     public NoPagerConsole(IConsole inner) => _inner = inner;
 
+    /// <summary>True when this is the process's own console, so output may go straight to the stdout stream.</summary>
+    public bool IsPhysical => _inner is PhysicalConsole;
+
     public TextWriter Out => _inner.Out;
     public TextWriter Error => _inner.Error;
     public TextReader In => _inner.In;

@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+using BriocheJob.Jobs;
 using McMaster.Extensions.CommandLineUtils;
 
 namespace BriocheJob.Cli;
@@ -19,16 +21,24 @@ internal static class Program
         var app = BriocheJobApp.Create(context);
         try
         {
-            return app.Execute(SelectorArguments.Rewrite(args, app));
+            string[] rewritten = SelectorArguments.Rewrite(args, app);
+            CommandLineChecks.Install(app, rewritten);
+            return app.Execute(rewritten);
         }
         catch (CommandParsingException ex)
         {
-            console.Error.WriteLine($"error: {ex.Message}");
+            // What CommandLineChecks does not catch first (a missing option value, say).
+            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {ex.Message.TrimEnd('.')}");
             return ExitCodes.Usage;
         }
         catch (BriocheJobException ex)
         {
             console.Error.WriteLine($"error {ex.Code}: {ex.Message}");
+            if (ex is UsageException usage)
+            {
+                console.Error.WriteLine($"hint: {usage.Hint}");
+            }
+
             if (ex is IHasCandidates { Candidates.Count: > 0 } withCandidates)
             {
                 foreach (var candidate in withCandidates.Candidates)
@@ -37,7 +47,7 @@ internal static class Program
                 }
             }
 
-            return ExitCodes.For(ex.Kind);
+            return ExitCodes.For(ex);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -49,7 +59,20 @@ internal static class Program
             // `dotnet brioche-job logs | head` closes stdout early; that is not an error.
             return ExitCodes.Success;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A defect: still one line and a documented exit code, not a runtime crash (exit 134).
+            console.Error.WriteLine($"error {Catalog.Commands.Unexpected}: unexpected {ex.GetType().Name}: {FirstLine(ex.Message)} (please report it; BRIOCHE_JOB_DEBUG=1 shows the stack trace)");
+            if (context.Host.GetEnvironmentVariable("BRIOCHE_JOB_DEBUG") is { Length: > 0 })
+            {
+                console.Error.WriteLine(ex.ToString());
+            }
+
+            return ExitCodes.Failed;
+        }
     }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
 
     private static bool IsBrokenPipe(IOException ex) => ex.HResult == 32 || ex.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase);
 }

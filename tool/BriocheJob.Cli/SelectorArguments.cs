@@ -31,7 +31,8 @@ internal static class SelectorArguments
     public static bool IsCountBack(string word) =>
         word.Length > 1 && word[0] == '-' && word.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
 
-    private static HashSet<string> ValueOptions(CommandLineApplication app)
+    /// <summary>Every option name, in any command, that takes a value.</summary>
+    public static HashSet<string> ValueOptions(CommandLineApplication app)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<CommandLineApplication>([app]);

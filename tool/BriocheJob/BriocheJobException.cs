@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob;
 
 /// <summary>What went wrong, in terms a caller can map to an exit code or an MSBuild error.</summary>
@@ -20,22 +22,23 @@ public enum ErrorKind
 }
 
 /// <summary>
-/// An expected failure with a stable diagnostic code (<c>BJxxxx</c>) and a one-line message.
-/// Codes by area: BJ1xxx store and data home, BJ2xxx Brioche events, BJ3xxx Brioche builds,
-/// BJ4xxx BuildKit trace, BJ5xxx Docker engine and builds, BJ6xxx selectors and commands.
+/// An expected failure with a diagnostic of the <see cref="Catalog"/> (<c>BJxxxx</c>) and a one-line message.
+/// Its <see cref="Kind"/> is the diagnostic's exit class, so a code always ends a command the same way.
 /// </summary>
 public class BriocheJobException : Exception
 {
-    public BriocheJobException(string code, ErrorKind kind, string message, Exception? inner = null)
+    public BriocheJobException(Diagnostic diagnostic, string message, Exception? inner = null)
         : base(message, inner)
     {
-        Code = code;
-        Kind = kind;
+        ArgumentNullException.ThrowIfNull(diagnostic);
+        Diagnostic = diagnostic;
     }
 
-    public string Code { get; }
+    public Diagnostic Diagnostic { get; }
 
-    public ErrorKind Kind { get; }
+    public string Code => Diagnostic.Code;
+
+    public ErrorKind Kind => Diagnostic.ExitClass;
 
     public override string ToString() => $"{Code}: {Message}";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.IntegrationTests.Infrastructure;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -217,7 +218,7 @@ public sealed class BriocheRecorderTests : IDisposable
         var error = await Should.ThrowAsync<BriocheJobException>(
             () => Recorder(briocheExe: _temp.Combine("no-such-brioche")).RunAsync([new BriocheProjectSpec(project)], Timeout()));
 
-        error.Code.ShouldBe(BriocheBuildCodes.BriocheNotFound);
+        error.Code.ShouldBe(Catalog.BriocheBuild.BriocheNotFound);
         error.Message.ShouldContain("no-such-brioche");
         error.Message.ShouldContain("BriocheExe");
     }
@@ -233,7 +234,7 @@ public sealed class BriocheRecorderTests : IDisposable
         outcome.Succeeded.ShouldBeTrue();
         outcome.BuildId.ShouldBeNull();
         outcome.Jobs.ShouldHaveSingleItem().Result.ShouldBe(RunResult.Succeeded);
-        _observer.Warnings.ShouldContain(w => w.Code == BriocheBuildCodes.RecordingFailed);
+        _observer.Warnings.ShouldContain(w => w.Code == Catalog.BriocheBuild.RecordingFailed);
     }
 
     [Fact]
@@ -331,6 +332,6 @@ public sealed class BriocheRecorderTests : IDisposable
 
         public void JobFinished(BriocheProjectSpec project, JobRecord job) => Finished.Enqueue(job);
 
-        public void Warning(string code, string message) => Warnings.Enqueue((code, message));
+        public void Problem(string code, string message) => Warnings.Enqueue((code, message));
     }
 }

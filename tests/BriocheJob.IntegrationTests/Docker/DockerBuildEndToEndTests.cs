@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.IntegrationTests.Infrastructure;
 using BriocheJob.Recording;
@@ -86,7 +87,7 @@ public sealed class DockerBuildEndToEndTests(FailingDockerBuildFixture fixture) 
     {
         Build.ExitCode.ShouldNotBe(0, Build.Describe());
         var job = FailedJob;
-        var errorLine = Build.Stdout.Split('\n').FirstOrDefault(l => l.Contains("error " + DockerRecordCodes.StepFailed));
+        var errorLine = Build.Stdout.Split('\n').FirstOrDefault(l => l.Contains("error " + Catalog.DockerBuild.StepFailed));
         errorLine.ShouldNotBeNull(Build.Describe());
         Regex.Replace(errorLine, @"^\s*\d+>", "").ShouldStartWith($"{fixture.Dockerfile}({FailingDockerBuildFixture.FailingLine})");
         errorLine.ShouldContain("failed with exit code 42");

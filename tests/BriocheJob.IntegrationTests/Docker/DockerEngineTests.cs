@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.IntegrationTests.Docker;
@@ -245,7 +246,7 @@ public sealed class DockerEngineTests : IDisposable
                 new DockerBuildRequest { NetworkMode = "not-a-network-mode" }, BuildContext.Prepare(_context).WriteTarAsync,
                 Timeout());
         });
-        error.Code.ShouldBe(DockerCodes.EngineError);
+        error.Code.ShouldBe(Catalog.Docker.EngineError);
         error.Message.ShouldContain("POST /build");
         error.Message.ShouldNotContain("\n");
     }
@@ -282,7 +283,7 @@ public sealed class DockerEngineTests : IDisposable
     {
         using var client = new DockerEngineClient(DockerEndpoint.Parse(host));
         var error = await Should.ThrowAsync<BriocheJobException>(() => client.PingAsync(Timeout(30)));
-        error.Code.ShouldBe(DockerCodes.EngineUnreachable);
+        error.Code.ShouldBe(Catalog.Docker.EngineUnreachable);
         error.Kind.ShouldBe(ErrorKind.Unavailable);
         error.Message.ShouldContain(host);
         error.Message.ShouldContain(cause, Case.Insensitive);

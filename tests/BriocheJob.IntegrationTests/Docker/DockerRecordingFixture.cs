@@ -129,5 +129,5 @@ public sealed class RecordingListener(Action<DockerStep, RecordingListener>? onS
 
     public void OnStepCancelled(DockerStep step) { lock (Events) Events.Add(("cancelled", step)); }
 
-    public void OnRecordingProblem(string code, string message) { lock (Problems) Problems.Add($"{code}: {message}"); }
+    public void Problem(string code, string message) { lock (Problems) Problems.Add($"{code}: {message}"); }
 }

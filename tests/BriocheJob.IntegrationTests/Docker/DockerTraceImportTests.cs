@@ -1,5 +1,6 @@
 using BriocheJob.Brioche;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -86,7 +87,7 @@ public sealed class DockerTraceImportTests : IDisposable
         var error = await Should.ThrowAsync<BriocheJobException>(
             () => DockerTraceImport.ImportAsync(new DockerTraceImportOptions(path, _fx.Home)));
 
-        error.Code.ShouldBe(BuildKitCodes.NotATrace);
+        error.Code.ShouldBe(Catalog.BuildKit.NotATrace);
         File.Exists(Path.Combine(_fx.Home, DataHome.DatabaseFileName)).ShouldBeFalse();
     }
 
@@ -134,7 +135,7 @@ public sealed class DockerTraceImportTests : IDisposable
 
         var (missingCode, _, missingError) = Cli.Run("trace", Path.Combine(_fx.Root, "missing.jsonl"));
         missingCode.ShouldBe(3);
-        missingError.ShouldContain(BuildKitCodes.TraceFileNotFound);
+        missingError.ShouldContain(Catalog.BuildKit.TraceFileNotFound);
     }
 }
 

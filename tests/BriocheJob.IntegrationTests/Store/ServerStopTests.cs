@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -71,7 +72,7 @@ public sealed class ServerStopTests : IDisposable
             session.Finish(RunState.Finished, RunResult.Succeeded);
         }
 
-        warnings.ShouldHaveSingleItem().Code.ShouldBe(StoreErrors.RecordedToSpool);
+        warnings.ShouldHaveSingleItem().Code.ShouldBe(Catalog.Server.RecordedToSpool);
         File.Exists(JobStores.SpoolPath(new DataHome(home))).ShouldBeTrue();
 
         Start();

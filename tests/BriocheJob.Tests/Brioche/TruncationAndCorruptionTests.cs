@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Tests.Brioche;
@@ -51,7 +52,9 @@ public sealed class TruncationAndCorruptionTests : IDisposable
         var rawLength = compress ? ZstdCli.DecompressBytes(full).Length : full.Length;
         var boundaries = EventEnds(compress ? ZstdCli.DecompressBytes(full) : full);
 
-        for (var cut = 0; cut < full.Length; cut += Math.Max(1, full.Length / 300))
+        // A zero-byte cut is no events file at all (BJ2002); every longer cut is a truncated one.
+        Should.Throw<BriocheJobException>(() => ReadAll([])).Code.ShouldBe(Catalog.Events.NotAnEventsFile);
+        for (var cut = 1; cut < full.Length; cut += Math.Max(1, full.Length / 300))
         {
             var prefix = full.AsSpan(0, cut).ToArray();
             var (events, abrupt) = ReadAll(prefix);
@@ -126,13 +129,13 @@ public sealed class TruncationAndCorruptionTests : IDisposable
 
     public static TheoryData<string, string> CorruptCases() => new()
     {
-        { "unknown-kind", EventsDiagnostics.CorruptEvents },
-        { "trailer-mismatch", EventsDiagnostics.CorruptEvents },
-        { "bad-length", EventsDiagnostics.CorruptEvents },
-        { "bad-magic", EventsDiagnostics.NotAnEventsFile },
-        { "not-events", EventsDiagnostics.NotAnEventsFile },
-        { "bad-zstd", EventsDiagnostics.CorruptCompression },
-        { "bad-json", EventsDiagnostics.BadDescription },
+        { "unknown-kind", Catalog.Events.CorruptEvents },
+        { "trailer-mismatch", Catalog.Events.CorruptEvents },
+        { "bad-length", Catalog.Events.CorruptEvents },
+        { "bad-magic", Catalog.Events.NotAnEventsFile },
+        { "not-events", Catalog.Events.NotAnEventsFile },
+        { "bad-zstd", Catalog.Events.CorruptCompression },
+        { "bad-json", Catalog.Events.BadDescription },
     };
 
     [Theory]
@@ -193,7 +196,7 @@ public sealed class TruncationAndCorruptionTests : IDisposable
     public void A_missing_file_is_a_not_found_error()
     {
         var error = Should.Throw<BriocheJobException>(() => ProcessLog.Read(_temp.File("missing.zst")));
-        error.Code.ShouldBe(EventsDiagnostics.EventsFileNotFound);
+        error.Code.ShouldBe(Catalog.Events.EventsFileNotFound);
         error.Kind.ShouldBe(ErrorKind.NotFound);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Tests.Brioche;
@@ -174,6 +175,6 @@ public sealed class WriterTests : IDisposable
         using var writer = new ProcessEventsWriter(new MemoryStream(), Descriptions.Sample());
         writer.Complete();
         var error = Should.Throw<BriocheJobException>(() => writer.WriteExited(0));
-        error.Code.ShouldBe(EventsDiagnostics.WriterMisuse);
+        error.Code.ShouldBe(Catalog.Events.WriterMisuse);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using Google.Protobuf;
 using static BriocheJob.Tests.BuildKit.TraceTestData;
 
@@ -328,7 +329,7 @@ public class BuildKitTraceDecoderTests
         random[0] = 0x10; random[1] = 0; random[2] = 0; random[3] = 0;
         var garbage = await BuildKitTrace.DecodeAsync(new MemoryStream(random));
         garbage.Malformed.Total.ShouldBeGreaterThan(0);
-        Should.Throw<BriocheJobException>(() => garbage.EnsureIsTrace("noise.bin")).Code.ShouldBe(BuildKitCodes.NotATrace);
+        Should.Throw<BriocheJobException>(() => garbage.EnsureIsTrace("noise.bin")).Code.ShouldBe(Catalog.BuildKit.NotATrace);
     }
 
     [Fact]

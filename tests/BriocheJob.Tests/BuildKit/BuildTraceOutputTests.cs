@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using static BriocheJob.Tests.BuildKit.TraceTestData;
 
 namespace BriocheJob.Tests.BuildKit;
@@ -78,7 +79,7 @@ public class BuildTraceOutputTests
         string text = BuildTracePlainRenderer.ToText(decoder.Finish());
 
         text.ShouldContain("WARNING: StageNameCasing: Stage name 'Builder' should be lowercase (Dockerfile:1)\n  More info: https://docs.docker.com/go/dockerfile/rule/stage-name-casing/");
-        text.ShouldContain($"{BuildKitCodes.MalformedRecordsSkipped}: skipped 1 malformed");
+        text.ShouldContain($"{Catalog.BuildKit.MalformedRecordsSkipped}: skipped 1 malformed");
         text.ShouldNotContain("ERROR");
     }
 
@@ -90,7 +91,7 @@ public class BuildTraceOutputTests
         TraceEncodingNames.Parse("History").ShouldBe(TraceEncoding.HistoryBlob);
         TraceEncodingNames.Parse("json").ShouldBe(TraceEncoding.JsonLines);
         var error = Should.Throw<BriocheJobException>(() => TraceEncodingNames.Parse("yaml"));
-        error.Code.ShouldBe(BuildKitCodes.UnknownEncoding);
+        error.Code.ShouldBe(Catalog.BuildKit.UnknownEncoding);
         error.Kind.ShouldBe(ErrorKind.Usage);
     }
 }

@@ -1,4 +1,5 @@
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using static BriocheJob.Tests.BuildKit.TraceTestData;
 
 namespace BriocheJob.Tests.BuildKit;
@@ -108,7 +109,7 @@ public class CapturedStreamTests
         trace.Vertices.Count.ShouldBe(9);
 
         var missing = await Should.ThrowAsync<BriocheJobException>(() => BuildKitTrace.DecodeFileAsync(DataPath("nope.jsonl")));
-        missing.Code.ShouldBe(BuildKitCodes.TraceFileNotFound);
+        missing.Code.ShouldBe(Catalog.BuildKit.TraceFileNotFound);
         missing.Kind.ShouldBe(ErrorKind.NotFound);
 
         using var cancelled = new CancellationTokenSource();

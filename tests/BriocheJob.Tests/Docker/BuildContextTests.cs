@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.Tests.Docker;
@@ -142,9 +143,9 @@ public sealed class BuildContextTests : IDisposable
     public void Missing_context_or_dockerfile_are_not_found_errors()
     {
         Should.Throw<BriocheJobException>(() => BuildContext.Prepare(Path.Combine(_root, "nope")))
-            .Code.ShouldBe(DockerCodes.ContextMissing);
+            .Code.ShouldBe(Catalog.Docker.ContextMissing);
         var error = Should.Throw<BriocheJobException>(() => BuildContext.Prepare(_root, "Missing.Dockerfile"));
-        error.Code.ShouldBe(DockerCodes.DockerfileMissing);
+        error.Code.ShouldBe(Catalog.Docker.DockerfileMissing);
         error.Kind.ShouldBe(ErrorKind.NotFound);
         error.Message.ShouldContain("Missing.Dockerfile");
     }

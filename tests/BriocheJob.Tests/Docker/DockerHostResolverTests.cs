@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.Tests.Docker;
@@ -95,7 +96,7 @@ public sealed class DockerHostResolverTests : IDisposable
     {
         var error = Should.Throw<BriocheJobException>(() =>
             DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_CONTEXT", "nope")), homeDirectory: _home));
-        error.Code.ShouldBe(DockerCodes.BadHost);
+        error.Code.ShouldBe(Catalog.Docker.BadHost);
         error.Kind.ShouldBe(ErrorKind.Usage);
         error.Message.ShouldContain("'nope'");
     }
@@ -107,7 +108,7 @@ public sealed class DockerHostResolverTests : IDisposable
     public void Unsupported_hosts_are_rejected(string host)
     {
         var error = Should.Throw<BriocheJobException>(() => DockerEndpoint.Parse(host, "DOCKER_HOST"));
-        error.Code.ShouldBe(DockerCodes.BadHost);
+        error.Code.ShouldBe(Catalog.Docker.BadHost);
         error.Message.ShouldContain(host);
         error.Message.ShouldContain("DOCKER_HOST");
     }

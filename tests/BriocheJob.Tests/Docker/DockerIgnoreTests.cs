@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.Tests.Docker;
@@ -84,7 +85,7 @@ public class DockerIgnoreTests
     public void Bad_patterns_are_reported_with_their_line(string pattern)
     {
         var error = Should.Throw<BriocheJobException>(() => DockerIgnore.Parse("ok\n" + pattern, "ctx/.dockerignore"));
-        error.Code.ShouldBe(DockerCodes.BadIgnorePattern);
+        error.Code.ShouldBe(Catalog.Docker.BadIgnorePattern);
         error.Message.ShouldStartWith("ctx/.dockerignore:2:");
     }
 

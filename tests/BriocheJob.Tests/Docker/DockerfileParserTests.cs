@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.Tests.Docker;
@@ -182,7 +183,7 @@ public class DockerfileParserTests
     public void Bad_dockerfiles_are_reported_with_a_line(string text, string expected)
     {
         var error = Should.Throw<BriocheJobException>(() => DockerfileParser.Parse(text, source: "app/Dockerfile"));
-        error.Code.ShouldBe(DockerCodes.BadDockerfile);
+        error.Code.ShouldBe(Catalog.Docker.BadDockerfile);
         error.Message.ShouldStartWith("app/Dockerfile");
         error.Message.ShouldContain(expected);
     }

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using BriocheJob.Tests.Store;
@@ -56,7 +57,7 @@ public sealed class JobSelectorResolverTests : IDisposable
             r => r.Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003"));
         resolver.Resolve("-3").Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000001");
         var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("-4"));
-        error.Code.ShouldBe(SelectorErrors.NotEnoughFailedJobs);
+        error.Code.ShouldBe(Catalog.Selectors.NotEnoughFailedJobs);
         error.Message.ShouldContain("4");
     }
 
@@ -84,7 +85,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     {
         var error = Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("01JD0000AAAA"));
 
-        error.Code.ShouldBe(SelectorErrors.Ambiguous);
+        error.Code.ShouldBe(Catalog.Selectors.Ambiguous);
         error.Kind.ShouldBe(ErrorKind.Ambiguous);
         error.Message.ShouldNotContain("\n");
         error.Message.ShouldContain("01JD0000AAAA");
@@ -122,7 +123,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     public void Seven_hex_characters_are_not_a_recipe_prefix()
     {
         var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("abcdef1"));
-        error.Code.ShouldBe(SelectorErrors.NoMatch);
+        error.Code.ShouldBe(Catalog.Selectors.NoMatch);
         error.Message.ShouldNotContain("recipe");
     }
 
@@ -160,7 +161,7 @@ public sealed class JobSelectorResolverTests : IDisposable
             r => r.Form.ShouldBe(SelectorForm.Pid),
             r => r.Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003"));
         resolver.Resolve("2000").Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
-        Should.Throw<BriocheJobException>(() => resolver.Resolve("4321")).Code.ShouldBe(SelectorErrors.NoMatch);
+        Should.Throw<BriocheJobException>(() => resolver.Resolve("4321")).Code.ShouldBe(Catalog.Selectors.NoMatch);
     }
 
     [Fact]
@@ -197,7 +198,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     public void No_match_is_one_line_naming_the_selector()
     {
         var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("zzzz"));
-        error.Code.ShouldBe(SelectorErrors.NoMatch);
+        error.Code.ShouldBe(Catalog.Selectors.NoMatch);
         error.Kind.ShouldBe(ErrorKind.NotFound);
         error.Message.ShouldContain("'zzzz'");
         error.Message.ShouldNotContain("\n");
@@ -211,7 +212,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     public void Text_of_no_selector_form_is_a_usage_error(string selector)
     {
         var error = Should.Throw<BriocheJobException>(() => resolver.Resolve(selector));
-        error.Code.ShouldBe(SelectorErrors.Invalid);
+        error.Code.ShouldBe(Catalog.Selectors.Invalid);
         error.Kind.ShouldBe(ErrorKind.Usage);
     }
 
@@ -222,8 +223,8 @@ public sealed class JobSelectorResolverTests : IDisposable
         using SqliteJobStore empty = emptyHome.Open();
         var emptyResolver = new JobSelectorResolver(empty, _ => false);
 
-        Should.Throw<BriocheJobException>(() => emptyResolver.Resolve(null)).Code.ShouldBe(SelectorErrors.NotEnoughFailedJobs);
-        Should.Throw<BriocheJobException>(() => emptyResolver.Resolve("last")).Code.ShouldBe(SelectorErrors.NoMatch);
+        Should.Throw<BriocheJobException>(() => emptyResolver.Resolve(null)).Code.ShouldBe(Catalog.Selectors.NotEnoughFailedJobs);
+        Should.Throw<BriocheJobException>(() => emptyResolver.Resolve("last")).Code.ShouldBe(Catalog.Selectors.NoMatch);
     }
 
     [Fact]
@@ -238,7 +239,7 @@ public sealed class JobSelectorResolverTests : IDisposable
         resolver.ResolveBuild(newer.Id.ToLowerInvariant()).Build.Id.ShouldBe(newer.Id);
         Should.Throw<AmbiguousSelectorException>(() => resolver.ResolveBuild(older.Id[..2]))
             .Candidates.Select(c => c.Id).ShouldBe([newer.Id, older.Id]);
-        Should.Throw<BriocheJobException>(() => resolver.ResolveBuild("nope")).Code.ShouldBe(SelectorErrors.NoMatch);
+        Should.Throw<BriocheJobException>(() => resolver.ResolveBuild("nope")).Code.ShouldBe(Catalog.Selectors.NoMatch);
     }
 
     private void Save(string id, int secondsAfterT0, RunResult result, string? recipe, int? pid) =>

@@ -1,4 +1,5 @@
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -76,8 +77,8 @@ public sealed class DockerDebugShellPlanTests : IDisposable
     }
 
     [Theory]
-    [InlineData(4, DockerCodes.NotDebuggable)]   // a FROM
-    [InlineData(3, DockerCodes.DockerfileChanged)] // a blank line
+    [InlineData(4, "BJ5110")]   // a FROM
+    [InlineData(3, "BJ5113")] // a blank line
     public void Steps_without_an_earlier_state_are_clear_errors(int line, string code)
     {
         Should.Throw<BriocheJobException>(() => DockerDebugShellPlan.For(Job(line))).Code.ShouldBe(code);
@@ -87,6 +88,6 @@ public sealed class DockerDebugShellPlanTests : IDisposable
     public void A_job_that_is_not_a_docker_step_is_refused()
     {
         Should.Throw<BriocheJobException>(() => DockerDebugShellPlan.For(Job(9, kind: "complete_process")))
-            .Code.ShouldBe(DockerCodes.NotDebuggable);
+            .Code.ShouldBe(Catalog.DockerBuild.NotDebuggable);
     }
 }

@@ -149,6 +149,6 @@ public sealed class DockerTraceRecorderTests : IDisposable
     private sealed class ProblemListener : IDockerBuildListener
     {
         public List<string> Problems { get; } = [];
-        public void OnRecordingProblem(string code, string message) => Problems.Add(code + " " + message);
+        public void Problem(string code, string message) => Problems.Add(code + " " + message);
     }
 }

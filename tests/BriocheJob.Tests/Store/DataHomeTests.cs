@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Tests.Store;
@@ -29,7 +30,7 @@ public sealed class DataHomeTests
         home.JobDirectory("01JD0000000000000000000001").ShouldBe("/data/jobs/01JD0000000000000000000001");
         foreach (string bad in new[] { "..", "../etc", "a/b", "", "a b" })
         {
-            Should.Throw<BriocheJobException>(() => home.JobDirectory(bad)).Code.ShouldBe(StoreErrors.InvalidId);
+            Should.Throw<BriocheJobException>(() => home.JobDirectory(bad)).Code.ShouldBe(Catalog.Store.InvalidId);
         }
     }
 
@@ -40,7 +41,7 @@ public sealed class DataHomeTests
         try
         {
             var error = Should.Throw<BriocheJobException>(() => new DataHome(file).EnsureCreated());
-            error.Code.ShouldBe(StoreErrors.DataHomeUnusable);
+            error.Code.ShouldBe(Catalog.Store.DataHomeUnusable);
         }
         finally
         {

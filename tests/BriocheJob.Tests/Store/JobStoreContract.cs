@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using BriocheJob.TestSupport;
 
@@ -63,13 +64,13 @@ public abstract class JobStoreContract : IDisposable
         var good = new JobRecord("J1", null, JobKind.Docker, null, T0);
 
         Should.Throw<BriocheJobException>(() => store.SaveJobs([good, good with { Id = "../x" }]))
-            .Code.ShouldBe(StoreErrors.InvalidId);
+            .Code.ShouldBe(Catalog.Store.InvalidId);
         Should.Throw<BriocheJobException>(() => store.SaveJobs([good, good with { Id = "J2", BuildProjectId = 999 }]))
-            .Code.ShouldBe(StoreErrors.UnknownReference);
+            .Code.ShouldBe(Catalog.Store.UnknownReference);
         Should.Throw<BriocheJobException>(() => store.SaveJob(good with { StoppedAt = T0.AddSeconds(-1) }))
-            .Code.ShouldBe(StoreErrors.InvalidRecord);
+            .Code.ShouldBe(Catalog.Store.InvalidRecord);
         Should.Throw<BriocheJobException>(() => store.AddProject("nope", new ProjectRequest(JobKind.Docker)))
-            .Code.ShouldBe(StoreErrors.UnknownReference);
+            .Code.ShouldBe(Catalog.Store.UnknownReference);
 
         store.JobExists("J1").ShouldBeFalse();
     }

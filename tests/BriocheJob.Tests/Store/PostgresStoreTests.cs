@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using BriocheJob.TestSupport;
 using BriocheJob.Tests.Brioche;
@@ -33,7 +34,7 @@ public sealed class PostgresStoreTests : IDisposable
         schema.Execute("UPDATE brioche_job_schema SET version = 99");
         BriocheJobException refused = Should.Throw<BriocheJobException>(() => schema.Open());
 
-        refused.Code.ShouldBe(StoreErrors.DatabaseTooNew);
+        refused.Code.ShouldBe(Catalog.Store.DatabaseTooNew);
         refused.Message.ShouldContain("schema version 99");
         schema.Scalar("SELECT version FROM brioche_job_schema").ShouldBe(99);
         schema.Scalar("SELECT count(*) FROM jobs").ShouldBe(1L);
@@ -81,7 +82,7 @@ public sealed class PostgresStoreTests : IDisposable
     {
         string uri = $"postgresql://postgres:{TestPostgres.SuperuserPassword}@localhost:{TestPostgres.Port}/postgres?sslmode=verify-full";
         BriocheJobException refused = Should.Throw<BriocheJobException>(() => PostgresJobStore.Open(StoreLocation.Parse(uri)));
-        refused.Code.ShouldBe(StoreErrors.ServerUnreachable);
+        refused.Code.ShouldBe(Catalog.Server.Unreachable);
         refused.Message.ShouldNotContain(TestPostgres.SuperuserPassword);
     }
 
@@ -95,12 +96,12 @@ public sealed class PostgresStoreTests : IDisposable
         location.Redact($"text with {secret} inside").ShouldBe("text with ******** inside");
 
         BriocheJobException refused = Should.Throw<BriocheJobException>(() => PostgresJobStore.Open(location));
-        refused.Code.ShouldBe(StoreErrors.ServerUnreachable);
+        refused.Code.ShouldBe(Catalog.Server.Unreachable);
         refused.Message.ShouldNotContain(secret);
         refused.ToString().ShouldNotContain(secret);
 
         BriocheJobException bad = Should.Throw<BriocheJobException>(() => StoreLocation.Parse($"Host=h;Password={secret};Bogus Key=1"));
-        bad.Code.ShouldBe(StoreErrors.InvalidStoreLocation);
+        bad.Code.ShouldBe(Catalog.Server.InvalidLocation);
         bad.Message.ShouldNotContain(secret);
         Should.Throw<BriocheJobException>(() => StoreLocation.Parse($"postgresql://u:{secret}@h/db?sslmode=sometimes"))
             .Message.ShouldNotContain(secret);
@@ -118,7 +119,7 @@ public sealed class PostgresStoreTests : IDisposable
             // Before the owner migrates, the application role cannot.
             BriocheJobException refused = Should.Throw<BriocheJobException>(
                 () => PostgresJobStore.Open(StoreLocation.Parse(schema.ConnectionString(app, "app-pw"))));
-            refused.Code.ShouldBe(StoreErrors.MigrationNeedsOwner);
+            refused.Code.ShouldBe(Catalog.Server.MigrationNeedsOwner);
             refused.Message.ShouldNotContain("app-pw");
 
             PostgresJobStore.Open(StoreLocation.Parse(schema.ConnectionString(owner, "owner-pw"))).Dispose();
@@ -220,7 +221,7 @@ public sealed class PostgresStoreTests : IDisposable
             spooling.FinishBuild(build.Id, RunState.Finished, RunResult.Succeeded);
         }
 
-        warnings.ShouldHaveSingleItem().Code.ShouldBe(StoreErrors.RecordedToSpool);
+        warnings.ShouldHaveSingleItem().Code.ShouldBe(Catalog.Server.RecordedToSpool);
         warnings[0].Message.ShouldNotContain("pw-not-shown");
         File.Exists(JobStores.SpoolPath(temp.Home)).ShouldBeTrue();
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using Microsoft.Data.Sqlite;
 
@@ -98,7 +99,7 @@ public sealed class SqliteJobStoreTests : IDisposable
 
         var error = Should.Throw<BriocheJobException>(() => temp.Open());
 
-        error.Code.ShouldBe(StoreErrors.DatabaseTooNew);
+        error.Code.ShouldBe(Catalog.Store.DatabaseTooNew);
         error.Message.ShouldContain("99");
         error.Message.ShouldNotContain("\n");
         File.ReadAllBytes(temp.Home.DatabasePath).ShouldBe(before);
@@ -113,7 +114,7 @@ public sealed class SqliteJobStoreTests : IDisposable
 
         var error = Should.Throw<BriocheJobException>(() => temp.Open());
 
-        error.Code.ShouldBe(StoreErrors.DatabaseCorrupt);
+        error.Code.ShouldBe(Catalog.Store.DatabaseCorrupt);
         error.Kind.ShouldBe(ErrorKind.Corrupt);
     }
 

@@ -32,8 +32,26 @@ public sealed class ZstdTests : IDisposable
     }
 
     [Fact]
-    public void Loads_the_system_library()
-        => ZstdLibrary.VersionNumber.ShouldBeGreaterThanOrEqualTo(10400);
+    public void A_frame_asking_for_a_window_above_the_limit_is_refused_before_any_output()
+    {
+        // zstd --long=27 from a pipe declares a 128 MiB window; the decoder would allocate it. It must refuse instead.
+        var start = new ProcessStartInfo("zstd", ["-q", "-c", "--long=27", "-"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        process.StandardInput.BaseStream.Write(Sample(1000, 7));
+        process.StandardInput.Close();
+        using var compressed = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(compressed);
+        process.WaitForExit();
+        process.ExitCode.ShouldBe(0);
+        ZstdFrames.GetFrameContentSize(compressed.ToArray()).ShouldBeNull();
+
+        var error = Should.Throw<ZstdDataException>(() => ZstdDecompressionStream.DecompressAll(compressed.ToArray()));
+        error.Message.ShouldContain("memory");
+    }
 
     [Fact]
     public void Decompresses_concatenated_frames_and_skips_skippable_ones()
@@ -103,14 +121,22 @@ public sealed class ZstdTests : IDisposable
         ZstdFrames.GetFrameContentSize(second).ShouldBe(20_000ul);
 
         using var stream = new MemoryStream(data);
-        ZstdFrames.DecompressFrameAt(stream, first.Length + skippable.Length, out var complete).ShouldBe(secondData);
+        var whole = new byte[1 << 20];
+        ZstdFrames.DecompressFrameAt(stream, first.Length + skippable.Length, whole, out var length, out var complete).ShouldBe(secondData.Length);
+        whole.AsSpan(0, secondData.Length).ToArray().ShouldBe(secondData);
+        length.ShouldBe(secondData.Length);
+        ZstdFrames.DecompressFrameAt(stream, first.Length + skippable.Length, new byte[1000], out var counted, out _).ShouldBe(-1);
+        counted.ShouldBe(secondData.Length);
+        var slice = new byte[100];
+        ZstdFrames.DecompressFrameSlice(stream, first.Length + skippable.Length, 5000, slice).ShouldBe(100);
+        slice.ShouldBe(secondData.AsSpan(5000, 100).ToArray());
         complete.ShouldBeTrue();
-        ZstdFrames.DecompressFrameAt(new MemoryStream(second.AsSpan(0, second.Length / 2).ToArray()), 0, out var cut);
+        ZstdFrames.DecompressFrameAt(new MemoryStream(second.AsSpan(0, second.Length / 2).ToArray()), 0, new byte[1 << 20], out _, out var cut);
         cut.ShouldBeFalse();
     }
 
     [Fact]
-    public void Corrupt_data_is_a_coded_error_and_truncation_is_not()
+    public void Corrupt_data_throws_the_zstd_layers_exception_and_truncation_does_not()
     {
         var frame = ZstdCompressor.CompressFrame(Sample(50_000, 6));
         using (var truncated = new ZstdDecompressionStream(new MemoryStream(frame.AsSpan(0, frame.Length - 10).ToArray())))
@@ -124,7 +150,7 @@ public sealed class ZstdTests : IDisposable
         {
             garbage[i] ^= 0xA5;
         }
-        var error = Should.Throw<BriocheJobException>(() => ZstdDecompressionStream.DecompressAll(garbage));
-        error.Code.ShouldBe(EventsDiagnostics.CorruptCompression);
+        var error = Should.Throw<ZstdDataException>(() => ZstdDecompressionStream.DecompressAll(garbage));
+        error.ZstdError.ShouldNotBeNullOrEmpty();
     }
 }

@@ -19,7 +19,7 @@ internal static class BuildsCommand
             BuildsShowCommand.Register(command, context);
             command.OnExecute(() =>
             {
-                IReadOnlyList<BuildSummary> builds = context.Store.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                IReadOnlyList<BuildSummary> builds = context.ReadStore.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit);
                 if (json.HasValue())
                 {
                     context.WriteJson(builds.Select(BuildJson.From).ToList(), DisplayJsonContext.Default.IReadOnlyListBuildJson);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -68,7 +69,7 @@ internal static class CommandOptions
     };
 
     public static BriocheJobException Invalid(string message) =>
-        new(CommandErrors.InvalidOption, ErrorKind.Usage, message);
+        new(Catalog.Commands.InvalidOption, message);
 }
 
 /// <summary>The two ways a selector arrives: as the argument, or as <c>--job</c> (see <see cref="SelectorArguments"/>).</summary>

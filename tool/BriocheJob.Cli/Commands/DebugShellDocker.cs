@@ -1,4 +1,5 @@
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Jobs;
 using BriocheJob.Recording;
@@ -14,13 +15,20 @@ internal static class DebugShellDocker
 {
     public static int Run(CliContext context, JobTarget target, IReadOnlyList<string> shellCommand)
     {
-        var job = target.Job?.Job ?? throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
+        var job = target.Job?.Job ?? throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
             "a Docker debug shell needs a recorded job, not an events file");
         var plan = DockerDebugShellPlan.For(job);
+        if (!Directory.Exists(plan.ContextDirectory))
+        {
+            // An imported bundle carries the Dockerfile, not the build context.
+            throw new BriocheJobException(Catalog.Commands.ContextNotHere,
+                $"job {job.Id} was built with the context {plan.ContextDirectory}, which is not on this machine: put it there to rebuild from {plan.DockerfilePath}");
+        }
+
         // With a command, stdout is the command's own: the preamble goes to stderr so scripts can use the output.
         var preamble = shellCommand.Count > 0 ? context.Error : context.Out;
         foreach (var warning in plan.Warnings)
-            context.Error.WriteLine($"warning {DockerCodes.DockerfileChanged}: {warning}");
+            context.Error.WriteLine($"warning {Catalog.DockerBuild.DockerfileChanged}: {warning}");
         preamble.WriteLine($"step:    {plan.DockerfilePath}:{plan.Line} (stage {plan.Stage})");
         preamble.WriteLine($"command: {plan.Command ?? plan.Instruction}");
         preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");

@@ -12,6 +12,7 @@ internal static class ImportCommand
             command.Description = "Record jobs kept by another tool, so they can be listed and selected.";
             ImportBriocheCommand.Register(command, context);
             ImportDockerCommand.Register(command, context);
+            ImportBundleCommand.Register(command, context);
             command.OnExecute(() =>
             {
                 command.ShowHelp();

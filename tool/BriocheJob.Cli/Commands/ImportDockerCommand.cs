@@ -29,6 +29,6 @@ internal static class ImportDockerCommand
 
     private sealed class ProblemPrinter(TextWriter error) : IDockerBuildListener
     {
-        public void OnRecordingProblem(string code, string message) => error.WriteLine($"warning {code}: {message}");
+        public void Problem(string code, string message) => error.WriteLine($"warning {code}: {message}");
     }
 }

@@ -1,4 +1,5 @@
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Recording;
 using BriocheJob.Store;
@@ -74,13 +75,13 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
 
         if (string.IsNullOrEmpty(EventsPath))
         {
-            throw new BriocheJobException(CommandErrors.EventsFileGone, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Commands.EventsFileGone,
                 $"job {Job.Job.Id} has no events file recorded");
         }
 
         if (!File.Exists(EventsPath))
         {
-            throw new BriocheJobException(CommandErrors.EventsFileGone, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Commands.EventsFileGone,
                 $"the events file of job {Job.Job.Id} is gone: {EventsPath}");
         }
 

@@ -28,7 +28,7 @@ internal static class ListCommand
                     BuildId: build.Value() is { } selector ? context.Resolver.ResolveBuild(selector).Build.Id : null,
                     Kind: CommandOptions.Kind(kind),
                     Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit);
-                IReadOnlyList<JobView> jobs = context.Store.QueryJobs(query);
+                IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
                     context.WriteJson(JobJson.FromList(jobs), JobJsonContext.Default.IReadOnlyListJobJson);

@@ -1,11 +1,13 @@
 using BriocheJob.Brioche;
-using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
 
 namespace BriocheJob.Cli.Commands;
 
-/// <summary><c>logs [JOB]</c>: a job's log as <c>brioche jobs logs</c> prints it: stack trace, <c>[elapsed] line</c>, exit.</summary>
+/// <summary>
+/// <c>logs [JOB]</c>: a job's log as <c>brioche jobs logs</c> prints it: stack trace, <c>[elapsed] line</c>, exit.
+/// Every path streams through one buffered byte writer in bounded memory (see <see cref="ProcessLogStreamer"/>).
+/// </summary>
 internal static class LogsCommand
 {
     public static void Register(CommandLineApplication app, CliContext context)
@@ -33,20 +35,44 @@ internal static class LogsCommand
                 }
 
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);
-                Action<LogLine> print = json.HasValue()
-                    ? line => context.WriteJson(LogLineJson.From(line), DisplayJsonContext.Default.LogLineJson)
-                    : line => context.Out.WriteLine(line.Render());
+                using var output = new LogOutput(context.OpenOutputBytes());
+                LogFormatter formatter = json.HasValue() ? LogFormatter.Json(output) : LogFormatter.Text(output);
 
                 if (target.IsStandardInput)
                 {
                     using Stream input = context.Host.OpenStandardInput();
-                    PrintAll(ProcessLog.Read(input, options), print);
+                    if (options.Tail is null && !options.Reverse)
+                    {
+                        ProcessLogStreamer.WriteForward(input, options, formatter);
+                    }
+                    else
+                    {
+                        // Reading from the end needs a seekable file: spool stdin to one.
+                        string spool = Path.Combine(Path.GetTempPath(), $"brioche-job-stdin-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+                        try
+                        {
+                            await using (FileStream file = File.Create(spool))
+                            {
+                                await input.CopyToAsync(file, context.CancellationToken).ConfigureAwait(false);
+                            }
+                            PrintFile(spool, options, formatter);
+                        }
+                        finally
+                        {
+                            File.Delete(spool);
+                        }
+                    }
                     return ExitCodes.Success;
                 }
 
                 if (options.Tail is not null && !follow.HasValue() && target is { ServerLogs: { } server, Job: { } recorded })
                 {
-                    PrintAll(ReadServerTail(server, recorded.Job.Id, target.EventsPath!, options), print);
+                    foreach (LogLine line in ReadServerTail(server, recorded.Job.Id, target.EventsPath!, options).Lines)
+                    {
+                        formatter.Write(line);
+                    }
+
+                    formatter.Flush();
                     return ExitCodes.Success;
                 }
 
@@ -55,11 +81,19 @@ internal static class LogsCommand
                 bool mayGrow = target.Job is null || target.Job.Job.State == RunState.Running;
                 if (follow.HasValue() && mayGrow)
                 {
-                    await Follow(path, options, print, context.CancellationToken).ConfigureAwait(false);
+                    if (options.Tail is { } lines)
+                    {
+                        await ProcessLogStreamer.FollowTailAsync(path, options with { Tail = null }, lines, formatter,
+                            cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await ProcessLogStreamer.FollowAsync(path, options, formatter, cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
-                    PrintAll(ProcessLog.Read(path, options), print);
+                    PrintFile(path, options, formatter);
                 }
 
                 return ExitCodes.Success;
@@ -95,36 +129,23 @@ internal static class LogsCommand
         }
     }
 
-    private static void PrintAll(ProcessLog log, Action<LogLine> print)
+    private static void PrintFile(string path, ProcessLogOptions options, LogFormatter formatter)
     {
-        foreach (LogLine line in log.Lines)
+        if (options.Tail is not null)
         {
-            print(line);
-        }
-    }
-
-    /// <summary>
-    /// Prints what the file holds and then each new line. With a tail, the output lines already written are counted
-    /// first so only the last N of them print before following.
-    /// </summary>
-    private static async Task Follow(string path, ProcessLogOptions options, Action<LogLine> print, CancellationToken cancellationToken)
-    {
-        int skip = 0;
-        if (options.Tail is { } tail)
-        {
-            int existing = ProcessLog.Read(path, options with { Tail = null }).OutputLines.Count;
-            skip = Math.Max(0, existing - tail);
-        }
-
-        int outputIndex = 0;
-        await foreach (LogLine line in ProcessLog.FollowAsync(path, options with { Tail = null }, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (line.Kind == LogLineKind.Output && outputIndex++ < skip)
+            foreach (LogLine line in ProcessLog.Read(path, options).Lines)
             {
-                continue;
+                formatter.Write(line);
             }
-
-            print(line);
+            formatter.Flush();
+        }
+        else if (options.Reverse)
+        {
+            ProcessLogStreamer.WriteReverse(path, options, formatter);
+        }
+        else
+        {
+            ProcessLogStreamer.WriteForward(path, options, formatter);
         }
     }
 }

@@ -12,15 +12,19 @@ public sealed class GrowingFileStream : Stream
     private readonly TimeSpan _pollInterval;
     private volatile bool _stopped;
 
-    public GrowingFileStream(string path, TimeSpan? pollInterval = null)
+    public GrowingFileStream(string path, TimeSpan? pollInterval = null, long startOffset = 0)
     {
         _path = path;
         _file = ProcessEventsReader.OpenShared(path);
+        _file.Position = startOffset;
         _pollInterval = pollInterval ?? TimeSpan.FromMilliseconds(100);
     }
 
     /// <summary>Give up after this long without new data; null waits forever (until deleted, stopped or cancelled).</summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Called each time a read finds no new data and is about to wait (e.g. to flush what was printed).</summary>
+    public Action? Waiting { get; init; }
 
     /// <summary>Makes pending and later reads at the end of the file return 0.</summary>
     public void Stop() => _stopped = true;
@@ -48,6 +52,7 @@ public sealed class GrowingFileStream : Stream
                 // Data may have landed between the read and the check.
                 return _file.Read(buffer);
             }
+            Waiting?.Invoke();
             Thread.Sleep(_pollInterval);
         }
     }
@@ -66,6 +71,7 @@ public sealed class GrowingFileStream : Stream
             {
                 return await _file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
+            Waiting?.Invoke();
             await Task.Delay(_pollInterval, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Brioche;
 
@@ -86,12 +87,12 @@ public sealed class ProcessDescription
         }
         catch (JsonException e)
         {
-            throw new BriocheJobException(EventsDiagnostics.BadDescription, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.BadDescription,
                 $"the Description event is not a valid process description: {e.Message}", e);
         }
         if (description is null || description.Recipe.ValueKind != JsonValueKind.Object)
         {
-            throw new BriocheJobException(EventsDiagnostics.BadDescription, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.BadDescription,
                 "the Description event has no recipe object");
         }
         description.Meta ??= new ProcessMeta();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -11,6 +12,12 @@ namespace BriocheJob.Brioche;
 public sealed class ProcessEventsBackwardReader : IDisposable
 {
     private const int RawSegmentLength = 1024 * 1024;
+
+    /// <summary>
+    /// The most a loaded window holds. A frame that inflates to more (a crafted file; Brioche's hold 1 MiB) is read
+    /// in windows of this size, each decompressed from the frame's start, so memory never follows a frame's size.
+    /// </summary>
+    internal const int WindowLength = 4 * 1024 * 1024;
 
     private readonly Stream _file;
     private readonly bool _leaveOpen;
@@ -40,7 +47,13 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     public bool HasSeekTable { get; private set; }
 
     /// <summary>Number of zstd data frames (0 for raw files).</summary>
-    public int FrameCount => IsCompressed ? _segments.Count : 0;
+    public int FrameCount => IsCompressed ? _frameCount : 0;
+
+    private int _frameCount;
+    private byte[] _eventBuffer = new byte[4096];
+
+    /// <summary>The most decompressed bytes held at once (loaded windows): bounded whatever a frame inflates to.</summary>
+    internal long PeakLoadedBytes { get; private set; }
 
     /// <summary>zstd frames decompressed so far: the cost of a tail read.</summary>
     public int FramesDecompressed { get; private set; }
@@ -50,6 +63,42 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 
     /// <summary>Events from the last to the first (the Description). Stops early if the caller stops enumerating.</summary>
     public IEnumerable<ProcessEvent> ReadBackward()
+    {
+        foreach (var (kind, start) in ReadBackwardRaw())
+        {
+            yield return ProcessEventsCodec.DecodeBody(kind, RawBody, start);
+        }
+    }
+
+    /// <summary>The body of the event <see cref="ReadBackwardRaw"/> yielded last; valid until the next one.</summary>
+    internal ReadOnlySpan<byte> RawBody => _eventBuffer.AsSpan(ProcessEventsCodec.MarkerLength, _rawLength);
+
+    private int _rawLength;
+
+    /// <summary>Where the event yielded last starts (a position counted back from the end of the decompressed data).</summary>
+    internal long LastEventStart { get; private set; }
+
+    /// <summary>
+    /// Where a forward reader can start so that its first event is the one at <paramref name="position"/> (a loaded
+    /// event start): the file offset of the frame (or raw byte) to read from and the decompressed bytes to skip there.
+    /// </summary>
+    internal EventsResumePoint ResumePointOf(long position)
+    {
+        foreach (var loaded in _loaded)
+        {
+            if (position >= loaded.Start && position < loaded.Start + loaded.Data.Length)
+            {
+                var within = position - loaded.Start;
+                return IsCompressed
+                    ? new EventsResumePoint(true, loaded.Source.Offset, loaded.Source.SliceStart + within)
+                    : new EventsResumePoint(false, loaded.Source.Offset + within, 0);
+            }
+        }
+        throw new InvalidOperationException("the position is not loaded");
+    }
+
+    /// <summary>Like <see cref="ReadBackward"/> without decoding or copying: each event's kind and position, its body in <see cref="RawBody"/>.</summary>
+    internal IEnumerable<(byte Kind, long Start)> ReadBackwardRaw()
     {
         Initialize();
         if (_empty)
@@ -91,16 +140,21 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             {
                 throw ProcessEventsCodec.Corrupt($"a {(ProcessEventKind)kind} event of {length} bytes reaches before the start of the stream");
             }
-            var bytes = new byte[total];
+            if (_eventBuffer.Length < total)
+            {
+                _eventBuffer = new byte[Math.Max(total, Math.Min(2 * _eventBuffer.Length, ProcessEventsCodec.MaxChunkLength + 64))];
+            }
+            var bytes = _eventBuffer.AsSpan(0, total);
             Copy(start, bytes);
-            if (!bytes.AsSpan(0, ProcessEventsCodec.MarkerLength).SequenceEqual(marker))
+            if (!bytes[..ProcessEventsCodec.MarkerLength].SequenceEqual(marker))
             {
                 throw ProcessEventsCodec.Corrupt($"the header of the {(ProcessEventKind)kind} event {-start} bytes before the end does not match its trailer");
             }
-            var processEvent = ProcessEventsCodec.DecodeBody(kind, bytes.AsSpan(ProcessEventsCodec.MarkerLength, (int)length), start);
+            _rawLength = (int)length;
             position = start;
             DropAfter(position);
-            yield return processEvent;
+            LastEventStart = start;
+            yield return (kind, start);
         }
     }
 
@@ -137,10 +191,11 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
+        _frameCount = _segments.Count;
         if (_segments.Count == 0)
         {
             _empty = true;
@@ -201,7 +256,15 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         while (offset < length)
         {
             var available = buffer.AsSpan((int)(offset - bufferStart), (int)(bufferStart + bufferLength - offset));
-            var size = ZstdFrames.FindFrameCompressedSize(available);
+            long size;
+            try
+            {
+                size = ZstdFrames.FindFrameCompressedSize(available);
+            }
+            catch (ZstdDataException e)
+            {
+                throw ProcessEventsCodec.CorruptZstd(e);
+            }
             if (size < 0)
             {
                 if (bufferStart + bufferLength >= length)
@@ -316,7 +379,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         Copy(_loadedStart, magic);
         if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
         }
     }
@@ -331,28 +394,78 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 return false;
             }
             _nextSegment--;
-            var data = LoadSegment(_segments[_nextSegment]);
-            _loadedStart -= data.Length;
-            _loaded.Insert(0, new LoadedSegment(_loadedStart, data));
+            var (buffer, length) = LoadSegment(_nextSegment);
+            _loadedStart -= length;
+            _loaded.Insert(0, new LoadedSegment(_loadedStart, buffer.AsMemory(0, length), buffer, _segments[_nextSegment]));
+            PeakLoadedBytes = Math.Max(PeakLoadedBytes, _loaded.Sum(l => (long)l.Data.Length));
         }
         return true;
     }
 
-    private byte[] LoadSegment(Segment segment)
+    /// <summary>Window buffers no longer loaded, reused so reading a large file backwards allocates no new ones.</summary>
+    private readonly Stack<byte[]> _spare = new();
+
+    private ZstdDecompressionStream? _decoder;
+
+    /// <summary>One decoder for every frame this reader loads.</summary>
+    private ZstdDecompressionStream Decoder => _decoder ??= new ZstdDecompressionStream(_file, leaveOpen: true, singleFrame: true);
+
+    private byte[] Rent(int length)
     {
+        while (_spare.TryPop(out var buffer))
+        {
+            if (buffer.Length >= length)
+            {
+                return buffer;
+            }
+        }
+        return new byte[length];
+    }
+
+    /// <summary>Loads segment <paramref name="index"/>; a frame too big for one window is split into windows first.</summary>
+    private (byte[] Buffer, int Length) LoadSegment(int index)
+    {
+        var segment = _segments[index];
         if (!IsCompressed)
         {
-            var raw = new byte[segment.Length];
-            ReadAt(segment.Offset, raw);
-            return raw;
+            var raw = Rent(RawSegmentLength);
+            var read = ReadAt(segment.Offset, raw.AsSpan(0, (int)segment.Length));
+            return (raw, read);
         }
         FramesDecompressed++;
-        var data = ZstdFrames.DecompressFrameAt(_file, segment.Offset, out var complete);
-        if (!complete)
+        try
         {
-            EndedAbruptly = true;
+            if (segment.SliceLength > 0)
+            {
+                var slice = Rent(WindowLength);
+                var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength), Decoder);
+                return (slice, got);
+            }
+            var buffer = Rent(WindowLength);
+            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, WindowLength), out var total, out var complete, Decoder);
+            if (!complete)
+            {
+                EndedAbruptly = true;
+            }
+            if (length >= 0)
+            {
+                return (buffer, length);
+            }
+            _spare.Push(buffer);
+            var windows = new List<Segment>();
+            for (long start = 0; start < total; start += WindowLength)
+            {
+                windows.Add(segment with { SliceStart = start, SliceLength = (int)Math.Min(WindowLength, total - start) });
+            }
+            _segments.RemoveAt(index);
+            _segments.InsertRange(index, windows);
+            _nextSegment = index + windows.Count - 1;
+            return LoadSegment(_nextSegment);
         }
-        return data;
+        catch (ZstdDataException e)
+        {
+            throw ProcessEventsCodec.CorruptZstd(e);
+        }
     }
 
     /// <summary>Forgets loaded segments that lie wholly after <paramref name="position"/>.</summary>
@@ -360,6 +473,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     {
         while (_loaded.Count > 1 && _loaded[^1].Start >= position)
         {
+            _spare.Push(_loaded[^1].Buffer);
             _loaded.RemoveAt(_loaded.Count - 1);
         }
     }
@@ -377,7 +491,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             }
             var from = (int)(at - segment.Start);
             var take = Math.Min(segment.Data.Length - from, destination.Length - written);
-            segment.Data.AsSpan(from, take).CopyTo(destination[written..]);
+            segment.Data.Span.Slice(from, take).CopyTo(destination[written..]);
             written += take;
         }
         if (written != destination.Length)
@@ -404,13 +518,18 @@ public sealed class ProcessEventsBackwardReader : IDisposable
 
     public void Dispose()
     {
+        _decoder?.Dispose();
         if (!_leaveOpen)
         {
             _file.Dispose();
         }
     }
 
-    private readonly record struct Segment(long Offset, long Length, bool Partial);
+    /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.</summary>
+    private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0);
 
-    private readonly record struct LoadedSegment(long Start, byte[] Data);
+    private readonly record struct LoadedSegment(long Start, ReadOnlyMemory<byte> Data, byte[] Buffer, Segment Source);
 }
+
+/// <summary>A place to start reading events forward from the middle of a file (see <see cref="ProcessEventsReader.OpenAt"/>).</summary>
+internal readonly record struct EventsResumePoint(bool Compressed, long FileOffset, long SkipDecompressed);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Brioche;
 
@@ -44,8 +45,12 @@ public static class ProcessEventsCodec
         }
     }
 
+    /// <summary>Maps the zstd layer's own exception to BJ2004.</summary>
+    internal static BriocheJobException CorruptZstd(BriocheJob.Zstd.ZstdDataException e) =>
+        new(Catalog.Events.CorruptCompression, e.Message, e);
+
     internal static BriocheJobException Corrupt(string message)
-        => new(EventsDiagnostics.CorruptEvents, ErrorKind.Corrupt, $"corrupt Brioche events: {message}");
+        => new(Catalog.Events.CorruptEvents, $"corrupt Brioche events: {message}");
 
     /// <summary>Decodes one event body whose marker was validated. Output bytes are copied.</summary>
     public static ProcessEvent DecodeBody(byte kind, ReadOnlySpan<byte> body, long offset)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -28,20 +29,52 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         _leaveOpen = leaveOpen;
     }
 
+    private EventsResumePoint? _resume;
+
+    /// <summary>
+    /// A reader over <paramref name="source"/>, already positioned at <paramref name="resume"/>'s file offset (a frame
+    /// start, or a raw event start), whose first event is the one the resume point names. No magic is expected.
+    /// </summary>
+    internal static ProcessEventsReader OpenAt(Stream source, EventsResumePoint resume, bool leaveOpen = false)
+        => new(source, leaveOpen) { _resume = resume };
+
     /// <summary>Opens a file for reading while another process may still write or delete it.</summary>
     public static ProcessEventsReader Open(string path) => new(OpenShared(path));
 
     internal static FileStream OpenShared(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw Unreadable(path, "it is a directory");
+        }
+
+        FileStream? stream = null;
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            if (stream.CanSeek)
+            {
+                // Files such as /proc/self/mem open but fail on the first read; say so here, not mid-log.
+                Span<byte> probe = stackalloc byte[1];
+                RandomAccess.Read(stream.SafeFileHandle, probe, 0);
+            }
+
+            return stream;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BriocheJobException(EventsDiagnostics.EventsFileNotFound, ErrorKind.NotFound, $"events file not found: {path}", e);
+            stream?.Dispose();
+            throw new BriocheJobException(Catalog.Events.EventsFileNotFound, $"events file not found: {path}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stream?.Dispose();
+            throw Unreadable(path, e is UnauthorizedAccessException ? "permission denied" : e.Message.Split(" : ", 2)[0]);
         }
     }
+
+    private static BriocheJobException Unreadable(string path, string why) =>
+        new(Catalog.Events.EventsFileUnreadable, $"cannot read events file {path}: {why}");
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -103,17 +136,55 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     private async ValueTask<ProcessEvent?> ReadNextCore(bool useAsync, CancellationToken cancellationToken)
     {
-        if (_finished)
+        if (!await NextRawCore(useAsync, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
+        return ProcessEventsCodec.DecodeBody(_rawKind, RawBody, _rawOffset);
+    }
+
+    private byte _rawKind;
+    private int _rawBodyStart;
+    private int _rawBodyLength;
+    private long _rawOffset;
+
+    private ReadOnlySpan<byte> RawBody => _buffer.AsSpan(_rawBodyStart, _rawBodyLength);
+
+    /// <summary>
+    /// The next event without decoding or copying it: <paramref name="body"/> points into the reader's buffer and is
+    /// valid until the next read. False at the end of the input.
+    /// </summary>
+    internal bool TryReadRaw(out ProcessEventKind kind, out ReadOnlySpan<byte> body)
+    {
+        if (!NextRawCore(useAsync: false, default).GetAwaiter().GetResult())
+        {
+            kind = default;
+            body = default;
+            return false;
+        }
+        kind = (ProcessEventKind)_rawKind;
+        body = RawBody;
+        return true;
+    }
+
+    /// <summary>The decompressed offset of the event <see cref="TryReadRaw"/> returned last.</summary>
+    internal long RawOffset => _rawOffset;
+
+    private async ValueTask<bool> NextRawCore(bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_finished)
+        {
+            return false;
+        }
         if (_events is null && !await OpenEventsAsync(useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: true);
+            Finish(abrupt: true);
+            return false;
         }
         if (!await EnsureAsync(ProcessEventsCodec.MarkerLength, useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: _end > _start || _decompressor?.EndedMidFrame == true);
+            Finish(abrupt: _end > _start || _decompressor?.EndedMidFrame == true);
+            return false;
         }
         var kind = _buffer[_start];
         var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start + 1));
@@ -121,17 +192,21 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         var total = (int)length + 2 * ProcessEventsCodec.MarkerLength;
         if (!await EnsureAsync(total, useAsync, cancellationToken).ConfigureAwait(false))
         {
-            return Finish(abrupt: true);
+            Finish(abrupt: true);
+            return false;
         }
         var eventBytes = _buffer.AsSpan(_start, total);
         if (!eventBytes[..ProcessEventsCodec.MarkerLength].SequenceEqual(eventBytes[^ProcessEventsCodec.MarkerLength..]))
         {
             throw ProcessEventsCodec.Corrupt($"the trailer of the {(ProcessEventKind)kind} event at decompressed offset {_offset} does not match its header");
         }
-        var result = ProcessEventsCodec.DecodeBody(kind, eventBytes.Slice(ProcessEventsCodec.MarkerLength, (int)length), _offset);
+        _rawKind = kind;
+        _rawBodyStart = _start + ProcessEventsCodec.MarkerLength;
+        _rawBodyLength = (int)length;
+        _rawOffset = _offset;
         _start += total;
         _offset += total;
-        return result;
+        return true;
     }
 
     private ProcessEvent? Finish(bool abrupt)
@@ -143,6 +218,30 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     private async ValueTask<bool> OpenEventsAsync(bool useAsync, CancellationToken cancellationToken)
     {
+        if (_resume is { } resume)
+        {
+            IsCompressed = resume.Compressed;
+            if (resume.Compressed)
+            {
+                _decompressor = new ZstdDecompressionStream(_source, leaveOpen: true);
+                _events = _decompressor;
+            }
+            else
+            {
+                _events = _source;
+            }
+            for (var left = resume.SkipDecompressed; left > 0;)
+            {
+                var take = (int)Math.Min(left, _buffer.Length);
+                if (!await EnsureAsync(take, useAsync, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+                _start += take;
+                left -= take;
+            }
+            return true;
+        }
         // Read up to 4 bytes to tell zstd from raw, then replay them in front of the rest.
         var prefix = new byte[4];
         var got = 0;
@@ -157,6 +256,13 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
             }
             got += read;
         }
+        if (got == 0)
+        {
+            // Nothing at all is not a log that ended early: there was never a log.
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
+                "not a Brioche process-events file: the input is empty");
+        }
+
         var head = prefix.AsSpan(0, got);
         var zstdMagic = new byte[] { 0x28, 0xB5, 0x2F, 0xFD };
         bool compressed;
@@ -175,7 +281,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         else
         {
-            throw new BriocheJobException(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
                 "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         IsCompressed = compressed;
@@ -206,7 +312,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    private static BriocheJobException NotEventsMagic() => new(EventsDiagnostics.NotAnEventsFile, ErrorKind.Corrupt,
+    private static BriocheJobException NotEventsMagic() => new(Catalog.Events.NotAnEventsFile,
         "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false when the input ends first.</summary>
@@ -226,9 +332,17 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         while (_end - _start < count && !_eventsEnded)
         {
-            var read = useAsync
-                ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
-                : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            int read;
+            try
+            {
+                read = useAsync
+                    ? await _events!.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
+                    : _events!.Read(_buffer, _end, _buffer.Length - _end);
+            }
+            catch (ZstdDataException e)
+            {
+                throw ProcessEventsCodec.CorruptZstd(e);
+            }
             if (read == 0)
             {
                 _eventsEnded = true;

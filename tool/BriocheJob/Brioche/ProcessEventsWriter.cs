@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BriocheJob.Diagnostics;
 using BriocheJob.Zstd;
 
 namespace BriocheJob.Brioche;
@@ -46,9 +47,23 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     /// <summary>Creates (or replaces) <paramref name="path"/>; readers may open it while it is written.</summary>
     public static ProcessEventsWriter Create(string path, ProcessDescription description, ProcessEventsWriterOptions? options = null)
     {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 1,
+            // Logs hold whatever the build printed: private to the user, whatever the umask (0600 as documented).
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
         try
         {
+            if (!OperatingSystem.IsWindows())
+            {
+                // UnixCreateMode applies only to a new file; an existing one being replaced keeps its mode otherwise.
+                File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
             return new ProcessEventsWriter(stream, description, options);
         }
         catch
@@ -296,7 +311,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         }
     }
 
-    private static BriocheJobException Misuse(string message) => new(EventsDiagnostics.WriterMisuse, ErrorKind.Failed, message);
+    private static BriocheJobException Misuse(string message) => new(Catalog.Events.WriterMisuse, message);
 
     public void Dispose()
     {

@@ -40,6 +40,9 @@ public sealed class ProcessLog
 
     public bool Reversed { get; private init; }
 
+    /// <summary>For a tail read: where a forward reader can start to see every line of the tail again (its earliest event).</summary>
+    internal EventsResumePoint? TailResume { get; private init; }
+
     /// <summary>Every line to print: stack trace, spawn, output, exit, abrupt end (the last four reversed if asked).</summary>
     public IReadOnlyList<LogLine> Lines
     {
@@ -214,8 +217,21 @@ public sealed class ProcessLog
             }
         }
         slots.Reverse();
+        EventsResumePoint? resume = null;
+        if (backward.FramesDecompressed > 0 || !backward.IsCompressed)
+        {
+            try
+            {
+                resume = backward.ResumePointOf(backward.LastEventStart);
+            }
+            catch (InvalidOperationException)
+            {
+                resume = null;
+            }
+        }
         return new ProcessLog
         {
+            TailResume = resume,
             Description = description,
             Spawned = spawned,
             Exit = exit,
@@ -350,13 +366,13 @@ public sealed class ProcessLog
     public static IEnumerable<LogLine> StackLines(ProcessDescription? description)
         => description?.Meta.Source?.Select(frame => new LogLine(LogLineKind.StackFrame, frame.ToDisplayString())) ?? [];
 
-    private static LogLine? SpawnedLine(SpawnedEvent? spawned) => spawned is null
+    internal static LogLine? SpawnedLine(SpawnedEvent? spawned) => spawned is null
         ? null
         : new LogLine(LogLineKind.Spawned,
             $"spawned process with pid {spawned.Pid}, preparation took {ElapsedFormat.Format(spawned.Elapsed)}",
             Elapsed: TimeSpan.Zero);
 
-    private static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
+    internal static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
     {
         ExitedEvent e => $"process exited with code {e.ExitCode}",
         ExitedWithSignalEvent s => $"process exited with signal {s.Signal}",

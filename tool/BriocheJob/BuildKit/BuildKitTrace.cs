@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.BuildKit;
 
@@ -39,12 +40,12 @@ public static class BuildKitTrace
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BriocheJobException(BuildKitCodes.TraceFileNotFound, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.BuildKit.TraceFileNotFound,
                 $"Trace file '{path}' does not exist.", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(BuildKitCodes.TraceUnreadable, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.BuildKit.TraceUnreadable,
                 $"Cannot read trace file '{path}': {ex.Message}", ex);
         }
         trace.EnsureIsTrace($"'{path}'");

@@ -358,8 +358,10 @@ public sealed class BuildKitTraceDecoder
         {
             status = StatusResponseReader.Parse(buffer, offset, length);
         }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException)
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException)
         {
+            // Google.Protobuf throws InvalidOperationException ("SkipLastField cannot be called at the end of a
+            // stream") for a field tag cut off at the record's end.
             Skip(MalformedRecordKind.Protobuf, $"not a StatusResponse ({FirstLine(ex.Message)})");
             return;
         }

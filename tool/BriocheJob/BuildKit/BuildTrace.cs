@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.BuildKit;
 
 /// <summary>The decoded result of a whole BuildKit progress stream.</summary>
@@ -60,7 +62,7 @@ public sealed class BuildTrace
     public void EnsureIsTrace(string sourceName)
     {
         if (DecodedRecords == 0 && Malformed.Total > 0)
-            throw new BriocheJobException(BuildKitCodes.NotATrace, ErrorKind.Corrupt,
+            throw new BriocheJobException(Catalog.BuildKit.NotATrace,
                 $"{sourceName} is not a BuildKit progress trace: {Malformed}; first: {Malformed.FirstProblem}.");
     }
 
@@ -104,7 +106,7 @@ public static class TraceEncodingNames
         "json" or "jsonl" or "engine" or "docker" => TraceEncoding.JsonLines,
         "rawjson" => TraceEncoding.RawJson,
         "history" or "blob" or "protobuf" => TraceEncoding.HistoryBlob,
-        _ => throw new BriocheJobException(BuildKitCodes.UnknownEncoding, ErrorKind.Usage,
+        _ => throw new BriocheJobException(Catalog.BuildKit.UnknownEncoding,
             $"Unknown trace encoding '{name}'; use one of: {Help}."),
     };
 }

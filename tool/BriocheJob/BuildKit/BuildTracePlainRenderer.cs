@@ -1,4 +1,5 @@
 using System.Globalization;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.BuildKit;
 
@@ -30,7 +31,7 @@ public static class BuildTracePlainRenderer
         if (trace.Error is { } error)
             output.WriteLine($"ERROR: {error}");
         if (trace.Malformed.Total > 0)
-            output.WriteLine($"{BuildKitCodes.MalformedRecordsSkipped}: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
+            output.WriteLine($"{Catalog.BuildKit.MalformedRecordsSkipped}: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
     }
 
     public static string ToText(BuildTrace trace)

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using BriocheJob.Jobs;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.DebugShells;
 
@@ -23,12 +23,12 @@ public static class BriocheDebugShell
         {
             return ExecutableSearch.IsExecutable(explicitPath)
                 ? explicitPath
-                : throw new BriocheJobException(CommandErrors.BriocheNotFound, ErrorKind.Unavailable,
+                : throw new BriocheJobException(Catalog.Commands.BriocheNotFound,
                     $"{ExecutableVariable} names '{explicitPath}', which is not an executable file");
         }
 
         return ExecutableSearch.Find("brioche", getVariable("PATH"))
-            ?? throw new BriocheJobException(CommandErrors.BriocheNotFound, ErrorKind.Unavailable,
+            ?? throw new BriocheJobException(Catalog.Commands.BriocheNotFound,
                 "brioche is not on PATH; install Brioche (https://brioche.dev) or set " + ExecutableVariable);
     }
 
@@ -48,11 +48,11 @@ public static class BriocheDebugShell
         try
         {
             process = Process.Start(start)
-                ?? throw new BriocheJobException(CommandErrors.StartFailed, ErrorKind.Unavailable, $"could not start {brioche}");
+                ?? throw new BriocheJobException(Catalog.Commands.StartFailed, $"could not start {brioche}");
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new BriocheJobException(CommandErrors.StartFailed, ErrorKind.Unavailable, $"could not start {brioche}: {ex.Message}", ex);
+            throw new BriocheJobException(Catalog.Commands.StartFailed, $"could not start {brioche}: {ex.Message}", ex);
         }
 
         using (process)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 
 namespace BriocheJob.DebugShells;
@@ -44,7 +45,7 @@ public sealed class DockerDebugShell(DockerEngineClient client)
             if (trace.Error is { } error || trace.ImageId is null)
             {
                 var step = trace.FailedVertex is { } failed ? $" at {failed.Name}" : "";
-                throw new BriocheJobException(DockerCodes.DebugRebuildFailed, ErrorKind.Failed,
+                throw new BriocheJobException(Catalog.DockerBuild.DebugRebuildFailed,
                     $"Rebuilding {plan.DockerfilePath} up to line {plan.Line - 1} failed{step}: " +
                     (trace.Error ?? "the engine returned no image id"));
             }
@@ -77,8 +78,7 @@ public sealed class DockerDebugShell(DockerEngineClient client)
     /// </summary>
     public int RunInteractive(DockerDebugShellPlan plan, bool terminal, string dockerCli = "docker")
     {
-        var executable = FindOnPath(dockerCli) ?? throw new BriocheJobException(DockerCodes.DockerCliMissing,
-            ErrorKind.Unavailable,
+        var executable = FindOnPath(dockerCli) ?? throw new BriocheJobException(Catalog.DockerBuild.DockerCliMissing,
             $"The interactive shell needs the docker CLI ('{dockerCli}' is not on PATH); run one command instead: debug-shell {plan.JobId} -- sh -c '…'.");
         var start = new ProcessStartInfo(executable) { UseShellExecute = false };
         start.ArgumentList.Add("-H");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -65,13 +66,13 @@ public sealed record DockerDebugShellPlan
     public static DockerDebugShellPlan For(JobRecord job)
     {
         if (job.Kind != JobKind.Docker || DockerStepMeta.TryParse(job.RecipeMeta) is not { } meta)
-            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} is not a Docker step recorded by brioche-job.");
         if (meta.Dockerfile is null || meta.Line is not { } line)
-            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} ({job.Name}) is not a Dockerfile instruction, so there is no step to open a shell before.");
         if (!File.Exists(meta.Dockerfile))
-            throw new BriocheJobException(DockerCodes.DockerfileChanged, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
                 $"Job {job.Id} was built from {meta.Dockerfile}, which no longer exists.");
 
         var bytes = File.ReadAllBytes(meta.Dockerfile);
@@ -83,10 +84,10 @@ public sealed record DockerDebugShellPlan
         var dockerfile = DockerfileParser.Parse(text, buildArgs, meta.Dockerfile);
         var instruction = dockerfile.AllInstructions.FirstOrDefault(i => i.Line == line);
         if (instruction is null || instruction.StageIndex < 0)
-            throw new BriocheJobException(DockerCodes.DockerfileChanged, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
                 $"{meta.Dockerfile}:{line} no longer starts an instruction (job {job.Id} ran '{meta.Instruction}').");
         if (instruction.Keyword == "FROM")
-            throw new BriocheJobException(DockerCodes.NotDebuggable, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} is the FROM of its stage ({meta.Dockerfile}:{line}): there is no earlier step to open a shell in.");
         var written = $"{instruction.Keyword} {instruction.Arguments}".TrimEnd();
         if (meta.Instruction is { } was && !string.Equals(was, written, StringComparison.Ordinal))

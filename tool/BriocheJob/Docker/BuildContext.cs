@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using System.Security.Cryptography;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -46,11 +47,11 @@ public sealed class BuildContext
     {
         var context = Path.GetFullPath(contextDirectory);
         if (!Directory.Exists(context))
-            throw new BriocheJobException(DockerCodes.ContextMissing, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Docker.ContextMissing,
                 $"Build context directory '{context}' does not exist.");
         var dockerfilePath = Path.GetFullPath(string.IsNullOrEmpty(dockerfile) ? "Dockerfile" : dockerfile, context);
         if (!File.Exists(dockerfilePath))
-            throw new BriocheJobException(DockerCodes.DockerfileMissing, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
                 $"Dockerfile '{dockerfilePath}' does not exist.");
 
         var relative = Path.GetRelativePath(context, dockerfilePath).Replace(Path.DirectorySeparatorChar, '/');

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -62,7 +63,7 @@ public sealed record DockerEndpoint
     }
 
     private static BriocheJobException BadHost(string host, string source, string why) =>
-        new(DockerCodes.BadHost, ErrorKind.Usage, $"Docker host '{host}' (from {source}) cannot be used: {why}.");
+        new(Catalog.Docker.BadHost, $"Docker host '{host}' (from {source}) cannot be used: {why}.");
 
     public override string ToString() => Host;
 }
@@ -130,7 +131,7 @@ public static class DockerHostResolver
         }
         catch (JsonException e)
         {
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker CLI config '{configPath}' is not valid JSON: {e.Message}");
         }
     }
@@ -139,7 +140,7 @@ public static class DockerHostResolver
     {
         var metaPath = Path.Combine(ContextMetaDirectory(configDirectory, contextName), "meta.json");
         if (!File.Exists(metaPath))
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' (from {source}) does not exist: {metaPath} is missing.");
         string? host = null;
         try
@@ -153,12 +154,12 @@ public static class DockerHostResolver
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' has an unreadable {metaPath}: {e.Message}");
         }
 
         if (string.IsNullOrWhiteSpace(host))
-            throw new BriocheJobException(DockerCodes.BadHost, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Docker.BadHost,
                 $"Docker context '{contextName}' has no Endpoints.docker.Host in {metaPath}.");
         return DockerEndpoint.Parse(host, $"context '{contextName}'");
     }

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -154,6 +155,44 @@ public sealed class DockerEngineClient : IDisposable
         return response.StatusCode != HttpStatusCode.NotFound;
     }
 
+    /// <summary>GET /images/json filtered by <c>reference</c>: the repo tags (<c>name:tag</c>) of every matching image.</summary>
+    public async Task<IReadOnlyList<string>> ListImageTagsAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        var filters = new JsonObject { ["reference"] = new JsonArray(reference) }.ToJsonString();
+        var path = "/images/json?filters=" + Uri.EscapeDataString(filters);
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var tags = new List<string>();
+        if (JsonNode.Parse(text) is JsonArray images)
+        {
+            foreach (var image in images.OfType<JsonObject>())
+            {
+                if (image["RepoTags"] is JsonArray repoTags)
+                    tags.AddRange(repoTags.Select(t => t?.GetValue<string>()).OfType<string>());
+            }
+        }
+
+        return tags;
+    }
+
+    /// <summary>
+    /// DELETE /images/{name} without force: false when the engine refuses because a container uses the image
+    /// (409), or when it does not exist.
+    /// </summary>
+    public async Task<bool> TryRemoveUnusedImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        var path = await VersionedAsync("/images/" + Uri.EscapeDataString(image), cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken)
+            .ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+            return true;
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            return false;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        throw EngineError("DELETE /images", response.StatusCode, text);
+    }
+
     /// <summary>POST /containers/create; returns the container id.</summary>
     public async Task<string> CreateContainerAsync(ContainerRunRequest request, CancellationToken cancellationToken = default)
     {
@@ -178,7 +217,7 @@ public sealed class DockerEngineClient : IDisposable
             .ConfigureAwait(false);
         var created = await ReadObjectAsync(response, "POST /containers/create", cancellationToken).ConfigureAwait(false);
         return created["Id"]?.GetValue<string>()
-               ?? throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} created a container without returning its id.");
     }
 
@@ -195,10 +234,10 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Post, path, null, cancellationToken).ConfigureAwait(false);
         var result = await ReadObjectAsync(response, "POST " + path, cancellationToken).ConfigureAwait(false);
         if (result["Error"]?["Message"]?.GetValue<string>() is { Length: > 0 } error)
-            throw new BriocheJobException(DockerCodes.EngineError, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Docker.EngineError,
                 $"Docker engine at {Endpoint.Host} could not wait for container {containerId}: {error}");
         return result["StatusCode"]?.GetValue<long>()
-               ?? throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} returned no StatusCode for container {containerId}.");
     }
 
@@ -307,18 +346,15 @@ public sealed class DockerEngineClient : IDisposable
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
             : cause.Message.TrimEnd('.');
-        return new BriocheJobException(DockerCodes.EngineUnreachable, ErrorKind.Unavailable,
+        return new BriocheJobException(Catalog.Docker.EngineUnreachable,
             $"Docker engine at {Endpoint.Host} (from {Endpoint.Source}) is not reachable: {reason}.", e);
     }
 
     private BriocheJobException EngineError(string operation, HttpStatusCode status, string body)
     {
         var message = ExtractMessage(body);
-        var kind = status == HttpStatusCode.NotFound ? ErrorKind.NotFound
-            : status == HttpStatusCode.BadRequest ? ErrorKind.Usage
-            : ErrorKind.Failed;
-        var code = status == HttpStatusCode.NotFound ? DockerCodes.NotFound : DockerCodes.EngineError;
-        return new BriocheJobException(code, kind,
+        var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
+        return new BriocheJobException(diagnostic,
             $"Docker engine at {Endpoint.Host} refused {operation} ({(int)status}): {message}");
     }
 
@@ -351,7 +387,7 @@ public sealed class DockerEngineClient : IDisposable
         {
         }
 
-        throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+        throw new BriocheJobException(Catalog.Docker.BadResponse,
             $"Docker engine at {Endpoint.Host} answered {operation} with something that is not a JSON object.");
     }
 
@@ -423,7 +459,7 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                throw new BriocheJobException(DockerCodes.EngineUnreachable, ErrorKind.Unavailable,
+                throw new BriocheJobException(Catalog.Docker.EngineUnreachable,
                     $"The Docker engine closed build {BuildId}'s progress stream early: {e.Message}", e);
             }
 
@@ -462,7 +498,7 @@ internal static class ContainerLogDemultiplexer
             if (read == 0)
                 return;
             if (read < 8)
-                throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+                throw new BriocheJobException(Catalog.Docker.BadResponse,
                     "Docker engine sent a truncated container log frame header.");
             var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
             var target = header[0] == 2 ? stderr : stdout;
@@ -471,7 +507,7 @@ internal static class ContainerLogDemultiplexer
                 var chunk = await source.ReadAsync(buffer.AsMemory(0, Math.Min(size, buffer.Length)), cancellationToken)
                     .ConfigureAwait(false);
                 if (chunk == 0)
-                    throw new BriocheJobException(DockerCodes.BadResponse, ErrorKind.Failed,
+                    throw new BriocheJobException(Catalog.Docker.BadResponse,
                         "Docker engine sent a truncated container log frame.");
                 await target.WriteAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
                 size -= chunk;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -43,7 +44,7 @@ public sealed class DockerIgnore
                 exclusion = true;
                 pattern = pattern[1..].Trim();
                 if (pattern.Length == 0)
-                    throw new BriocheJobException(DockerCodes.BadIgnorePattern, ErrorKind.Usage,
+                    throw new BriocheJobException(Catalog.Docker.BadIgnorePattern,
                         $"{source}:{lineNumber}: '!' must be followed by a pattern.");
             }
 
@@ -243,7 +244,7 @@ public sealed class DockerIgnore
     }
 
     private static BriocheJobException BadPattern(string pattern, string source, int line, string why) =>
-        new(DockerCodes.BadIgnorePattern, ErrorKind.Usage,
+        new(Catalog.Docker.BadIgnorePattern,
             $"{source}{(line > 0 ? ":" + line : "")}: pattern '{pattern}' is not valid: {why}.");
 
     private sealed record Rule(string Pattern, bool Exclusion, Regex Regex);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
@@ -210,7 +211,7 @@ public static partial class DockerfileParser
     public static Dockerfile ParseFile(string path, IReadOnlyDictionary<string, string>? buildArgs = null)
     {
         if (!File.Exists(path))
-            throw new BriocheJobException(DockerCodes.DockerfileMissing, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
                 $"Dockerfile '{path}' does not exist.");
         return Parse(File.ReadAllText(path), buildArgs, path);
     }
@@ -268,7 +269,7 @@ public static partial class DockerfileParser
         }
 
         if (current is null)
-            throw new BriocheJobException(DockerCodes.BadDockerfile, ErrorKind.Usage, $"{source}: no FROM instruction.");
+            throw new BriocheJobException(Catalog.Docker.BadDockerfile, $"{source}: no FROM instruction.");
         stages.Add(current.Build());
         return new Dockerfile(escape, globalArgs, stages, globalValues);
     }
@@ -588,7 +589,7 @@ public static partial class DockerfileParser
     }
 
     private static BriocheJobException Error(string source, int line, string why) =>
-        new(DockerCodes.BadDockerfile, ErrorKind.Usage, $"{source}:{line}: {why}.");
+        new(Catalog.Docker.BadDockerfile, $"{source}:{line}: {why}.");
 
     [GeneratedRegex(@"^#\s*(?<name>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?<value>.*)$")]
     private static partial Regex DirectivePattern();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Jobs;
@@ -60,7 +61,7 @@ public sealed class JobSelectorResolver
         if (text.Equals("last", StringComparison.OrdinalIgnoreCase))
         {
             JobView last = store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
-                ?? throw new BriocheJobException(SelectorErrors.NoMatch, ErrorKind.NotFound, "no jobs are recorded yet");
+                ?? throw new BriocheJobException(Catalog.Selectors.NoMatch, "no jobs are recorded yet");
             return new SelectorResolution(SelectorForm.MostRecent, last, null);
         }
 
@@ -133,7 +134,7 @@ public sealed class JobSelectorResolver
             return new SelectorResolution(SelectorForm.EventsFile, null, text);
         }
 
-        throw new BriocheJobException(SelectorErrors.NoMatch, ErrorKind.NotFound,
+        throw new BriocheJobException(Catalog.Selectors.NoMatch,
             $"no job matches '{text}' (tried as {DescribeForms(text)})");
     }
 
@@ -157,7 +158,7 @@ public sealed class JobSelectorResolver
         if (offset >= 0)
         {
             BuildSummary summary = store.QueryBuilds(1, offset).FirstOrDefault()
-                ?? throw new BriocheJobException(SelectorErrors.NoMatch, ErrorKind.NotFound,
+                ?? throw new BriocheJobException(Catalog.Selectors.NoMatch,
                     offset == 0 ? "no builds are recorded yet" : $"fewer than {offset + 1} builds are recorded");
             return store.GetBuild(summary.Build.Id)!;
         }
@@ -185,7 +186,7 @@ public sealed class JobSelectorResolver
                 more);
         }
 
-        throw new BriocheJobException(SelectorErrors.NoMatch, ErrorKind.NotFound,
+        throw new BriocheJobException(Catalog.Selectors.NoMatch,
             $"no build matches '{text}' (tried as build id, external build id and build id prefix)");
     }
 
@@ -200,7 +201,7 @@ public sealed class JobSelectorResolver
         string message = n == 1
             ? "no failed job is recorded; use 'last' for the most recent job"
             : $"fewer than {n} failed jobs are recorded";
-        throw new BriocheJobException(SelectorErrors.NotEnoughFailedJobs, ErrorKind.NotFound, message);
+        throw new BriocheJobException(Catalog.Selectors.NotEnoughFailedJobs, message);
     }
 
     private static bool LooksLikePath(string text) =>
@@ -253,5 +254,5 @@ public sealed class JobSelectorResolver
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static BriocheJobException Invalid(string text, string hint) =>
-        new(SelectorErrors.Invalid, ErrorKind.Usage, $"'{text}' is not a job selector: {hint}");
+        new(Catalog.Selectors.Invalid, $"'{text}' is not a job selector: {hint}");
 }

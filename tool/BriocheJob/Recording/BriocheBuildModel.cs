@@ -111,7 +111,7 @@ public sealed record BriocheBuildOptions
 }
 
 /// <summary>Hears what a recorded Brioche build does, as it happens (the MSBuild task logs from here). Called from any thread.</summary>
-public interface IBriocheBuildObserver
+public interface IBriocheBuildObserver : IRecordingObserver
 {
     void ProjectStarted(BriocheProjectSpec project, IReadOnlyList<string> arguments) { }
 
@@ -122,9 +122,6 @@ public interface IBriocheBuildObserver
     void JobFinished(BriocheProjectSpec project, JobRecord job) { }
 
     void ProjectFinished(BriocheProjectOutcome outcome) { }
-
-    /// <summary>Recording went wrong (store, job files); the build goes on.</summary>
-    void Warning(string code, string message) { }
 }
 
 /// <summary>What happened to one project.</summary>

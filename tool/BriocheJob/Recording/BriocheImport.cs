@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
-using BriocheJob.Jobs;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -62,7 +62,7 @@ public static class BriocheImport
         string processTemp = Path.GetFullPath(Path.Combine(dataDir, "process-temp"));
         if (!Directory.Exists(processTemp))
         {
-            throw new BriocheJobException(CommandErrors.BriocheDataDirNotFound, ErrorKind.NotFound,
+            throw new BriocheJobException(Catalog.Commands.BriocheDataDirNotFound,
                 $"no Brioche process-temp folder at {processTemp} (set --data-dir or {DataDirVariable})");
         }
 
@@ -96,7 +96,7 @@ public static class BriocheImport
                 ProcessLog log = ProcessLog.Read(events, new ProcessLogOptions { Tail = 1 });
                 fresh.Add(ToJob(id, log, events, File.GetLastWriteTimeUtc(events)));
             }
-            catch (Exception ex) when (ex is BriocheJobException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (RecordingPolicy.IsRecordingFailure(ex))
             {
                 string reason = ex is BriocheJobException coded ? $"{coded.Code}: {coded.Message}" : ex.Message;
                 warnings.Add($"skipped {id}: {reason}");
@@ -123,9 +123,17 @@ public static class BriocheImport
         }
 
         session.Store.SaveJobs(jobs);
-        int failed = jobs.Count(j => j.Result == RunResult.Failed);
+        // A parallel import of the same folder may have recorded some of them first; those stay in its build.
+        List<JobRecord> ours = jobs.Where(j => session.Store.GetJob(j.Id)?.Build?.Id == session.Build.Id).ToList();
+        already += jobs.Count - ours.Count;
+        if (session.Store.DiscardIfEmpty(session.Build.Id))
+        {
+            return new BriocheImportResult(processTemp, null, 0, already, 0, warnings);
+        }
+
+        int failed = ours.Count(j => j.Result == RunResult.Failed);
         session.Finish(RunState.Finished, failed > 0 ? RunResult.Failed : RunResult.Succeeded);
-        return new BriocheImportResult(processTemp, session.Build.Id, jobs.Count, already, failed, warnings);
+        return new BriocheImportResult(processTemp, session.Build.Id, ours.Count, already, failed, warnings);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -65,6 +66,9 @@ internal sealed class BriocheJobTracker
     public Action<BriocheJobTracker>? Described { get; init; }
 
     public Action<BriocheJobTracker>? Spawned { get; init; }
+
+    /// <summary>Called as soon as the exit event is read (brioche may run for long after), once the job is ours.</summary>
+    public Action<BriocheJobTracker>? Exited { get; init; }
 
     public Action<string>? Warn { get; init; }
 
@@ -140,7 +144,7 @@ internal sealed class BriocheJobTracker
                 tee.Copy?.Dispose();
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Problem = $"cannot record the log of job {JobId}: {e.Message}";
             Warn?.Invoke(Problem);
@@ -157,7 +161,7 @@ internal sealed class BriocheJobTracker
             {
                 return new GrowingFileStream(BriocheEventsPath, _pollInterval);
             }
-            catch (BriocheJobException e) when (e.Code == EventsDiagnostics.EventsFileNotFound)
+            catch (BriocheJobException e) when (e.Code == Catalog.Events.EventsFileNotFound)
             {
             }
 
@@ -199,7 +203,7 @@ internal sealed class BriocheJobTracker
             Warn?.Invoke($"job {JobId} is already being recorded by another brioche-job run; it is recorded here without a copy of its log: {e.Message}");
             return Stream.Null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BriocheJobException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             Warn?.Invoke($"cannot keep a copy of the log of job {JobId}: {e.Message}");
             return Stream.Null;
@@ -240,6 +244,11 @@ internal sealed class BriocheJobTracker
                 }
 
                 BecomeOurs(events);
+                if (next is ExitEvent)
+                {
+                    // The job's result is known now: record it now, not when brioche exits.
+                    Exited?.Invoke(this);
+                }
             }
 
             if (reader.EndedAbruptly && Exit is null)

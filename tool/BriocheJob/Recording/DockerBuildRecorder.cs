@@ -1,4 +1,5 @@
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -60,7 +61,7 @@ public sealed class DockerBuildRecorder
         }
         catch (BriocheJobException e)
         {
-            _listener?.OnRecordingProblem(DockerRecordCodes.DockerfileUnmapped,
+            _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
@@ -71,9 +72,9 @@ public sealed class DockerBuildRecorder
             {
                 project = _session.AddProject(new ProjectRequest(JobKind.Docker, spec.Name, LocalProjectPath: dockerfilePath));
             }
-            catch (Exception e) when (e is BriocheJobException or IOException or System.Data.Common.DbException)
+            catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
-                _listener?.OnRecordingProblem(DockerRecordCodes.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
+                _listener?.Problem(Catalog.DockerBuild.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
             }
         }
 
@@ -110,7 +111,7 @@ public sealed class DockerBuildRecorder
             {
                 streamError = "cancelled";
             }
-            catch (BriocheJobException e) when (e.Code == DockerCodes.EngineUnreachable)
+            catch (BriocheJobException e) when (e.Code == Catalog.Docker.EngineUnreachable)
             {
                 streamError = e.Message;
             }

@@ -49,8 +49,14 @@ public sealed class DockerStep
 }
 
 /// <summary>Progress of a recorded Docker build, raised on the thread that feeds the trace. Every method is optional.</summary>
-public interface IDockerBuildListener
+public interface IDockerBuildListener : IRecordingObserver
 {
+    /// <summary>An image's build is about to start (<see cref="DockerImagesRecorder"/> builds one at a time).</summary>
+    void OnImageStarted(DockerImageSpec image) { }
+
+    /// <summary>An image's build ended, or could not start.</summary>
+    void OnImageFinished(DockerImageResult result) { }
+
     void OnStepStarted(DockerStep step) { }
 
     void OnStepCached(DockerStep step) { }
@@ -61,7 +67,4 @@ public interface IDockerBuildListener
     void OnStepFailed(DockerStep step) { }
 
     void OnStepCancelled(DockerStep step) { }
-
-    /// <summary>Something could not be recorded; the build goes on.</summary>
-    void OnRecordingProblem(string code, string message) { }
 }

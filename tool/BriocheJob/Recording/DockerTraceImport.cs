@@ -1,4 +1,5 @@
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -32,7 +33,7 @@ public static class DockerTraceImport
         var check = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, null, cancellationToken)
             .ConfigureAwait(false);
         if (check.Vertices.Count == 0)
-            throw new BriocheJobException(DockerRecordCodes.ImportEmpty, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.DockerBuild.ImportEmpty,
                 $"'{options.TracePath}' holds no BuildKit steps to import.");
 
         Dockerfile? dockerfile = null;

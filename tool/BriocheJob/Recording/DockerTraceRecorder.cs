@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BriocheJob.Brioche;
 using BriocheJob.BuildKit;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -234,11 +235,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             _session!.SaveJob(job);
             step.Step.Recorded = true;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or InvalidOperationException
-                                      or System.Data.Common.DbException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.Step.Recorded = false;
-            Problem(DockerRecordCodes.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
         }
     }
 
@@ -252,10 +252,9 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             foreach (var (step, _) in batch)
                 step.Step.Recorded = true;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or InvalidOperationException
-                                      or System.Data.Common.DbException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem(DockerRecordCodes.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
         }
     }
 
@@ -272,10 +271,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                 DockerStepMapping.Description(step.Step.Meta, step.Match?.Instruction, createdAt));
             step.EventsPath = path;
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.WriterFailed = true;
-            Problem(DockerRecordCodes.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
         }
     }
 
@@ -295,7 +294,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                         Elapsed(step, chunk.Timestamp));
                 }
             }
-            catch (Exception e) when (e is BriocheJobException or IOException or ObjectDisposedException)
+            catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
                 AbandonEvents(step, e);
             }
@@ -325,9 +324,9 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             writer.Write(exit);
             writer.Complete();
         }
-        catch (Exception e) when (e is BriocheJobException or IOException or ObjectDisposedException)
+        catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem(DockerRecordCodes.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
         }
         finally
         {
@@ -347,7 +346,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
 
     private void AbandonEvents(StepRecording step, Exception e)
     {
-        Problem(DockerRecordCodes.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+        Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
         step.WriterFailed = true;
         step.Writer?.Dispose();
         step.Writer = null;
@@ -364,7 +363,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     {
         // One warning per kind of problem and message keeps a broken disk from flooding the build log.
         if (_reportedProblems.Add(code + message))
-            _listener?.OnRecordingProblem(code, message);
+            _listener?.Problem(code, message);
     }
 
     public void Dispose()

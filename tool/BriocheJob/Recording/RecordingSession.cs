@@ -16,11 +16,16 @@ public sealed record RecordingOptions(
     Action<string, string>? Warn = null);
 
 /// <summary>
-/// One build being recorded: the open store, the build row, and the data home for job files.
-/// Shared by the MSBuild tasks and the imports, so every recorder begins and ends a build the same way.
+/// One build being recorded: the open store, the build row, and the data home for job files. The one entry point
+/// of recording: the Brioche and Docker recorders and the imports begin and finish every build here, and record
+/// through <see cref="Try(string, string, Action)"/>, which applies the one recording-failure policy
+/// (<see cref="RecordingPolicy"/>) and reports to the one observer.
 /// </summary>
 public sealed class RecordingSession : IDisposable
 {
+    private readonly object _gate = new();
+    private IRecordingObserver? _observer;
+
     private RecordingSession(DataHome home, IJobStore store, BuildRecord build)
     {
         Home = home;
@@ -54,6 +59,38 @@ public sealed class RecordingSession : IDisposable
             store.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Begins the build as <see cref="Begin"/> does, but a recording failure (no usable home, a locked store) is a
+    /// problem <paramref name="code"/> for <paramref name="observer"/> and null: the build then runs unrecorded.
+    /// </summary>
+    public static RecordingSession? TryBegin(RecordingOptions options, IRecordingObserver? observer, string code, string failedTo)
+    {
+        // A server that cannot record makes the build go on into the spool, with one coded warning to this observer.
+        var session = RecordingPolicy.Try(observer, code, failedTo,
+            () => Begin(options.Warn is null && observer is not null ? options with { Warn = observer.Problem } : options));
+        if (session is not null)
+            session._observer = observer;
+        return session;
+    }
+
+    /// <summary>
+    /// Records something (one at a time: recorders call from several threads); a recording failure is reported as
+    /// <paramref name="code"/> <c>"{failedTo}: {why}"</c> to the session's observer and returns false.
+    /// </summary>
+    public bool Try(string code, string failedTo, Action record)
+    {
+        lock (_gate)
+            return RecordingPolicy.Try(_observer, code, failedTo, record);
+    }
+
+    /// <summary>As <see cref="Try(string, string, Action)"/>, returning what was recorded (null when it failed).</summary>
+    public T? Try<T>(string code, string failedTo, Func<T> record)
+        where T : class
+    {
+        lock (_gate)
+            return RecordingPolicy.Try(_observer, code, failedTo, record);
     }
 
     public ProjectRecord AddProject(ProjectRequest project) => Store.AddProject(Build.Id, project);

@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.Store;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed class DataHome
     {
         if (string.IsNullOrWhiteSpace(root))
         {
-            throw new BriocheJobException(StoreErrors.DataHomeUnusable, ErrorKind.Usage, "the data home path is empty");
+            throw new BriocheJobException(Catalog.Store.DataHomeUnusable, "the data home path is empty");
         }
 
         Root = Path.GetFullPath(root);
@@ -58,8 +60,7 @@ public sealed class DataHome
         if (string.IsNullOrEmpty(userHome))
         {
             throw new BriocheJobException(
-                StoreErrors.DataHomeUnusable,
-                ErrorKind.Usage,
+                Catalog.Store.DataHomeUnusable,
                 $"cannot find a data home: set {HomeVariable}, XDG_DATA_HOME or HOME");
         }
 
@@ -72,8 +73,7 @@ public sealed class DataHome
         if (!IsSafeFolderName(jobId))
         {
             throw new BriocheJobException(
-                StoreErrors.InvalidId,
-                ErrorKind.Usage,
+                Catalog.Store.InvalidId,
                 $"job id '{jobId}' cannot name a folder (letters, digits, '-' and '_' only)");
         }
 
@@ -120,7 +120,7 @@ public sealed class DataHome
             if (File.Exists(path))
             {
                 throw new BriocheJobException(
-                    StoreErrors.DataHomeUnusable, ErrorKind.Failed, $"'{path}' is a file, not a folder");
+                    Catalog.Store.DataHomeUnusable, $"'{path}' is a file, not a folder");
             }
 
             string? parent = Path.GetDirectoryName(path);
@@ -144,7 +144,7 @@ public sealed class DataHome
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new BriocheJobException(
-                StoreErrors.DataHomeUnusable, ErrorKind.Failed, $"cannot create '{path}': {ex.Message}", ex);
+                Catalog.Store.DataHomeUnusable, $"cannot create '{path}': {ex.Message}", ex);
         }
     }
 

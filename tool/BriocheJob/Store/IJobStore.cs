@@ -5,7 +5,7 @@ namespace BriocheJob.Store;
 /// a server database can follow behind the same surface. Every write is one transaction: a record is either
 /// fully written or not at all. Reads report a running build or job whose recording process is gone as
 /// <see cref="RunState.Interrupted"/>, so nothing reads "running" forever.
-/// Expected failures are <see cref="BriocheJobException"/> with a <see cref="StoreErrors"/> code.
+/// Expected failures are <see cref="BriocheJobException"/> with a code of <see cref="Diagnostics.Catalog.Store"/> or <see cref="Diagnostics.Catalog.Server"/>.
 /// </summary>
 public interface IJobStore : IDisposable
 {
@@ -26,7 +26,10 @@ public interface IJobStore : IDisposable
     /// <summary>Inserts or replaces a job by id. A null <see cref="JobRecord.OwnerPid"/> means this process.</summary>
     void SaveJob(JobRecord job);
 
-    /// <summary>Inserts or replaces several jobs in one transaction (imports, batches of BuildKit steps).</summary>
+    /// <summary>
+    /// Inserts or updates several jobs in one transaction (imports, batches of BuildKit steps). A job already recorded
+    /// under another project stays there untouched: a job belongs to the build that recorded it first.
+    /// </summary>
     void SaveJobs(IEnumerable<JobRecord> jobs);
 
     bool JobExists(string id);
@@ -66,6 +69,12 @@ public interface IJobStore : IDisposable
 
     /// <summary>Which store this is, its schema version and its counts, for <c>store info</c>.</summary>
     StoreInfo Describe();
+
+    /// <summary>
+    /// Removes the build's projects that hold no job, then the build itself when none is left (an import that lost
+    /// every job to a parallel import); returns true when the build is gone.
+    /// </summary>
+    bool DiscardIfEmpty(string buildId);
 
     /// <summary>Persists <see cref="RunState.Interrupted"/> for running builds and jobs whose recorder is gone; returns how many.</summary>
     int MarkInterrupted();

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 namespace BriocheJob.Store;
 
 /// <summary>Opens the store a location names: the embedded SQLite file in the data home, or a PostgreSQL server.</summary>
@@ -18,7 +19,7 @@ public static class JobStores
 
     /// <summary>
     /// For recording: the server store, wrapped so that a server that is down or stops answering makes the build go on
-    /// into the local spool, with one <see cref="StoreErrors.RecordedToSpool"/> warning through <paramref name="warn"/>.
+    /// into the local spool, with one <see cref="Catalog.Server.RecordedToSpool"/> warning through <paramref name="warn"/>.
     /// Jobs spooled by earlier runs are flushed first when the server answers. The embedded store is returned as is.
     /// </summary>
     public static IJobStore OpenForRecording(StoreLocation location, DataHome home, Action<string, string> warn)

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Data.Common;
 using System.Net.Sockets;
 using Npgsql;
@@ -413,6 +414,22 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         });
     }
 
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        using (NpgsqlCommand projects = Command(c, t,
+            "DELETE FROM build_projects bp USING builds b WHERE b.id = bp.build_id AND b.id_key = lower(@build) AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = bp.id);", ("build", buildId)))
+        {
+            projects.ExecuteNonQuery();
+        }
+
+        using NpgsqlCommand build = Command(c, t,
+            "DELETE FROM builds b WHERE b.id_key = lower(@build) AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = b.id);",
+            ("build", buildId));
+        return build.ExecuteNonQuery() > 0;
+    });
+
     public StoreInfo Describe() => Run(c =>
     {
         int version = ReadVersion(c, null);
@@ -573,7 +590,7 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            throw new BriocheJobException(StoreErrors.MigrationNeedsOwner, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Server.MigrationNeedsOwner,
                 $"the job store '{location.Display}' is at schema version {version} and needs migrating to " +
                 $"{PostgresSchema.CurrentVersion}, which only the owner of its schema may do: run " +
                 $"'dotnet brioche-job store info --store URL' once as the owner ({OneLine(location.Redact(ex.MessageText))})", ex);
@@ -610,15 +627,14 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             string text = OneLine(location.Redact(pg.MessageText));
             return pg.SqlState switch
             {
-                PostgresErrorCodes.ForeignKeyViolation => new BriocheJobException(StoreErrors.UnknownReference,
-                    ErrorKind.NotFound, "the record refers to a build project that is not in the job store", ex),
+                PostgresErrorCodes.ForeignKeyViolation => new BriocheJobException(Catalog.Store.UnknownReference, "the record refers to a build project that is not in the job store", ex),
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-                    new BriocheJobException(StoreErrors.ServerUnreachable, ErrorKind.Unavailable,
+                    new BriocheJobException(Catalog.Server.Unreachable,
                         $"the job store '{where}' refused the login: {text}", ex),
                 PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown =>
-                    new BriocheJobException(StoreErrors.ServerUnreachable, ErrorKind.Unavailable,
+                    new BriocheJobException(Catalog.Server.Unreachable,
                         $"the job store '{where}' is shutting down: {text}", ex),
-                _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+                _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
                     $"job store '{where}': {text} (SQLSTATE {pg.SqlState})", ex),
             };
         }
@@ -628,9 +644,9 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             or System.Security.Authentication.AuthenticationException || ex is NpgsqlException { IsTransient: true } ||
             ex is NpgsqlException && reason.Contains("password", StringComparison.OrdinalIgnoreCase);
         return transport
-            ? new BriocheJobException(StoreErrors.ServerUnreachable, ErrorKind.Unavailable,
+            ? new BriocheJobException(Catalog.Server.Unreachable,
                 $"cannot reach the job store '{where}': {reason}", ex)
-            : new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed, $"job store '{where}': {reason}", ex);
+            : new BriocheJobException(Catalog.Store.DatabaseFailed, $"job store '{where}': {reason}", ex);
     }
 
     private static Exception Innermost(Exception ex)

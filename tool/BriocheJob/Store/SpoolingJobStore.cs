@@ -1,9 +1,10 @@
+using BriocheJob.Diagnostics;
 namespace BriocheJob.Store;
 
 /// <summary>
 /// The server store as recorders use it: when the server is down at the start, or stops answering mid-build, the
 /// build goes on into the local spool (<c>&lt;home&gt;/spool.db</c>, a SQLite store) with one
-/// <see cref="StoreErrors.RecordedToSpool"/> warning. Builds and projects already on the server are re-created in the
+/// <see cref="Catalog.Server.RecordedToSpool"/> warning. Builds and projects already on the server are re-created in the
 /// spool under the same build ids, so a later flush (<see cref="JobStores.Flush"/>, the next run or <c>store flush</c>)
 /// joins them up again. Project ids handed out by the spool are negative, so they never collide with the server's.
 /// </summary>
@@ -37,7 +38,7 @@ internal sealed class SpoolingJobStore : IJobStore
             store.server = PostgresJobStore.Open(location);
             JobStores.Flush(home, store.server);
         }
-        catch (BriocheJobException ex) when (ex.Code == StoreErrors.ServerUnreachable)
+        catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
         {
             store.SwitchToSpool(ex);
         }
@@ -119,6 +120,8 @@ internal sealed class SpoolingJobStore : IJobStore
 
     public BuildRecord ImportBuild(BuildRecord build) => Do(s => Remember(s.ImportBuild(build)), s => Remember(s.ImportBuild(build)));
 
+    public bool DiscardIfEmpty(string buildId) => Do(s => s.DiscardIfEmpty(buildId), s => s.DiscardIfEmpty(buildId));
+
     public StoreInfo Describe() => Do(s => s.Describe(), s => s.Describe());
 
     public int MarkInterrupted() => Do(s => s.MarkInterrupted(), s => s.MarkInterrupted());
@@ -140,7 +143,7 @@ internal sealed class SpoolingJobStore : IJobStore
             {
                 return onServer(server);
             }
-            catch (BriocheJobException ex) when (ex.Code == StoreErrors.ServerUnreachable)
+            catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
             {
                 SwitchToSpool(ex);
             }
@@ -183,7 +186,7 @@ internal sealed class SpoolingJobStore : IJobStore
 
         server?.Dispose();
         server = null;
-        warn(StoreErrors.RecordedToSpool,
+        warn(Catalog.Server.RecordedToSpool,
             $"the job store '{location.Display}' cannot record ({why.Message}); recording into the local spool " +
             $"'{JobStores.SpoolPath(home)}', sent on the next run or with 'dotnet brioche-job store flush'");
     }
@@ -196,7 +199,7 @@ internal sealed class SpoolingJobStore : IJobStore
         {
             BuildProjectId = spoolIdOfServerProject.TryGetValue(serverId, out long mapped)
                 ? mapped
-                : throw new BriocheJobException(StoreErrors.UnknownReference, ErrorKind.NotFound,
+                : throw new BriocheJobException(Catalog.Store.UnknownReference,
                     "the record refers to a build project that is not in the job store"),
         },
     };

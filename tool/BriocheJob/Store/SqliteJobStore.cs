@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using Microsoft.Data.Sqlite;
 using static BriocheJob.Store.StoreRows;
 
@@ -8,11 +9,12 @@ namespace BriocheJob.Store;
 /// Every write runs in <c>BEGIN IMMEDIATE</c>, which takes the write lock up front and waits for it (busy timeout)
 /// instead of failing with "database is locked" on a read-to-write upgrade. One instance serialises its own callers.
 /// </summary>
-public sealed class SqliteJobStore : IJobStore
+public sealed partial class SqliteJobStore : IJobStore
 {
     /// <summary>How long a writer waits for another process to release the database.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
+    private const int SqliteReadOnly = 8;
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
     private const int SqliteConstraint = 19;
@@ -53,6 +55,7 @@ public sealed class SqliteJobStore : IJobStore
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
             ThrowIfNewer(version, databasePath);
+            PrepareNewDatabase(connection, version);
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             if (version < SqliteSchema.CurrentVersion)
             {
@@ -73,6 +76,67 @@ public sealed class SqliteJobStore : IJobStore
             connection?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens an existing database for reading only, creating and changing nothing: for reading commands whose data
+    /// home cannot be written (a read-only mount, another user's records). An older schema is read only when current.
+    /// </summary>
+    public static SqliteJobStore OpenReadOnly(string databasePath)
+    {
+        databasePath = Path.GetFullPath(databasePath);
+        SqliteConnection? connection = null;
+        try
+        {
+            int version;
+            try
+            {
+                connection = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadOnly));
+                connection.Open();
+                Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+                version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteReadOnly)
+            {
+                // WAL mode needs jobs.db-shm, which a folder we cannot write cannot get: with nobody able to write
+                // there, the file cannot change under us, so SQLite may read it as immutable.
+                connection?.Dispose();
+                connection = new SqliteConnection(ConnectionString(
+                    "file:" + Uri.EscapeDataString(databasePath).Replace("%2F", "/", StringComparison.Ordinal) + "?immutable=1",
+                    SqliteOpenMode.ReadOnly));
+                connection.Open();
+                version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"));
+            }
+
+            ThrowIfNewer(version, databasePath);
+            if (version != SqliteSchema.CurrentVersion)
+            {
+                throw new BriocheJobException(Catalog.Store.DatabaseFailed,
+                    $"'{databasePath}' has schema version {version} and cannot be upgraded to {SqliteSchema.CurrentVersion} without write access");
+            }
+
+            return new SqliteJobStore(databasePath, connection);
+        }
+        catch (SqliteException ex)
+        {
+            connection?.Dispose();
+            throw Translate(ex, databasePath);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An empty store in memory, for reading a data home that has no database yet without creating one.</summary>
+    public static SqliteJobStore OpenEmpty()
+    {
+        var connection = new SqliteConnection(ConnectionString(":memory:", SqliteOpenMode.Memory));
+        connection.Open();
+        Execute(connection, "PRAGMA foreign_keys = ON;");
+        Migrate(connection, ":memory:");
+        return new SqliteJobStore(":memory:", connection);
     }
 
     /// <summary>The schema version recorded in the database (0 for an empty file).</summary>
@@ -183,7 +247,9 @@ public sealed class SqliteJobStore : IJobStore
                 "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
-                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path;");
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path " +
+                // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
+                "WHERE jobs.build_projects_id IS excluded.build_projects_id OR jobs.build_projects_id IS NULL;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
@@ -365,6 +431,22 @@ public sealed class SqliteJobStore : IJobStore
         });
     }
 
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        using (SqliteCommand projects = Command(c, t,
+            "DELETE FROM build_projects WHERE build_id = @build AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = build_projects.id);", ("@build", buildId)))
+        {
+            projects.ExecuteNonQuery();
+        }
+
+        using SqliteCommand build = Command(c, t,
+            "DELETE FROM builds WHERE id = @build AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = @build);",
+            ("@build", buildId));
+        return build.ExecuteNonQuery() > 0;
+    });
+
     public int MarkInterrupted() => Write((c, t) =>
     {
         int changed = 0;
@@ -478,6 +560,14 @@ public sealed class SqliteJobStore : IJobStore
             return;
         }
 
+        if (version == 0 && Convert.ToInt32(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('builds', 'build_projects', 'jobs');", transaction)) > 0)
+        {
+            // Our tables but no version: not ours, or its user_version was reset. Guessing its schema could lose records.
+            transaction.Rollback();
+            throw new BriocheJobException(Catalog.Store.DatabaseCorrupt,
+                $"'{path}' already has tables but no schema version (PRAGMA user_version is 0), so it was not written by brioche-job or its version was reset; move it away, or restore its user_version");
+        }
+
         foreach (Migration migration in SqliteSchema.Migrations.After(version))
         {
             Execute(connection, migration.Sql, transaction);
@@ -498,12 +588,12 @@ public sealed class SqliteJobStore : IJobStore
 
     private static BriocheJobException Translate(SqliteException ex, string path) => ex.SqliteErrorCode switch
     {
-        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt,
+        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(Catalog.Store.DatabaseCorrupt,
             $"'{path}' is not a readable job store: {OneLine(ex.Message)}", ex),
         SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => new BriocheJobException(
-            StoreErrors.UnknownReference, ErrorKind.NotFound,
+            Catalog.Store.UnknownReference,
             "the record refers to a build project that is not in the job store", ex),
-        _ => new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+        _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
             $"job store '{path}': {OneLine(ex.Message)}", ex),
     };
 

@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.Store;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal static class StoreFiles
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(StoreErrors.DatabaseFailed, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Store.DatabaseFailed,
                 $"cannot create the job store '{path}': {ex.Message}", ex);
         }
     }

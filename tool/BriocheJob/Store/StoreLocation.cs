@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using System.Text;
 using Npgsql;
 
@@ -292,5 +293,5 @@ public sealed class StoreLocation
     }
 
     private static BriocheJobException Invalid(string why) =>
-        new(StoreErrors.InvalidStoreLocation, ErrorKind.Usage, $"the job store location cannot be used: {why}");
+        new(Catalog.Server.InvalidLocation, $"the job store location cannot be used: {why}");
 }

@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.Store;
 
 /// <summary>One numbered forward migration: <paramref name="Number"/> is the schema version it brings a store to.</summary>
@@ -34,7 +36,7 @@ internal sealed class MigrationList
     {
         if (version > CurrentVersion)
         {
-            throw new BriocheJobException(StoreErrors.DatabaseTooNew, ErrorKind.Failed,
+            throw new BriocheJobException(Catalog.Store.DatabaseTooNew,
                 $"the job store '{where}' has schema version {version} from a newer brioche-job " +
                 $"(this one knows up to {CurrentVersion}); update brioche-job or {remedy}");
         }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Store;
 
@@ -163,13 +164,13 @@ internal static class StoreRows
         if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
             !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
-            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Store.InvalidId,
                 $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
         }
 
         if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
         {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage,
+            throw new BriocheJobException(Catalog.Store.InvalidRecord,
                 $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
         }
     }
@@ -179,7 +180,7 @@ internal static class StoreRows
         ArgumentNullException.ThrowIfNull(request);
         if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
         {
-            throw new BriocheJobException(StoreErrors.InvalidRecord, ErrorKind.Usage, "the external build id is blank");
+            throw new BriocheJobException(Catalog.Store.InvalidRecord, "the external build id is blank");
         }
     }
 
@@ -190,7 +191,7 @@ internal static class StoreRows
         .ToList();
 
     public static BriocheJobException UnknownBuild(string buildId) =>
-        new(StoreErrors.UnknownReference, ErrorKind.NotFound, $"no build '{buildId}' in the job store");
+        new(Catalog.Store.UnknownReference, $"no build '{buildId}' in the job store");
 
     public static string OneLine(string text) => text.ReplaceLineEndings(" ");
 

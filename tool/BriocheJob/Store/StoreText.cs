@@ -1,3 +1,5 @@
+using BriocheJob.Diagnostics;
+
 namespace BriocheJob.Store;
 
 /// <summary>The stored text of enum values. These strings are part of the schema: never rename them.</summary>
@@ -68,5 +70,5 @@ internal static class StoreText
     };
 
     private static BriocheJobException Unreadable(string column, string text) =>
-        new(StoreErrors.DatabaseCorrupt, ErrorKind.Corrupt, $"the job store holds an unknown {column} '{text}'");
+        new(Catalog.Store.DatabaseCorrupt, $"the job store holds an unknown {column} '{text}'");
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Store;
 
@@ -80,7 +81,7 @@ public static class Ulid
     {
         if (!IsValid(ulid))
         {
-            throw new BriocheJobException(StoreErrors.InvalidId, ErrorKind.Usage, $"'{ulid}' is not a ULID");
+            throw new BriocheJobException(Catalog.Store.InvalidId, $"'{ulid}' is not a ULID");
         }
 
         long milliseconds = 0;

@@ -1,3 +1,5 @@
+using ZstdSharp.Unsafe;
+
 namespace BriocheJob.Zstd;
 
 /// <summary>How <see cref="ZstdCompressor.Compress"/> ends its call (ZSTD_EndDirective).</summary>
@@ -11,45 +13,44 @@ public enum ZstdEndDirective
     End = 2,
 }
 
-/// <summary>A streaming zstd compressor (ZSTD_compressStream2) that writes into a <see cref="Stream"/>.</summary>
+/// <summary>A streaming zstd compressor (ZSTD_compressStream2, ZstdSharp's managed port) that writes into a <see cref="Stream"/>.</summary>
 public sealed unsafe class ZstdCompressor : IDisposable
 {
-    private nint _cctx;
+    private ZSTD_CCtx_s* _cctx;
     private readonly byte[] _outBuffer;
 
     public ZstdCompressor(int level = 3, bool checksum = true)
     {
-        ZstdLibrary.EnsureLoaded();
-        _cctx = ZstdNative.CreateCCtx();
-        if (_cctx == 0)
+        _cctx = Methods.ZSTD_createCCtx();
+        if (_cctx == null)
         {
             throw new OutOfMemoryException("ZSTD_createCCtx failed");
         }
-        ZstdLibrary.ThrowIfError(ZstdNative.CCtxSetParameter(_cctx, ZstdNative.CompressionLevelParameter, level), "setting the zstd level");
-        ZstdLibrary.ThrowIfError(ZstdNative.CCtxSetParameter(_cctx, ZstdNative.ChecksumFlagParameter, checksum ? 1 : 0), "setting the zstd checksum flag");
-        _outBuffer = new byte[(int)ZstdNative.CStreamOutSize()];
+        ZstdCalls.ThrowIfError(Methods.ZSTD_CCtx_setParameter(_cctx, ZSTD_cParameter.ZSTD_c_compressionLevel, level), "setting the zstd level");
+        ZstdCalls.ThrowIfError(Methods.ZSTD_CCtx_setParameter(_cctx, ZSTD_cParameter.ZSTD_c_checksumFlag, checksum ? 1 : 0), "setting the zstd checksum flag");
+        _outBuffer = new byte[(int)Methods.ZSTD_CStreamOutSize()];
     }
 
     /// <summary>Compresses <paramref name="input"/> into <paramref name="destination"/>; returns the compressed bytes written.</summary>
     public long Compress(ReadOnlySpan<byte> input, ZstdEndDirective directive, Stream destination)
     {
-        ObjectDisposedException.ThrowIf(_cctx == 0, this);
+        ObjectDisposedException.ThrowIf(_cctx == null, this);
         long written = 0;
         fixed (byte* inPtr = input)
         fixed (byte* outPtr = _outBuffer)
         {
-            var inBuffer = new ZstdInBuffer { Src = inPtr, Size = (nuint)input.Length, Pos = 0 };
+            var inBuffer = new ZSTD_inBuffer_s { src = inPtr, size = (nuint)input.Length, pos = 0 };
             while (true)
             {
-                var outBuffer = new ZstdOutBuffer { Dst = outPtr, Size = (nuint)_outBuffer.Length, Pos = 0 };
-                var remaining = ZstdNative.CompressStream2(_cctx, &outBuffer, &inBuffer, (int)directive);
-                ZstdLibrary.ThrowIfError(remaining, "zstd compression failed");
-                if (outBuffer.Pos > 0)
+                var outBuffer = new ZSTD_outBuffer_s { dst = outPtr, size = (nuint)_outBuffer.Length, pos = 0 };
+                var remaining = Methods.ZSTD_compressStream2(_cctx, &outBuffer, &inBuffer, (ZSTD_EndDirective)directive);
+                ZstdCalls.ThrowIfError(remaining, "zstd compression failed");
+                if (outBuffer.pos > 0)
                 {
-                    destination.Write(_outBuffer, 0, (int)outBuffer.Pos);
-                    written += (long)outBuffer.Pos;
+                    destination.Write(_outBuffer, 0, (int)outBuffer.pos);
+                    written += (long)outBuffer.pos;
                 }
-                var inputDone = inBuffer.Pos == inBuffer.Size;
+                var inputDone = inBuffer.pos == inBuffer.size;
                 if (directive == ZstdEndDirective.Continue ? inputDone : inputDone && remaining == 0)
                 {
                     return written;
@@ -69,10 +70,10 @@ public sealed unsafe class ZstdCompressor : IDisposable
 
     public void Dispose()
     {
-        if (_cctx != 0)
+        if (_cctx != null)
         {
-            ZstdNative.FreeCCtx(_cctx);
-            _cctx = 0;
+            Methods.ZSTD_freeCCtx(_cctx);
+            _cctx = null;
         }
     }
 }

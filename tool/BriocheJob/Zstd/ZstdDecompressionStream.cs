@@ -1,4 +1,4 @@
-using BriocheJob.Brioche;
+using ZstdSharp.Unsafe;
 
 namespace BriocheJob.Zstd;
 
@@ -6,10 +6,12 @@ namespace BriocheJob.Zstd;
 /// A read-only stream that decompresses zstd data from <c>source</c> as it is read: any number of concatenated frames,
 /// skipping skippable frames. Input that ends inside a frame is not an error: reading returns 0 and
 /// <see cref="EndedMidFrame"/> turns true, so callers can treat a killed writer's file as truncated.
+/// Memory stays bounded whatever a frame declares: output goes only into the caller's buffer, and a frame asking
+/// for a window above 2^<see cref="ZstdCalls.MaxWindowLog"/> is rejected. Corrupt data throws <see cref="ZstdDataException"/>.
 /// </summary>
 public sealed class ZstdDecompressionStream : Stream
 {
-    private readonly Stream _source;
+    private Stream _source;
     private readonly bool _leaveOpen;
     private readonly bool _singleFrame;
     private readonly byte[] _input;
@@ -18,21 +20,41 @@ public sealed class ZstdDecompressionStream : Stream
     private bool _sourceEnded;
     private bool _inFrame;
     private bool _done;
-    private nint _dctx;
+    private unsafe ZSTD_DCtx_s* _dctx;
 
     /// <param name="singleFrame">Stop after the first frame ends (the source may hold more).</param>
-    public ZstdDecompressionStream(Stream source, bool leaveOpen = false, bool singleFrame = false, int bufferSize = 128 * 1024)
+    // 64 KiB: under the large-object threshold, so a decoder per frame leaves only short-lived garbage.
+    public unsafe ZstdDecompressionStream(Stream source, bool leaveOpen = false, bool singleFrame = false, int bufferSize = 64 * 1024)
     {
-        ZstdLibrary.EnsureLoaded();
         _source = source;
         _leaveOpen = leaveOpen;
         _singleFrame = singleFrame;
         _input = new byte[bufferSize];
-        _dctx = ZstdNative.CreateDCtx();
-        if (_dctx == 0)
+        _dctx = Methods.ZSTD_createDCtx();
+        if (_dctx == null)
         {
             throw new OutOfMemoryException("ZSTD_createDCtx failed");
         }
+        ZstdCalls.ThrowIfError(Methods.ZSTD_DCtx_setParameter(_dctx, ZSTD_dParameter.ZSTD_d_windowLogMax, ZstdCalls.MaxWindowLog), "setting the zstd window limit");
+    }
+
+    /// <summary>
+    /// Starts over on <paramref name="source"/> (positioned at a frame), keeping the decoder's context and buffers:
+    /// reading many frames one by one then allocates nothing per frame.
+    /// </summary>
+    public unsafe void Restart(Stream source)
+    {
+        ObjectDisposedException.ThrowIf(_dctx == null, this);
+        ZstdCalls.ThrowIfError(Methods.ZSTD_DCtx_reset(_dctx, ZSTD_ResetDirective.ZSTD_reset_session_only), "resetting the zstd decoder");
+        _source = source;
+        _inputStart = 0;
+        _inputEnd = 0;
+        _sourceEnded = false;
+        _inFrame = false;
+        _done = false;
+        FramesCompleted = 0;
+        EndedMidFrame = false;
+        CompressedBytesConsumed = 0;
     }
 
     /// <summary>Frames (including skippable ones) decoded to their end so far.</summary>
@@ -133,17 +155,18 @@ public sealed class ZstdDecompressionStream : Stream
     /// <summary>One decoder call. Returns bytes written, 0 to call again, or -0 with <see cref="_done"/> set at the end.</summary>
     private unsafe int Step(Span<byte> buffer)
     {
+        ObjectDisposedException.ThrowIf(_dctx == null, this);
         nuint hint;
         int consumed, produced;
         fixed (byte* inPtr = _input)
         fixed (byte* outPtr = buffer)
         {
-            var inBuffer = new ZstdInBuffer { Src = inPtr + _inputStart, Size = (nuint)(_inputEnd - _inputStart), Pos = 0 };
-            var outBuffer = new ZstdOutBuffer { Dst = outPtr, Size = (nuint)buffer.Length, Pos = 0 };
-            hint = ZstdNative.DecompressStream(_dctx, &outBuffer, &inBuffer);
-            ZstdLibrary.ThrowIfError(hint, "corrupt zstd data");
-            consumed = (int)inBuffer.Pos;
-            produced = (int)outBuffer.Pos;
+            var inBuffer = new ZSTD_inBuffer_s { src = inPtr + _inputStart, size = (nuint)(_inputEnd - _inputStart), pos = 0 };
+            var outBuffer = new ZSTD_outBuffer_s { dst = outPtr, size = (nuint)buffer.Length, pos = 0 };
+            hint = Methods.ZSTD_decompressStream(_dctx, &outBuffer, &inBuffer);
+            ZstdCalls.ThrowIfError(hint, "corrupt zstd data");
+            consumed = (int)inBuffer.pos;
+            produced = (int)outBuffer.pos;
         }
         _inputStart += consumed;
         CompressedBytesConsumed += consumed;
@@ -181,12 +204,12 @@ public sealed class ZstdDecompressionStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
+    protected override unsafe void Dispose(bool disposing)
     {
-        if (_dctx != 0)
+        if (_dctx != null)
         {
-            ZstdNative.FreeDCtx(_dctx);
-            _dctx = 0;
+            Methods.ZSTD_freeDCtx(_dctx);
+            _dctx = null;
         }
         if (disposing && !_leaveOpen)
         {
@@ -203,7 +226,7 @@ public sealed class ZstdDecompressionStream : Stream
         stream.CopyTo(output);
         if (stream.EndedMidFrame)
         {
-            throw new BriocheJobException(EventsDiagnostics.CorruptCompression, ErrorKind.Corrupt, "zstd data ends inside a frame");
+            throw new ZstdDataException("zstd data ends inside a frame");
         }
         return output.ToArray();
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ZstdSharp.Unsafe;
 
 namespace BriocheJob.Zstd;
 
@@ -26,25 +27,24 @@ public static unsafe class ZstdFrames
 
     /// <summary>
     /// The compressed size of the frame (zstd or skippable) that starts <paramref name="data"/>, or -1 when
-    /// <paramref name="data"/> ends before the frame does. Corrupt data throws BJ2004.
+    /// <paramref name="data"/> ends before the frame does. Corrupt data throws <see cref="ZstdDataException"/>.
     /// </summary>
     public static long FindFrameCompressedSize(ReadOnlySpan<byte> data)
     {
-        ZstdLibrary.EnsureLoaded();
         if (data.Length < 8 && StartsWithFrameMagic(data) || data.Length < 4)
         {
             return -1;
         }
         fixed (byte* ptr = data)
         {
-            var result = ZstdNative.FindFrameCompressedSize(ptr, (nuint)data.Length);
-            if (ZstdNative.Failed(result))
+            var result = Methods.ZSTD_findFrameCompressedSize(ptr, (nuint)data.Length);
+            if (ZstdCalls.IsError(result))
             {
-                if (ZstdNative.GetErrorCode(result) == ZstdNative.SourceSizeWrongErrorCode)
+                if (ZstdCalls.ErrorCode(result) == ZSTD_ErrorCode.ZSTD_error_srcSize_wrong)
                 {
                     return -1;
                 }
-                ZstdLibrary.ThrowIfError(result, "corrupt zstd frame");
+                ZstdCalls.ThrowIfError(result, "corrupt zstd frame");
             }
             return (long)result;
         }
@@ -53,23 +53,87 @@ public static unsafe class ZstdFrames
     /// <summary>The decompressed size a frame header declares, or null when it does not say.</summary>
     public static ulong? GetFrameContentSize(ReadOnlySpan<byte> data)
     {
-        ZstdLibrary.EnsureLoaded();
         fixed (byte* ptr = data)
         {
-            var size = ZstdNative.GetFrameContentSize(ptr, (nuint)data.Length);
-            return size is ZstdNative.ContentSizeUnknown or ZstdNative.ContentSizeError ? null : size;
+            var size = Methods.ZSTD_getFrameContentSize(ptr, (nuint)data.Length);
+            // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR.
+            return size is ulong.MaxValue or ulong.MaxValue - 1 ? null : size;
         }
     }
 
-    /// <summary>Decompresses exactly one frame that starts at <paramref name="offset"/> of a seekable stream.</summary>
-    /// <returns>The frame's bytes; <c>complete</c> is false when the stream ends inside the frame.</returns>
-    public static byte[] DecompressFrameAt(Stream seekable, long offset, out bool complete, int sizeHint = 0)
+    /// <summary>
+    /// Decompresses one frame at <paramref name="offset"/> of a seekable stream into <paramref name="destination"/>
+    /// and returns its length, or -1 when the frame holds more than fits, having decoded the rest through a small
+    /// scratch buffer only to count it (<paramref name="decompressedLength"/>). The size a frame header declares is
+    /// never trusted. <paramref name="reuse"/>: a single-frame decoder to restart instead of making one.
+    /// </summary>
+    public static int DecompressFrameAt(Stream seekable, long offset, Span<byte> destination, out long decompressedLength, out bool complete,
+        ZstdDecompressionStream? reuse = null)
     {
         seekable.Position = offset;
-        using var decoder = new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true);
-        using var output = sizeHint > 0 ? new MemoryStream(sizeHint) : new MemoryStream();
-        decoder.CopyTo(output);
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
+        {
+            decoder.Restart(seekable);
+        }
+        var used = 0;
+        while (used < destination.Length)
+        {
+            var read = decoder.Read(destination[used..]);
+            if (read == 0)
+            {
+                complete = !decoder.EndedMidFrame;
+                decompressedLength = used;
+                return used;
+            }
+            used += read;
+        }
+        long total = used;
+        var scratch = new byte[64 * 1024];
+        int n;
+        while ((n = decoder.Read(scratch)) > 0)
+        {
+            total += n;
+        }
         complete = !decoder.EndedMidFrame;
-        return output.ToArray();
+        decompressedLength = total;
+        return total == used ? used : -1;
+    }
+
+    /// <summary>
+    /// Decompresses the frame at <paramref name="offset"/>, discards its first <paramref name="skip"/> bytes and fills
+    /// <paramref name="destination"/> with the next ones; returns how many it got.
+    /// </summary>
+    public static int DecompressFrameSlice(Stream seekable, long offset, long skip, Span<byte> destination, ZstdDecompressionStream? reuse = null)
+    {
+        seekable.Position = offset;
+        using var owned = reuse is null ? new ZstdDecompressionStream(seekable, leaveOpen: true, singleFrame: true) : null;
+        var decoder = owned ?? reuse!;
+        if (owned is null)
+        {
+            decoder.Restart(seekable);
+        }
+        var scratch = new byte[128 * 1024];
+        while (skip > 0)
+        {
+            var n = decoder.Read(scratch.AsSpan(0, (int)Math.Min(scratch.Length, skip)));
+            if (n == 0)
+            {
+                return 0;
+            }
+            skip -= n;
+        }
+        var got = 0;
+        while (got < destination.Length)
+        {
+            var n = decoder.Read(destination[got..]);
+            if (n == 0)
+            {
+                break;
+            }
+            got += n;
+        }
+        return got;
     }
 }

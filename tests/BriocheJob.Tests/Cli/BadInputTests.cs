@@ -1,0 +1,117 @@
+namespace BriocheJob.Tests.Cli;
+
+/// <summary>Every bad input is one <c>error BJxxxx:</c> line on stderr and a documented exit code, never a crash.</summary>
+public sealed class BadInputTests : IDisposable
+{
+    private readonly CliHarness cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static void ShouldBeOneError(CliResult result, int exitCode, string code)
+    {
+        result.ExitCode.ShouldBe(exitCode, result.Error);
+        result.Out.ShouldBeEmpty();
+        result.ErrorLines.Length.ShouldBeInRange(1, 2, result.Error);
+        result.ErrorLines[0].ShouldStartWith($"error {code}: ");
+        if (result.ErrorLines.Length == 2)
+        {
+            result.ErrorLines[1].ShouldStartWith("hint: ");
+        }
+    }
+
+    [Theory]
+    [InlineData("trace")]
+    [InlineData("import docker")]
+    public void A_corrupt_history_blob_is_one_not_a_trace_error(string command)
+    {
+        // A length prefix of 6, then a field tag cut off at the record's end: Google.Protobuf throws InvalidOperationException.
+        string blob = cli.Temp.File("corrupt.blob");
+        File.WriteAllBytes(blob, Convert.FromHexString("060000000a042a050801"));
+        ShouldBeOneError(cli.Run([.. command.Split(' '), blob]), 5, "BJ4003");
+    }
+
+    [Theory]
+    [InlineData("logs")]
+    [InlineData("show")]
+    [InlineData("logs --tail 3")]
+    [InlineData("logs --follow")]
+    public void A_directory_a_symlink_loop_or_an_unreadable_special_file_is_one_unreadable_events_error(string command)
+    {
+        string dir = cli.Temp.File("a-dir");
+        Directory.CreateDirectory(dir);
+        string loop = cli.Temp.File("loop-a");
+        File.CreateSymbolicLink(loop, cli.Temp.File("loop-b"));
+        File.CreateSymbolicLink(cli.Temp.File("loop-b"), loop);
+        string[] words = command.Split(' ');
+        foreach ((string path, string why) in new[] { (dir, "it is a directory"), (loop, "Too many levels of symbolic links"), ("/proc/self/mem", "Input/output error") })
+        {
+            CliResult result = cli.Run([.. words, path]);
+            ShouldBeOneError(result, 5, "BJ2008");
+            result.Error.ShouldContain(why);
+        }
+    }
+
+    [Theory]
+    [InlineData("trace", "dotnet brioche-job trace: missing argument <file>")]
+    [InlineData("import docker", "dotnet brioche-job import docker: missing argument <file>")]
+    public void A_missing_file_argument_is_a_usage_error(string command, string message)
+    {
+        CliResult result = cli.Run(command.Split(' '));
+        ShouldBeOneError(result, 2, "BJ6018");
+        result.ErrorLines[0].ShouldBe($"error BJ6018: {message}");
+    }
+
+    [Theory]
+    [InlineData("lst", "BJ6016", "dotnet brioche-job: unknown command 'lst'", "did you mean 'list'?")]
+    [InlineData("builds shw", "BJ6016", "dotnet brioche-job builds: unknown command 'shw'", "did you mean 'show'?")]
+    [InlineData("list --faild", "BJ6017", "dotnet brioche-job list: unknown option '--faild'", "did you mean '--failed'?")]
+    [InlineData("list --frob=1", "BJ6017", "dotnet brioche-job list: unknown option '--frob'", "see 'dotnet brioche-job list --help'")]
+    [InlineData("list extra", "BJ6017", "dotnet brioche-job list: unexpected argument 'extra'", "see 'dotnet brioche-job list --help'")]
+    [InlineData("debug-shell --frob -- sh", "BJ6017", "dotnet brioche-job debug-shell: unknown option '--frob'", "see")]
+    [InlineData("list --limit", "BJ6011", "--limit needs a value", "see")]
+    public void Unknown_commands_and_options_are_one_coded_line_on_stderr_then_a_hint(string command, string code, string message, string hint)
+    {
+        CliResult result = cli.Run(command.Split(' '));
+        ShouldBeOneError(result, 2, code);
+        result.ErrorLines[0].ShouldBe($"error {code}: {message}");
+        result.ErrorLines[1].ShouldStartWith($"hint: {hint}");
+    }
+
+    [Fact]
+    public void A_huge_unknown_word_is_cut_short_in_its_error()
+    {
+        string huge = new('x', 100_000);
+        CliResult result = cli.Run("list", huge);
+        ShouldBeOneError(result, 2, "BJ6017");
+        result.Error.Length.ShouldBeLessThan(300);
+    }
+
+    [Theory]
+    [InlineData("list --home")]
+    [InlineData("list --build")]
+    [InlineData("import brioche --data-dir")]
+    [InlineData("list --project")]
+    public void An_empty_option_value_is_rejected(string command)
+    {
+        string option = command.Split(' ')[^1];
+        CliResult result = cli.Run([.. command.Split(' '), ""]);
+        ShouldBeOneError(result, 2, "BJ6011");
+        result.ErrorLines[0].ShouldBe($"error BJ6011: {option} needs a value, not an empty string");
+        Directory.Exists(cli.HomePath).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("logs", "-")]
+    [InlineData("show", "-")]
+    [InlineData("logs", "file")]
+    [InlineData("logs --tail 2", "file")]
+    public void Empty_input_is_not_an_events_file(string command, string source)
+    {
+        string empty = cli.Temp.File("empty.bin.zst");
+        File.WriteAllBytes(empty, []);
+        cli.StandardInput = [];
+        CliResult result = cli.Run([.. command.Split(' '), source == "-" ? "-" : empty]);
+        ShouldBeOneError(result, 5, "BJ2002");
+        result.Error.ShouldContain("empty");
+    }
+}

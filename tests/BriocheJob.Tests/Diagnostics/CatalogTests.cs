@@ -1,0 +1,137 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using BriocheJob.Diagnostics;
+using BriocheJob.Tests.Brioche;
+using BriocheJob.Tests.Cli;
+
+namespace BriocheJob.Tests.Diagnostics;
+
+public sealed partial class CatalogTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(Fixtures.FixturesDir, "..", "..", "README.md"));
+
+    /// <summary>Every diagnostic the catalogue declares, found by reflection so one left out of <see cref="Catalog.All"/> shows.</summary>
+    private static List<(string Area, string Name, Diagnostic Diagnostic)> Declared() =>
+        typeof(Catalog).GetNestedTypes()
+            .SelectMany(area => area.GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f.FieldType == typeof(Diagnostic))
+                .Select(f => (area.Name, f.Name, (Diagnostic)f.GetValue(null)!)))
+            .ToList();
+
+    [Fact]
+    public void Every_declared_diagnostic_is_listed_once_in_code_order()
+    {
+        var declared = Declared();
+        declared.Count.ShouldBeGreaterThan(50);
+        Catalog.All.ShouldBe(declared.Select(d => d.Diagnostic).OrderBy(d => d.Code, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Codes_are_unique_well_formed_and_in_their_areas_range()
+    {
+        Catalog.All.Select(d => d.Code).ShouldBeUnique();
+        var areaDigit = new Dictionary<string, char>
+        {
+            ["Store"] = '1', ["Events"] = '2', ["BriocheBuild"] = '3', ["BuildKit"] = '4', ["Docker"] = '5',
+            ["DockerBuild"] = '5', ["Selectors"] = '6', ["Commands"] = '6',
+        };
+        foreach (var (area, name, diagnostic) in Declared())
+        {
+            diagnostic.Code.ShouldMatch(@"^BJ[1-6]\d{3}$", $"{area}.{name}");
+            diagnostic.Code[2].ShouldBe(areaDigit[area], $"{area}.{name} is {diagnostic.Code}");
+        }
+    }
+
+    [Fact]
+    public void Every_diagnostic_has_an_exit_class_and_a_one_line_meaning()
+    {
+        foreach (var diagnostic in Catalog.All)
+        {
+            Enum.IsDefined(diagnostic.ExitClass).ShouldBeTrue(diagnostic.Code);
+            diagnostic.Meaning.ShouldNotBeNullOrWhiteSpace(diagnostic.Code);
+            diagnostic.Meaning.ShouldNotContain("\n", customMessage: diagnostic.Code);
+        }
+    }
+
+    [Theory]
+    [InlineData("BJ1001", ExitCodes.Unavailable)]
+    [InlineData("BJ1002", ExitCodes.Corrupt)]
+    [InlineData("BJ1004", ExitCodes.Unavailable)]
+    [InlineData("BJ4002", ExitCodes.Unavailable)]
+    [InlineData("BJ5109", ExitCodes.Corrupt)]
+    [InlineData("BJ6002", ExitCodes.Ambiguous)]
+    [InlineData("BJ6003", ExitCodes.Usage)]
+    public void Issue_8s_misclassified_codes_have_their_class(string code, int exitCode)
+    {
+        ExitCodes.For(Catalog.Find(code).ShouldNotBeNull().ExitClass).ShouldBe(exitCode);
+    }
+
+    [Fact]
+    public void An_exception_takes_its_exit_class_from_the_catalogue()
+    {
+        var exception = Catalog.Store.DatabaseFailed.Exception("unable to open database file");
+        exception.Code.ShouldBe("BJ1004");
+        exception.Kind.ShouldBe(ErrorKind.Unavailable);
+        Catalog.ExitClassOf(exception).ShouldBe(ErrorKind.Unavailable);
+    }
+
+    [Fact]
+    public void The_cli_exits_with_the_catalogues_class_for_an_unusable_data_home()
+    {
+        using var cli = new CliHarness();
+        var file = cli.Temp.File("a-file");
+        File.WriteAllText(file, "not a folder");
+
+        var dataDir = cli.Temp.File("brioche-data");
+        Directory.CreateDirectory(Path.Combine(dataDir, "process-temp"));
+
+        var result = cli.Run("import", "brioche", "--home", file, "--data-dir", dataDir);
+
+        result.Error.ShouldStartWith("error BJ1001: ");
+        result.ExitCode.ShouldBe(ExitCodes.Unavailable);
+    }
+
+    [Fact]
+    public void The_readme_code_table_is_the_catalogues()
+    {
+        var start = Readme.IndexOf("| code | exit | kind | meaning |", StringComparison.Ordinal);
+        start.ShouldBeGreaterThan(0, "the README has no table of diagnostic codes");
+        var end = Readme.IndexOf("\n\n", start, StringComparison.Ordinal);
+        var table = Readme[start..(end + 1)];
+        table.ShouldBe(Catalog.MarkdownTable(), "regenerate the README's table from Catalog.MarkdownTable()");
+    }
+
+    [Fact]
+    public void The_readme_exit_code_table_agrees_with_the_catalogue()
+    {
+        var section = Readme[Readme.IndexOf("## Exit codes", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 3, StringComparison.Ordinal)];
+        var checkedCodes = 0;
+        foreach (Match row in ExitRow().Matches(section))
+        {
+            var exitCode = int.Parse(row.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            foreach (Match code in CodeInText().Matches(row.Groups[2].Value))
+            {
+                var diagnostic = Catalog.Find(code.Value).ShouldNotBeNull($"{code.Value} is in the README but not the catalogue");
+                ExitCodes.For(diagnostic.ExitClass).ShouldBe(exitCode, $"{code.Value} in the README's exit code table");
+                checkedCodes++;
+            }
+        }
+        checkedCodes.ShouldBeGreaterThan(10);
+    }
+
+    [Fact]
+    public void Every_code_the_readme_names_is_in_the_catalogue()
+    {
+        foreach (Match code in CodeInText().Matches(Readme))
+        {
+            Catalog.Find(code.Value).ShouldNotBeNull($"{code.Value} is in the README but not the catalogue");
+        }
+    }
+
+    [GeneratedRegex(@"^\| (\d+) \| (.*) \|$", RegexOptions.Multiline)]
+    private static partial Regex ExitRow();
+
+    [GeneratedRegex(@"BJ\d{4}")]
+    private static partial Regex CodeInText();
+}

@@ -1,0 +1,332 @@
+namespace BriocheJob.Diagnostics;
+
+/// <summary>
+/// Every diagnostic code brioche-job reports, in one place: its code, exit class and meaning. Codes by area:
+/// BJ1xxx store and data home, BJ2xxx Brioche events, BJ3xxx Brioche builds, BJ4xxx BuildKit trace,
+/// BJ5xxx Docker engine and builds, BJ6xxx selectors and commands. A code is never reused for another meaning.
+/// The README's code table is <see cref="MarkdownTable"/> (a unit test keeps them equal).
+/// </summary>
+public static class Catalog
+{
+    /// <summary>BJ1xxx: the job store and the data home.</summary>
+    public static class Store
+    {
+        public static readonly Diagnostic DataHomeUnusable = new("BJ1001", ErrorKind.Unavailable,
+            "the data home cannot be created or is not a usable folder");
+
+        public static readonly Diagnostic DatabaseTooNew = new("BJ1002", ErrorKind.Corrupt,
+            "the database was written by a newer brioche-job; it is left untouched");
+
+        public static readonly Diagnostic DatabaseCorrupt = new("BJ1003", ErrorKind.Corrupt,
+            "the database is not a SQLite database or holds values we cannot read");
+
+        public static readonly Diagnostic DatabaseFailed = new("BJ1004", ErrorKind.Unavailable,
+            "the database cannot be opened, read or written (permissions, disk full, lock timeout)");
+
+        public static readonly Diagnostic InvalidId = new("BJ1005", ErrorKind.Usage,
+            "a job or build id that cannot be used as a record key or folder name");
+
+        public static readonly Diagnostic UnknownReference = new("BJ1006", ErrorKind.NotFound,
+            "a record refers to a build or project that is not in the store");
+
+        public static readonly Diagnostic InvalidRecord = new("BJ1007", ErrorKind.Usage,
+            "a record with a missing or inconsistent field (e.g. stopped before it started)");
+
+        public static readonly Diagnostic AlreadyRecorded = new("BJ1008", ErrorKind.Failed,
+            "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written");
+    }
+
+    /// <summary>BJ110x: a job store in a PostgreSQL server (<c>--store</c>, <c>BRIOCHE_JOB_STORE</c>, <c>BriocheJobStore</c>).</summary>
+    public static class Server
+    {
+        public static readonly Diagnostic Unreachable = new("BJ1101", ErrorKind.Unavailable,
+            "the job store server cannot be reached, or refused the TLS handshake or the login");
+
+        public static readonly Diagnostic MigrationNeedsOwner = new("BJ1102", ErrorKind.Failed,
+            "the server's schema needs a migration that only the owner of its schema may run");
+
+        public static readonly Diagnostic InvalidLocation = new("BJ1103", ErrorKind.Usage,
+            "a store location that is neither sqlite, a postgresql:// URI nor a usable connection string");
+
+        public static readonly Diagnostic RecordedToSpool = new("BJ1104", ErrorKind.Unavailable,
+            "the server could not record; the jobs are kept in the local spool and sent on the next run", DiagnosticSeverity.Warning);
+    }
+
+    /// <summary>BJ102x: retention (<c>prune</c> and the automatic prune after a recording).</summary>
+    public static class Retention
+    {
+        public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
+            "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)");
+
+        public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
+            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic InvalidMaxSize = new("BJ1022", ErrorKind.Usage,
+            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
+    }
+
+    /// <summary>BJ2xxx: Brioche process-events files and the zstd layer under them.</summary>
+    public static class Events
+    {
+        public static readonly Diagnostic CorruptEvents = new("BJ2001", ErrorKind.Corrupt,
+            "the decompressed event stream is malformed (unknown kind, header/trailer mismatch, bad length)");
+
+        public static readonly Diagnostic NotAnEventsFile = new("BJ2002", ErrorKind.Corrupt,
+            "the file is neither a zstd stream nor starts with the process-events magic");
+
+        // BJ2003 (the system libzstd could not be loaded) is retired: zstd is managed code (ZstdSharp.Port) now.
+
+        public static readonly Diagnostic CorruptCompression = new("BJ2004", ErrorKind.Corrupt,
+            "zstd reported corrupt compressed data");
+
+        public static readonly Diagnostic BadDescription = new("BJ2005", ErrorKind.Corrupt,
+            "the Description event's JSON cannot be read as a Brioche process description");
+
+        public static readonly Diagnostic WriterMisuse = new("BJ2006", ErrorKind.Failed,
+            "the events writer was used wrongly (event after completion, empty output chunk, second exit)");
+
+        public static readonly Diagnostic EventsFileNotFound = new("BJ2007", ErrorKind.NotFound,
+            "the events file does not exist");
+
+        public static readonly Diagnostic EventsFileUnreadable = new("BJ2008", ErrorKind.Corrupt,
+            "the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error");
+    }
+
+    /// <summary>BJ3xxx: Brioche builds run and recorded by the <c>BriocheBuild</c> task.</summary>
+    public static class BriocheBuild
+    {
+        public static readonly Diagnostic ProjectFailed = new("BJ3001", ErrorKind.Failed,
+            "a Brioche project failed to build: Brioche's message, the failing job and how to see its logs");
+
+        public static readonly Diagnostic BriocheNotFound = new("BJ3002", ErrorKind.Unavailable,
+            "the brioche executable cannot be started (not installed, not on PATH, not executable)");
+
+        public static readonly Diagnostic InvalidProject = new("BJ3003", ErrorKind.Usage,
+            "a BriocheProject item that cannot be turned into `brioche build` arguments");
+
+        public static readonly Diagnostic Cancelled = new("BJ3004", ErrorKind.Cancelled,
+            "the build was cancelled; brioche's process tree was stopped", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic RecordingFailed = new("BJ3005", ErrorKind.Failed,
+            "recording failed (store or job files); the build itself went on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic Unexpected = new("BJ3099", ErrorKind.Failed,
+            "an unexpected failure inside the task: one error with its message, never a task crash");
+    }
+
+    /// <summary>BJ4xxx: BuildKit traces.</summary>
+    public static class BuildKit
+    {
+        public static readonly Diagnostic TraceFileNotFound = new("BJ4001", ErrorKind.NotFound,
+            "a trace file named by the user does not exist");
+
+        public static readonly Diagnostic TraceUnreadable = new("BJ4002", ErrorKind.Unavailable,
+            "a trace file or stream could not be read (I/O error, permissions)");
+
+        public static readonly Diagnostic NotATrace = new("BJ4003", ErrorKind.Corrupt,
+            "the input held records but not one of them decoded as BuildKit progress");
+
+        public static readonly Diagnostic UnknownEncoding = new("BJ4004", ErrorKind.Usage,
+            "an encoding name that is not one we know");
+
+        public static readonly Diagnostic MalformedRecordsSkipped = new("BJ4100", ErrorKind.Corrupt,
+            "some progress records were malformed and skipped; the rest of the trace is intact",
+            DiagnosticSeverity.Warning);
+    }
+
+    /// <summary>BJ50xx: the Docker engine, build contexts and Dockerfiles.</summary>
+    public static class Docker
+    {
+        public static readonly Diagnostic EngineUnreachable = new("BJ5001", ErrorKind.Unavailable,
+            "the Docker engine does not answer (socket missing, connection refused, timeout)");
+
+        public static readonly Diagnostic BadHost = new("BJ5002", ErrorKind.Usage,
+            "DOCKER_HOST, a Docker context or an explicit host that cannot be used");
+
+        public static readonly Diagnostic EngineError = new("BJ5003", ErrorKind.Failed,
+            "the engine answered with an error status");
+
+        public static readonly Diagnostic BadResponse = new("BJ5004", ErrorKind.Failed,
+            "the engine's answer could not be read (not JSON, missing fields)");
+
+        public static readonly Diagnostic NotFound = new("BJ5005", ErrorKind.NotFound,
+            "an image or container that does not exist");
+
+        public static readonly Diagnostic ContextMissing = new("BJ5010", ErrorKind.NotFound,
+            "the build context folder does not exist");
+
+        public static readonly Diagnostic DockerfileMissing = new("BJ5011", ErrorKind.NotFound,
+            "the Dockerfile does not exist");
+
+        public static readonly Diagnostic BadIgnorePattern = new("BJ5012", ErrorKind.Usage,
+            "a .dockerignore pattern that cannot be compiled");
+
+        public static readonly Diagnostic BadDockerfile = new("BJ5020", ErrorKind.Usage,
+            "a Dockerfile that cannot be parsed");
+    }
+
+    /// <summary>BJ51xx: recorded Docker builds, the <c>DockerBuild</c> task, imports and Docker debug shells.</summary>
+    public static class DockerBuild
+    {
+        public static readonly Diagnostic StepFailed = new("BJ5100", ErrorKind.Failed,
+            "a Dockerfile step failed (the MSBuild error points at its Dockerfile line)");
+
+        public static readonly Diagnostic BuildFailed = new("BJ5101", ErrorKind.Failed,
+            "the build failed without a failing step (a Dockerfile the frontend rejects, a missing base image)");
+
+        public static readonly Diagnostic BuildCancelled = new("BJ5102", ErrorKind.Cancelled,
+            "the build was cancelled", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic RecordFailed = new("BJ5103", ErrorKind.Failed,
+            "a job could not be saved to the store; the build goes on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic EventsFailed = new("BJ5104", ErrorKind.Failed,
+            "a job's events file could not be written; the build goes on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic SessionFailed = new("BJ5105", ErrorKind.Failed,
+            "the store could not be opened: the build runs unrecorded", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic BadImageItem = new("BJ5106", ErrorKind.Usage,
+            "a DockerImage item with unusable metadata (bad BuildArgs, no context)");
+
+        public static readonly Diagnostic DockerfileUnmapped = new("BJ5107", ErrorKind.Failed,
+            "the Dockerfile could not be parsed, so steps are recorded without lines", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic NoImageId = new("BJ5108", ErrorKind.Failed,
+            "the build produced no image id although it succeeded");
+
+        public static readonly Diagnostic ImportEmpty = new("BJ5109", ErrorKind.Corrupt,
+            "an imported trace with no steps in it");
+
+        public static readonly Diagnostic NotDebuggable = new("BJ5110", ErrorKind.Usage,
+            "debug-shell was given a job that is not a Dockerfile step it can rebuild");
+
+        public static readonly Diagnostic DebugRebuildFailed = new("BJ5111", ErrorKind.Failed,
+            "rebuilding the Dockerfile up to the failed step failed");
+
+        public static readonly Diagnostic DockerCliMissing = new("BJ5112", ErrorKind.Unavailable,
+            "the docker CLI, needed for an interactive shell, is not on PATH");
+
+        public static readonly Diagnostic DockerfileChanged = new("BJ5113", ErrorKind.NotFound,
+            "the recorded Dockerfile is gone or no longer has the step (a warning when it only changed)");
+
+        public static readonly Diagnostic Unexpected = new("BJ5199", ErrorKind.Failed,
+            "an unexpected failure inside the task: one error with its message, never a task crash");
+    }
+
+    /// <summary>BJ6001-BJ6009: job and build selectors.</summary>
+    public static class Selectors
+    {
+        public static readonly Diagnostic NoMatch = new("BJ6001", ErrorKind.NotFound,
+            "no job or build matches the selector");
+
+        public static readonly Diagnostic Ambiguous = new("BJ6002", ErrorKind.Ambiguous,
+            "the selector matches several jobs or builds; the candidates are listed");
+
+        public static readonly Diagnostic Invalid = new("BJ6003", ErrorKind.Usage,
+            "the text is not any form of selector");
+
+        public static readonly Diagnostic NotEnoughFailedJobs = new("BJ6004", ErrorKind.NotFound,
+            "fewer failed jobs are recorded than the selector asks for");
+    }
+
+    /// <summary>BJ6010 and up: the commands.</summary>
+    public static class Commands
+    {
+        public static readonly Diagnostic EventsFileGone = new("BJ6010", ErrorKind.NotFound,
+            "a job's events file is gone (Brioche deletes the folders of succeeded jobs)");
+
+        public static readonly Diagnostic InvalidOption = new("BJ6011", ErrorKind.Usage,
+            "an option value that is out of range or unknown (`--tail -1`, `--stream both`)");
+
+        public static readonly Diagnostic BriocheNotFound = new("BJ6012", ErrorKind.Unavailable,
+            "the brioche executable is not on PATH");
+
+        public static readonly Diagnostic DebugShellUnsupported = new("BJ6013", ErrorKind.Unavailable,
+            "a debug shell is not available for this kind of job");
+
+        public static readonly Diagnostic BriocheDataDirNotFound = new("BJ6014", ErrorKind.NotFound,
+            "the Brioche data dir (or its process-temp folder) to import from does not exist");
+
+        public static readonly Diagnostic StartFailed = new("BJ6015", ErrorKind.Unavailable,
+            "a program the command runs could not be started");
+
+        public static readonly Diagnostic UnknownCommand = new("BJ6016", ErrorKind.Usage,
+            "an unknown command (`dotnet brioche-job lst`)");
+
+        public static readonly Diagnostic UnknownOption = new("BJ6017", ErrorKind.Usage,
+            "an unknown option or an argument the command does not take");
+
+        public static readonly Diagnostic MissingArgument = new("BJ6018", ErrorKind.Usage,
+            "a required argument is missing (`trace` with no file)");
+
+        public static readonly Diagnostic BundleUnreadable = new("BJ6030", ErrorKind.Corrupt,
+            "the file is not a readable bundle (truncated, corrupt, altered or another format); nothing was imported");
+
+        public static readonly Diagnostic BundleTooNew = new("BJ6031", ErrorKind.Corrupt,
+            "the bundle was written by a newer brioche-job; nothing was imported");
+
+        public static readonly Diagnostic BundleWriteFailed = new("BJ6032", ErrorKind.Failed,
+            "the bundle file cannot be written");
+
+        public static readonly Diagnostic ContextNotHere = new("BJ6033", ErrorKind.NotFound,
+            "an (imported) Docker job's build context is not on this machine, so debug-shell cannot rebuild it");
+
+        public static readonly Diagnostic BundleNotFound = new("BJ6034", ErrorKind.NotFound,
+            "the bundle file to import does not exist");
+
+        public static readonly Diagnostic Unexpected = new("BJ6099", ErrorKind.Failed,
+            "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
+    }
+
+    /// <summary>Every diagnostic, in code order.</summary>
+    public static IReadOnlyList<Diagnostic> All { get; } =
+    [
+        Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
+        Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
+        Server.Unreachable, Server.MigrationNeedsOwner, Server.InvalidLocation, Server.RecordedToSpool,
+        Retention.StoreUnsupported, Retention.AutoPruneFailed, Retention.InvalidMaxSize,
+        Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
+        Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
+        BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,
+        BriocheBuild.RecordingFailed, BriocheBuild.Unexpected,
+        BuildKit.TraceFileNotFound, BuildKit.TraceUnreadable, BuildKit.NotATrace, BuildKit.UnknownEncoding,
+        BuildKit.MalformedRecordsSkipped,
+        Docker.EngineUnreachable, Docker.BadHost, Docker.EngineError, Docker.BadResponse, Docker.NotFound,
+        Docker.ContextMissing, Docker.DockerfileMissing, Docker.BadIgnorePattern, Docker.BadDockerfile,
+        DockerBuild.StepFailed, DockerBuild.BuildFailed, DockerBuild.BuildCancelled, DockerBuild.RecordFailed,
+        DockerBuild.EventsFailed, DockerBuild.SessionFailed, DockerBuild.BadImageItem, DockerBuild.DockerfileUnmapped,
+        DockerBuild.NoImageId, DockerBuild.ImportEmpty, DockerBuild.NotDebuggable, DockerBuild.DebugRebuildFailed,
+        DockerBuild.DockerCliMissing, DockerBuild.DockerfileChanged, DockerBuild.Unexpected,
+        Selectors.NoMatch, Selectors.Ambiguous, Selectors.Invalid, Selectors.NotEnoughFailedJobs,
+        Commands.EventsFileGone, Commands.InvalidOption, Commands.BriocheNotFound, Commands.DebugShellUnsupported,
+        Commands.BriocheDataDirNotFound, Commands.StartFailed, Commands.UnknownCommand, Commands.UnknownOption,
+        Commands.MissingArgument, Commands.BundleUnreadable, Commands.BundleTooNew, Commands.BundleWriteFailed,
+        Commands.ContextNotHere, Commands.BundleNotFound, Commands.Unexpected,
+    ];
+
+    /// <summary>The diagnostic with this code, or null for a code we never issued.</summary>
+    public static Diagnostic? Find(string? code) =>
+        code is null ? null : All.FirstOrDefault(d => string.Equals(d.Code, code, StringComparison.Ordinal));
+
+    /// <summary>The exit class of a failure: its code's, from this catalogue; an unknown code is unexpected.</summary>
+    public static ErrorKind ExitClassOf(BriocheJobException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return Find(exception.Code)?.ExitClass ?? ErrorKind.Failed;
+    }
+
+    /// <summary>The README's table of codes: one row per diagnostic with its exit code and meaning.</summary>
+    public static string MarkdownTable()
+    {
+        var table = new System.Text.StringBuilder();
+        table.Append("| code | exit | kind | meaning |\n|---|---|---|---|\n");
+        foreach (var diagnostic in All)
+        {
+            var kind = diagnostic.Severity == DiagnosticSeverity.Warning ? "warning" : "error";
+            var exit = diagnostic.Severity == DiagnosticSeverity.Warning ? "-" : ExitCodes.For(diagnostic.ExitClass).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            table.Append($"| `{diagnostic.Code}` | {exit} | {kind} | {diagnostic.Meaning} |\n");
+        }
+        return table.ToString();
+    }
+}
