@@ -284,8 +284,8 @@ public static class Catalog
     [
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
         Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
-        Server.Unreachable, Server.MigrationNeedsOwner, Server.InvalidLocation, Server.RecordedToSpool,
         Retention.StoreUnsupported, Retention.AutoPruneFailed, Retention.InvalidMaxSize,
+        Server.Unreachable, Server.MigrationNeedsOwner, Server.InvalidLocation, Server.RecordedToSpool,
         Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
         Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
         BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,
