@@ -2,7 +2,8 @@
 # Makes a Docker Engine ready on a Debian machine, idempotently, as root:
 #   1. installs docker.io and busybox-static when missing,
 #   2. starts dockerd (no iptables, no bridge, vfs storage) when no engine answers,
-#   3. imports a base image made from busybox-static when it is absent (there is no registry).
+#   3. imports a base image made from busybox-static when it is absent (there is no registry),
+#   4. starts the plain-TCP and TLS engines the remote-engine tests use (eng/docker-remote-engines.sh).
 # Environment: BRIOCHE_JOB_BASE_IMAGE (default busybox:local), DOCKERD_LOG (default /var/log/brioche-job-dockerd.log),
 #              DOCKERD_WAIT_SECONDS (default 30).
 set -euo pipefail
@@ -21,6 +22,7 @@ missing=()
 command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null 2>&1 || fail "apt-get update failed"
@@ -75,3 +77,6 @@ if ! has_marker; then
 fi
 
 has_marker || fail "base image $image is still missing after docker import"
+
+# 4. Engines on tcp://127.0.0.1 (plain and TLS), beside this one.
+bash "$(dirname "$0")/docker-remote-engines.sh"

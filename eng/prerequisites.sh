@@ -2,11 +2,12 @@
 # Installs the Debian packages brioche-job and its tests use, idempotently:
 # zstd (the CLI the tests cross-check with; the tool itself needs no native zstd),
 # b3sum (BLAKE3, for the Brioche stand-in's recipe hashes), clang (the linker Native AOT packing needs), and
-# zsh and tmux (the shell completion tests drive real bash and zsh through a tmux pty).
+# zsh and tmux (the shell completion tests drive real bash and zsh through a tmux pty), and chromium (the headless
+# browser the HTML timeline test drives; nothing downloads a browser of its own).
 set -euo pipefail
 
 needed=()
-for pkg in zstd b3sum zsh tmux; do
+for pkg in zstd b3sum zsh tmux chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || needed+=("$pkg")
 done
 

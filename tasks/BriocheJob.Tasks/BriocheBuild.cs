@@ -47,9 +47,14 @@ public sealed partial class BriocheBuild : RecordingTask
         {
             var (line, column) = BriocheBuildMessages.SourceLocation(failed.Project, failed.FailedJob);
             Log.LogError(Subcategory, Catalog.BriocheBuild.ProjectFailed, null, failed.Project.ProjectFile ?? "", line, column, 0, 0,
-                BriocheBuildMessages.ProjectFailure(failed));
+                BriocheBuildMessages.ProjectFailure(failed) + HistoryLine(failed.FailedJob?.Id));
         }
 
         return !Log.HasLoggedErrors;
     }
+
+    /// <summary>When the failing step succeeded in an earlier build: the why reason and the logs --diff command.</summary>
+    private string HistoryLine(string? jobId) =>
+        jobId is not null && History.FailureHistory.Hint(string.IsNullOrWhiteSpace(BriocheJobHome) ? null : BriocheJobHome, jobId) is { } line
+            ? ". " + line : "";
 }

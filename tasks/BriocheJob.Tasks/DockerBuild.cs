@@ -24,18 +24,25 @@ public sealed partial class DockerBuild : RecordingTask
             // Relative Context and Dockerfile paths are taken from the project that defined the item.
             var itemDirectory = item.GetMetadata("DefiningProjectDirectory") is { Length: > 0 } defining ? defining : projectDirectory;
             if (DockerImageItem.TryRead(item, itemDirectory, out var spec, out var problem))
+            {
                 items.Add((spec!, item));
+            }
             else
+            {
                 Log.LogError(null, Catalog.DockerBuild.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
                     "DockerImage '{0}': {1}", item.ItemSpec, problem);
+            }
         }
         if (Log.HasLoggedErrors)
+        {
             return false;
+        }
 
         var options = new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome, MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory,
             string.IsNullOrWhiteSpace(BriocheJobStore) ? null : BriocheJobStore);
         var recorder = new DockerImagesRecorder(options, string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost,
-            new DockerBuildLog(Log, spec => ItemFile(ItemOf(spec))));
+            new DockerBuildLog(Log, spec => ItemFile(ItemOf(spec)),
+                jobId => History.FailureHistory.Hint(string.IsNullOrWhiteSpace(BriocheJobHome) ? null : BriocheJobHome, jobId)));
         var outcome = await recorder.RunAsync(items.ConvertAll(i => i.Spec), cancellationToken).ConfigureAwait(false);
 
         ImageIds = outcome.Images.Where(r => r.Succeeded).Select(r => ImageIdItem(r, ItemOf(r.Spec))).ToArray();

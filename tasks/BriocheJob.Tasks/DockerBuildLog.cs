@@ -10,7 +10,7 @@ namespace BriocheJob.Tasks;
 /// Image and step progress into the MSBuild log; a failed step becomes the coded error at its Dockerfile line, an
 /// image that could not be built one error at its item (or its missing Dockerfile).
 /// </summary>
-internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec, string> itemFile) : IDockerBuildListener
+internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec, string> itemFile, Func<string, string?>? history = null) : IDockerBuildListener
 {
     private string? _image;
 
@@ -45,8 +45,12 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
             default:
                 // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
                 if (outcome.FailedStep is null)
-                    log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath, 0, 0, 0, 0,
+                {
+                    log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath,
+                        BuildKit.BuildErrorLine.Find(outcome.Error) ?? 0, 0, 0, 0,
                         "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
+                }
+
                 break;
         }
     }
@@ -68,39 +72,56 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
 
     public void OnStepFailed(DockerStep step) =>
         log.LogError(null, Catalog.DockerBuild.StepFailed, null, step.DockerfilePath ?? "", step.Line ?? 0, 0, 0, 0,
-            "{0}", FailureMessage(Image, step, DockerBuild.ErrorTailLines));
+            "{0}", FailureMessage(Image, step, DockerBuild.ErrorTailLines, step.Recorded ? history?.Invoke(step.JobId) : null));
 
     /// <summary>A recording problem: a warning, prefixed with the image when one is being built.</summary>
     public void Problem(string code, string message)
     {
         if (_image is null)
+        {
             log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}", message);
+        }
         else
+        {
             log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}: {1}", _image, message);
+        }
     }
 
     private static string Where(DockerStep step) =>
         step.Line is { } line ? $" ({Path.GetFileName(step.DockerfilePath)}:{line})" : "";
 
     /// <summary>The step, its exit code, its last lines, its job id and the command that shows its logs.</summary>
-    internal static string FailureMessage(string image, DockerStep step, int tailLines)
+    internal static string FailureMessage(string image, DockerStep step, int tailLines, string? history = null)
     {
         var text = new StringBuilder();
         text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
         text.Append(step.ExitCode is { } code ? $" failed with exit code {code}" : " failed");
         if (step.ExitCode is null && step.Error is { } error)
+        {
             text.Append(": ").Append(error);
+        }
+
         text.Append(step.Recorded ? $" (job {step.JobId})." : " (not recorded).");
         var lines = step.LastLines(tailLines);
         if (lines.Count > 0)
         {
             text.Append(" Last ").Append(lines.Count == 1 ? "line" : $"{lines.Count} lines").Append(':');
             foreach (var line in lines)
+            {
                 text.Append("\n    ").Append(line);
+            }
         }
         if (step.Recorded)
+        {
             text.Append("\n  Logs: dotnet brioche-job logs ").Append(step.JobId)
                 .Append("\n  Shell: dotnet brioche-job debug-shell ").Append(step.JobId);
+        }
+
+        if (history is not null)
+        {
+            text.Append("\n  ").Append(history);
+        }
+
         return text.ToString();
     }
 }

@@ -29,7 +29,9 @@ internal static class DockerImageItem
             || !TryParsePairs(Meta("Labels"), "Labels", fromEnvironment: false, out var labels, out problem)
             || !TryParseBool(Meta("NoCache"), "NoCache", out var noCache, out problem)
             || !TryParseBool(Meta("Pull"), "Pull", out var pull, out problem))
+        {
             return false;
+        }
 
         spec = new DockerImageSpec(name, context, dockerfile)
         {
@@ -86,7 +88,10 @@ internal static class DockerImageItem
         problem = null;
         value = false;
         if (text.Length == 0 || bool.TryParse(text, out value))
+        {
             return true;
+        }
+
         problem = $"{what}='{text}' is not true or false";
         return false;
     }

@@ -73,7 +73,10 @@ public class BuildKitTraceBenchmarks
         var trace = BuildKitTrace.DecodeAsync(new MemoryStream(_input, writable: false), TraceEncoding.Auto)
             .GetAwaiter().GetResult();
         if (trace.Malformed.Total != 0)
+        {
             throw new InvalidOperationException(trace.Malformed.ToString());
+        }
+
         return trace.DecodedRecords;
     }
 
@@ -110,7 +113,10 @@ public class BuildKitTraceBenchmarks
                 if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("aux"u8) && reader.Read())
                 {
                     if (System.Buffers.Text.Base64.DecodeFromUtf8(reader.ValueSpan, decoded, out _, out _) != System.Buffers.OperationStatus.Done)
+                    {
                         throw new InvalidOperationException("bad base64");
+                    }
+
                     records++;
                 }
             }
@@ -126,7 +132,9 @@ public class BuildKitTraceBenchmarks
         {
             using var document = JsonDocument.Parse(line);
             if (document.RootElement.TryGetProperty("id", out var id) && id.GetString() == "moby.buildkit.trace")
+            {
                 records.Add(document.RootElement.GetProperty("aux").GetBytesFromBase64());
+            }
         }
         return records;
     }
@@ -136,7 +144,10 @@ public class BuildKitTraceBenchmarks
     {
         var text = new StringBuilder();
         for (int i = 0; text.Length < 2000; i++)
+        {
             text.Append($"[{round}:{chunk}:{i}] compiling src/module_{i % 97}.c -O2 -Wall -Werror ✓\n");
+        }
+
         text.Append("partial line without end ");
 
         byte[] log = Message(o =>

@@ -22,7 +22,10 @@ public class CompletionBenchmarks
         folder = Path.Combine(Path.GetTempPath(), "bj-complete-bench-" + Guid.NewGuid().ToString("N"));
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "BriocheJob.slnx")))
+        {
             root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        }
+
         string data = Path.Combine(folder, "brioche-data");
         foreach (string file in Directory.GetFiles(Path.Combine(root, "tests", "Fixtures", "brioche", "brioche-data"), "*", SearchOption.AllDirectories))
         {
@@ -33,7 +36,9 @@ public class CompletionBenchmarks
 
         Run("home", ["import", "brioche", "--data-dir", data]);
         if (!Run("home", ["__complete", "--", "logs", ""]).Contains("01JD0000000000000000000001", StringComparison.Ordinal))
+        {
             throw new InvalidOperationException("completion did not offer the recorded jobs");
+        }
     }
 
     [GlobalCleanup]
@@ -55,13 +60,19 @@ public class CompletionBenchmarks
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
+
         start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(folder, home);
         using Process process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
+        {
             throw new InvalidOperationException($"'{tool} {string.Join(' ', arguments)}' exited {process.ExitCode}");
+        }
+
         return output;
     }
 }

@@ -61,7 +61,10 @@ public class DockerRecordingBenchmarks
         var buffer = new byte[64 * 1024];
         int read;
         while ((read = await response.Body.ReadAsync(buffer)) > 0)
+        {
             bytes += read;
+        }
+
         return bytes;
     }
 
@@ -72,7 +75,10 @@ public class DockerRecordingBenchmarks
             "bench-" + Guid.NewGuid().ToString("N"), _root));
         var outcome = await new DockerBuildRecorder(_client, session).BuildAsync(_spec);
         if (!outcome.Succeeded)
+        {
             throw new InvalidOperationException("benchmark build failed: " + outcome.Error);
+        }
+
         session.Finish(RunState.Finished, RunResult.Succeeded);
         return outcome.Steps.Count;
     }

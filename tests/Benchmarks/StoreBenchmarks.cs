@@ -18,7 +18,8 @@ public class StoreBenchmarks
     private const int JobsPerBuild = 200;
     private const int ProjectsPerBuild = 4;
 
-    private string folder = "";
+    private static (string Path, string Id, string Recipe, int Pid)? prepared;
+
     private SqliteJobStore store = null!;
     private JobSelectorResolver resolver = null!;
     private string idPrefix = "";
@@ -28,14 +29,23 @@ public class StoreBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        folder = Path.Combine(Path.GetTempPath(), "bj-store-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        string databasePath = Path.Combine(folder, "jobs.db");
-        SqliteJobStore.Open(databasePath).Dispose();
+        // With --inProcess the million jobs are written once per run and shared; the file goes when the process ends.
+        if (prepared is null)
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "bj-store-bench-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
+            string file = Path.Combine(folder, "jobs.db");
+            SqliteJobStore.Open(file).Dispose();
+            var stopwatch = Stopwatch.StartNew();
+            (string id, string recipe, int pid) = BulkInsert(file);
+            prepared = (file, id, recipe, pid);
+            Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
+                              $"file {new FileInfo(file).Length / 1_048_576.0:F1} MiB");
+        }
 
-        var stopwatch = Stopwatch.StartNew();
-        (string id, string recipe, int pid) probe = BulkInsert(databasePath);
-        Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s");
+        (string databasePath, string probeId, string probeRecipe, int probePid) = prepared.Value;
+        var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
 
         store = SqliteJobStore.Open(databasePath);
         resolver = new JobSelectorResolver(store, _ => false);
@@ -51,11 +61,7 @@ public class StoreBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        store.Dispose();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Cleanup() => store.Dispose();
 
     [Benchmark]
     public JobView? IdPrefix() => resolver.Resolve(idPrefix).Job;

@@ -28,6 +28,9 @@ internal static class BriocheJobApp
             "The job store: a postgresql://user@host:port/db?sslmode=... URI or an Npgsql connection string " +
             "(default: $BRIOCHE_JOB_STORE, else the embedded SQLite store in the data home).",
             CommandOptionType.SingleValue, inherited: true);
+        context.RawOption = app.Option("--raw",
+            "With output to a pipe or file, print control characters in logs and names as they are (they are escaped as \\xHH otherwise).",
+            CommandOptionType.NoValue, inherited: true);
 
         foreach (var register in Commands)
         {
@@ -48,6 +51,7 @@ internal static class BriocheJobApp
         ListCommand.Register,
         ShowCommand.Register,
         LogsCommand.Register,
+        WhyCommand.Register,
         DebugShellCommand.Register,
         BuildsCommand.Register,
         ImportCommand.Register,

@@ -15,6 +15,7 @@ internal sealed class CliContext : IDisposable
 {
     private IJobStore? store;
     private IJobStore? readStore;
+    private TextWriter? escapingOut;
     private JobSelectorResolver? resolver;
 
     public CliContext(IConsole console, CancellationToken cancellationToken, CliHost host)
@@ -30,7 +31,17 @@ internal sealed class CliContext : IDisposable
 
     public CliHost Host { get; }
 
-    public TextWriter Out => Console.Out;
+    /// <summary>
+    /// Standard output. Control characters in what is written are escaped (<see cref="TerminalText"/>) unless the
+    /// output is not a terminal and <c>--raw</c> was given.
+    /// </summary>
+    public TextWriter Out => Raw ? Console.Out : escapingOut ??= new EscapingWriter(Console.Out);
+
+    /// <summary>The root's <c>--raw</c> option (inherited by every command); set by <see cref="BriocheJobApp"/>.</summary>
+    public CommandOption? RawOption { get; set; }
+
+    /// <summary>True when output goes to a pipe or file and <c>--raw</c> asks for control characters as they are.</summary>
+    public bool Raw => RawOption?.HasValue() == true && !Host.OutputIsTerminal;
 
     public TextWriter Error => Console.Error;
 
@@ -106,10 +117,22 @@ internal sealed class CliContext : IDisposable
         return new TextWriterStream(Out);
     }
 
+    /// <summary>
+    /// JSON for people as well as programs: quotes, ampersands, angle brackets and non-ASCII text stay as they are
+    /// (still valid JSON; control characters are still escaped).
+    /// </summary>
+    public static readonly JsonWriterOptions HumanJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes one value as compact JSON on its own line (source-generated, no reflection).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        Out.Write(JsonSerializer.Serialize(value, typeInfo));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, HumanJson))
+        {
+            JsonSerializer.Serialize(writer, value, typeInfo);
+        }
+
+        Out.Write(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
         Out.Write('\n');
     }
 

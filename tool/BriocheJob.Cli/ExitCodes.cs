@@ -14,6 +14,9 @@ internal static class ExitCodes
     public const int Unavailable = Diagnostics.ExitCodes.Unavailable;
     public const int Cancelled = Diagnostics.ExitCodes.Cancelled;
 
+    /// <summary><c>trace</c> decoded a build that failed (as <c>docker build</c> exits non-zero).</summary>
+    public const int BuildFailed = 7;
+
     /// <summary>The exit code of a failure with a diagnostic code: its exit class in the catalogue.</summary>
     public static int For(BriocheJobException exception) => Diagnostics.ExitCodes.For(Catalog.ExitClassOf(exception));
 }

@@ -201,7 +201,10 @@ public sealed class BundleTests : IDisposable
         var bytes = File.ReadAllBytes(bundle);
         var damaged = new List<(string Name, byte[] Bytes)>();
         foreach (var length in new[] { 0, 10, 100, bytes.Length / 3, bytes.Length / 2, bytes.Length - 600, bytes.Length - 30, bytes.Length - 1 })
+        {
             damaged.Add(($"cut at {length}", bytes[..length]));
+        }
+
         var flipped = bytes.ToArray();
         flipped[bytes.Length / 2] ^= 0x55;
         damaged.Add(("a flipped byte", flipped));

@@ -53,7 +53,10 @@ public sealed class TmuxShell : IAsyncDisposable
         {
             screen = await ScreenAsync();
             if (condition(screen))
+            {
                 return screen;
+            }
+
             await Task.Delay(100);
         }
         while (DateTime.UtcNow < deadline);

@@ -211,7 +211,9 @@ public sealed class DockerBuildRecordingTests : IDisposable
             (step, _) =>
             {
                 if (step.Line == 2)
+                {
                     cancel.CancelAfter(TimeSpan.FromSeconds(1));
+                }
             });
 
         stopwatch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(45));

@@ -55,7 +55,10 @@ public sealed class DockerEngineTests : IDisposable
             Labels = new Dictionary<string, string> { ["org.brioche-job.test"] = "1" },
         };
         if (tag is not null)
+        {
             _imagesToRemove.Add(tag);
+        }
+
         var lines = new List<string>();
         var token = Timeout();
         await using var response = await _client.BuildAsync(request, context.WriteTarAsync, token);
@@ -64,7 +67,9 @@ public sealed class DockerEngineTests : IDisposable
         {
             lines.Add(line);
             if (onLine is not null)
+            {
                 await onLine(line);
+            }
         }
 
         return lines;

@@ -15,8 +15,10 @@ public sealed class DockerRecordingFixture : IDisposable
 
     private readonly List<string> _images = [];
 
-    public DockerRecordingFixture()
+    /// <param name="client">The engine to build on; the one DOCKER_HOST or the context names when null.</param>
+    public DockerRecordingFixture(DockerEngineClient? client = null)
     {
+        Client = client ?? DockerEngineClient.Create();
         Root = Directory.CreateTempSubdirectory("bj-rec-").FullName;
         Home = Path.Combine(Root, "home");
         Context = Path.Combine(Root, "ctx");
@@ -29,7 +31,7 @@ public sealed class DockerRecordingFixture : IDisposable
 
     public string Context { get; }
 
-    public DockerEngineClient Client { get; } = DockerEngineClient.Create();
+    public DockerEngineClient Client { get; }
 
     /// <summary>A marker no earlier run can have printed, so a cache hit cannot fake a pass.</summary>
     public static string NewMarker(string prefix = "bj-marker") => $"{prefix}-{Guid.NewGuid():N}";
@@ -87,7 +89,10 @@ public sealed class DockerRecordingFixture : IDisposable
         var events = new List<ProcessEvent>();
         await using var reader = ProcessEventsReader.Open(path);
         await foreach (var e in reader.ReadAllAsync())
+        {
             events.Add(e);
+        }
+
         return events;
     }
 
@@ -117,17 +122,51 @@ public sealed class RecordingListener(Action<DockerStep, RecordingListener>? onS
 
     public void OnStepStarted(DockerStep step)
     {
-        lock (Events) Events.Add(("started", step));
+        lock (Events)
+        {
+            Events.Add(("started", step));
+        }
+
         onStarted?.Invoke(step, this);
     }
 
-    public void OnStepCached(DockerStep step) { lock (Events) Events.Add(("cached", step)); }
+    public void OnStepCached(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("cached", step));
+        }
+    }
 
-    public void OnStepCompleted(DockerStep step) { lock (Events) Events.Add(("completed", step)); }
+    public void OnStepCompleted(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("completed", step));
+        }
+    }
 
-    public void OnStepFailed(DockerStep step) { lock (Events) Events.Add(("failed", step)); }
+    public void OnStepFailed(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("failed", step));
+        }
+    }
 
-    public void OnStepCancelled(DockerStep step) { lock (Events) Events.Add(("cancelled", step)); }
+    public void OnStepCancelled(DockerStep step)
+    {
+        lock (Events)
+        {
+            Events.Add(("cancelled", step));
+        }
+    }
 
-    public void Problem(string code, string message) { lock (Problems) Problems.Add($"{code}: {message}"); }
+    public void Problem(string code, string message)
+    {
+        lock (Problems)
+        {
+            Problems.Add($"{code}: {message}");
+        }
+    }
 }

@@ -32,7 +32,9 @@ public sealed class DockerTraceImportTests : IDisposable
         await using (var file = File.CreateText(path))
         {
             await foreach (var line in response.ReadLinesAsync(DockerRecordingFixture.Timeout()))
+            {
                 await file.WriteLineAsync(line);
+            }
         }
         return (path, marker, dockerfile);
     }
@@ -115,18 +117,18 @@ public sealed class DockerTraceImportTests : IDisposable
     }
 
     [Fact]
-    public async Task Trace_command_prints_a_timeline_and_json_without_recording()
+    public async Task Trace_command_prints_a_timeline_and_json_without_recording_and_a_failed_build_exits_7()
     {
         var (trace, marker, _) = await SaveFailingBuildAsync();
 
         var (code, output, _) = Cli.Run("trace", trace);
-        code.ShouldBe(0);
+        code.ShouldBe(7);
         output.ShouldContain("RUN echo");
         output.ShouldContain(marker);
         output.ShouldContain("exit code: 5");
 
         var (jsonCode, json, _) = Cli.Run("trace", "--json", trace);
-        jsonCode.ShouldBe(0);
+        jsonCode.ShouldBe(7);
         using var document = System.Text.Json.JsonDocument.Parse(json);
         var vertices = document.RootElement.GetProperty("vertices").EnumerateArray().ToList();
         vertices.ShouldContain(v => v.GetProperty("stdout").GetString()!.Contains($"ok-{marker}"));

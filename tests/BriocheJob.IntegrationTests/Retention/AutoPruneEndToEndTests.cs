@@ -53,7 +53,10 @@ public sealed class AutoPruneEndToEndTests : IDisposable
             .Property("BriocheJobHome", home)
             .Item("BriocheProject", "hello");
         foreach (var (property, value) in properties)
+        {
             project.Property(property, value);
+        }
+
         var path = project.WriteTo(folder);
         return await DotnetCli.BuildAsync(path, new Dictionary<string, string?> { ["BRIOCHE_DATA_DIR"] = _temp.Combine(name + "-data") }, ["--no-restore"]);
     }

@@ -95,9 +95,15 @@ public sealed class PruneIntegrationTests : IDisposable
         // full pipe, so the kill lands while files are being deleted.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in (string[])[RepositoryLayout.CliAssembly, "prune", "--verbose"])
+        {
             start.ArgumentList.Add(arg);
+        }
+
         foreach (var (name, value) in DotnetCli.IsolatedEnvironment())
+        {
             start.Environment[name] = value;
+        }
+
         start.Environment["BRIOCHE_JOB_HOME"] = Home;
         using (var prune = Process.Start(start)!)
         {
@@ -113,7 +119,10 @@ public sealed class PruneIntegrationTests : IDisposable
         using (var store = SqliteJobStore.Open(home))
         {
             foreach (var job in jobs)
+            {
                 store.GetJob(job.Id).ShouldNotBeNull().Job.LocalPath.ShouldBeNull("rows are updated before files are deleted");
+            }
+
             store.GetJob(recorded.Id).ShouldNotBeNull().Job.LocalPath.ShouldBe(recorded.LocalPath);
             File.Exists(recorded.LocalPath!).ShouldBeTrue();
         }

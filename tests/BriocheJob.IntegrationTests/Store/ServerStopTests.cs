@@ -1,7 +1,7 @@
-using BriocheJob.Diagnostics;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using BriocheJob.Diagnostics;
 using BriocheJob.Recording;
 using BriocheJob.Store;
 

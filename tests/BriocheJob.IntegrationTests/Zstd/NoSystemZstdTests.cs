@@ -27,10 +27,10 @@ public sealed class NoSystemZstdTests : IDisposable
             """;
         return await ProcessRunner.RunAsync("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh",
             "dotnet", RepositoryLayout.CliAssembly, .. arguments], new ProcessRunOptions
-        {
-            Environment = DotnetCli.IsolatedEnvironment(new Dictionary<string, string?> { ["BRIOCHE_JOB_HOME"] = home, ["NO_COLOR"] = "1" }),
-            Timeout = TimeSpan.FromMinutes(2),
-        });
+            {
+                Environment = DotnetCli.IsolatedEnvironment(new Dictionary<string, string?> { ["BRIOCHE_JOB_HOME"] = home, ["NO_COLOR"] = "1" }),
+                Timeout = TimeSpan.FromMinutes(2),
+            });
     }
 
     [Fact]

@@ -48,7 +48,10 @@ public class EncodingEquivalenceTests
     private static IEnumerable<BuildKitStatus> SplitLogs(BuildKitStatus status)
     {
         if (status.Logs.Count == 0)
+        {
             return [status];
+        }
+
         var head = new BuildKitStatus();
         var tail = new BuildKitStatus();
         head.Vertexes.AddRange(status.Vertexes);
@@ -71,12 +74,20 @@ public class EncodingEquivalenceTests
             text.AppendLine($"{v.Number} {v.Digest} {v.Name} [{string.Join(",", v.Inputs)}] cached={v.Cached} started={v.Started:O} completed={v.Completed:O} error={v.Error} clipped={v.Clipped}");
             text.AppendLine($"  stdout={v.Stdout} stderr={v.Stderr}");
             foreach (var line in v.Lines)
+            {
                 text.AppendLine($"  {line.Stream} {line.Timestamp:O} {line.Text}");
+            }
+
             foreach (var s in v.Statuses)
+            {
                 text.AppendLine($"  status {s.Id} {s.Name} {s.Current}/{s.Total} {s.Timestamp:O} {s.Started:O} {s.Completed:O}");
+            }
         }
         foreach (var w in trace.Warnings)
+        {
             text.AppendLine($"warning {w.Vertex} {w.Level} {w.Short} {string.Join("|", w.Details)} {w.Url} {w.SourceFile}:{w.StartLine}");
+        }
+
         return text.ToString();
     }
 

@@ -25,7 +25,9 @@ internal static class TraceTestData
         {
             using var document = JsonDocument.Parse(line);
             if (document.RootElement.TryGetProperty("id", out var id) && id.GetString() == "moby.buildkit.trace")
+            {
                 payloads.Add(document.RootElement.GetProperty("aux").GetBytesFromBase64());
+            }
         }
         return payloads;
     }
@@ -54,10 +56,25 @@ internal static class TraceTestData
 
     public static byte[] EncodeStatusResponse(BuildKitStatus status) => Message(o =>
     {
-        foreach (var v in status.Vertexes) Nested(o, 1, EncodeVertex(v));
-        foreach (var s in status.Statuses) Nested(o, 2, EncodeVertexStatus(s));
-        foreach (var l in status.Logs) Nested(o, 3, EncodeLog(l));
-        foreach (var w in status.Warnings) Nested(o, 4, EncodeWarning(w));
+        foreach (var v in status.Vertexes)
+        {
+            Nested(o, 1, EncodeVertex(v));
+        }
+
+        foreach (var s in status.Statuses)
+        {
+            Nested(o, 2, EncodeVertexStatus(s));
+        }
+
+        foreach (var l in status.Logs)
+        {
+            Nested(o, 3, EncodeLog(l));
+        }
+
+        foreach (var w in status.Warnings)
+        {
+            Nested(o, 4, EncodeWarning(w));
+        }
     });
 
     public static byte[] EncodeVertex(BuildKitVertex v) => Message(o =>
@@ -70,12 +87,14 @@ internal static class TraceTestData
         Time(o, 6, v.Completed);
         String(o, 7, v.Error);
         if (v.ProgressGroup is { } group)
+        {
             Nested(o, 8, Message(g =>
             {
                 String(g, 1, group.Id);
                 String(g, 2, group.Name);
                 if (group.Weak) { g.WriteTag(3, WireFormat.WireType.Varint); g.WriteBool(true); }
             }));
+        }
     });
 
     public static byte[] EncodeVertexStatus(BuildKitVertexStatus s) => Message(o =>
@@ -103,16 +122,25 @@ internal static class TraceTestData
         String(o, 1, w.Vertex);
         if (w.Level != 0) { o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt64(w.Level); }
         String(o, 3, w.Short);
-        foreach (var d in w.Details) String(o, 4, d);
+        foreach (var d in w.Details)
+        {
+            String(o, 4, d);
+        }
+
         String(o, 5, w.Url);
         if (w.SourceFile is not null)
+        {
             Nested(o, 6, Message(s => { String(s, 1, w.SourceFile); String(s, 2, "FROM busybox\n"); }));
+        }
+
         if (w.StartLine is { } line)
+        {
             Nested(o, 7, Message(r =>
             {
                 Nested(r, 1, Message(p => { p.WriteTag(1, WireFormat.WireType.Varint); p.WriteInt32(line); }));
                 Nested(r, 2, Message(p => { p.WriteTag(1, WireFormat.WireType.Varint); p.WriteInt32(w.EndLine ?? line); }));
             }));
+        }
     });
 
     public static byte[] Message(Action<CodedOutputStream> write)
@@ -133,7 +161,10 @@ internal static class TraceTestData
     private static void String(CodedOutputStream output, int field, string? value)
     {
         if (string.IsNullOrEmpty(value))
+        {
             return;
+        }
+
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteString(value);
     }
@@ -141,7 +172,10 @@ internal static class TraceTestData
     private static void Time(CodedOutputStream output, int field, DateTimeOffset? time)
     {
         if (time is not { } t)
+        {
             return;
+        }
+
         long ticks = (t - DateTimeOffset.UnixEpoch).Ticks;
         Nested(output, field, Message(o =>
         {
@@ -168,20 +202,40 @@ internal static class TraceTestData
                     if (v.Inputs.Count > 0)
                     {
                         json.WriteStartArray("inputs");
-                        foreach (var input in v.Inputs) json.WriteStringValue(input);
+                        foreach (var input in v.Inputs)
+                        {
+                            json.WriteStringValue(input);
+                        }
+
                         json.WriteEndArray();
                     }
-                    if (v.Name.Length > 0) json.WriteString("name", v.Name);
+                    if (v.Name.Length > 0)
+                    {
+                        json.WriteString("name", v.Name);
+                    }
+
                     WriteTime(json, "started", v.Started);
                     WriteTime(json, "completed", v.Completed);
-                    if (v.Cached) json.WriteBoolean("cached", true);
-                    if (v.Error.Length > 0) json.WriteString("error", v.Error);
+                    if (v.Cached)
+                    {
+                        json.WriteBoolean("cached", true);
+                    }
+
+                    if (v.Error.Length > 0)
+                    {
+                        json.WriteString("error", v.Error);
+                    }
+
                     if (v.ProgressGroup is { } g)
                     {
                         json.WriteStartObject("progressGroup");
                         json.WriteString("id", g.Id);
                         json.WriteString("name", g.Name);
-                        if (g.Weak) json.WriteBoolean("weak", true);
+                        if (g.Weak)
+                        {
+                            json.WriteBoolean("weak", true);
+                        }
+
                         json.WriteEndObject();
                     }
                     json.WriteEndObject();
@@ -196,9 +250,20 @@ internal static class TraceTestData
                     json.WriteStartObject();
                     json.WriteString("id", s.Id);
                     json.WriteString("vertex", s.Vertex);
-                    if (s.Name.Length > 0) json.WriteString("name", s.Name);
-                    if (s.Total != 0) json.WriteNumber("total", s.Total);
-                    if (s.Current != 0) json.WriteNumber("current", s.Current);
+                    if (s.Name.Length > 0)
+                    {
+                        json.WriteString("name", s.Name);
+                    }
+
+                    if (s.Total != 0)
+                    {
+                        json.WriteNumber("total", s.Total);
+                    }
+
+                    if (s.Current != 0)
+                    {
+                        json.WriteNumber("current", s.Current);
+                    }
                     // Go writes a zero time.Time for an unset timestamp.
                     json.WriteString("timestamp", s.Timestamp is { } ts ? GoTime(ts) : "0001-01-01T00:00:00Z");
                     WriteTime(json, "started", s.Started);
@@ -231,9 +296,17 @@ internal static class TraceTestData
                     json.WriteNumber("level", w.Level);
                     json.WriteBase64String("short", Encoding.UTF8.GetBytes(w.Short));
                     json.WriteStartArray("detail");
-                    foreach (var d in w.Details) json.WriteBase64StringValue(Encoding.UTF8.GetBytes(d));
+                    foreach (var d in w.Details)
+                    {
+                        json.WriteBase64StringValue(Encoding.UTF8.GetBytes(d));
+                    }
+
                     json.WriteEndArray();
-                    if (w.Url.Length > 0) json.WriteString("url", w.Url);
+                    if (w.Url.Length > 0)
+                    {
+                        json.WriteString("url", w.Url);
+                    }
+
                     if (w.SourceFile is not null)
                     {
                         json.WriteStartObject("sourceInfo");
@@ -261,7 +334,9 @@ internal static class TraceTestData
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)
     {
         if (time is { } t)
+        {
             json.WriteString(name, GoTime(t));
+        }
     }
 
     // RFC 3339 with nine fractional digits, as Go's time.RFC3339Nano writes a full-precision time.

@@ -114,4 +114,66 @@ public sealed class BadInputTests : IDisposable
         ShouldBeOneError(result, 5, "BJ2002");
         result.Error.ShouldContain("empty");
     }
+
+    [Theory]
+    [InlineData("failure.jsonl", 7)]
+    [InlineData("success.jsonl", 0)]
+    public void Trace_of_a_failed_build_exits_7_after_printing_it(string capture, int exitCode)
+    {
+        string data = Path.Combine(Path.GetDirectoryName(BriocheJob.Tests.Brioche.Fixtures.FixturesDir)!, "BriocheJob.Tests", "BuildKit", "data");
+        CliResult result = cli.Run("trace", Path.Combine(data, capture));
+        result.ExitCode.ShouldBe(exitCode, result.Error);
+        result.Out.ShouldNotBeEmpty();
+        cli.Run("trace", "--json", Path.Combine(data, capture)).ExitCode.ShouldBe(exitCode);
+    }
+
+    [Theory]
+    [InlineData("logs", 'x', "BJ6001", 3)]
+    [InlineData("logs", '%', "BJ6003", 2)]
+    [InlineData("list --build", '7', "BJ6001", 3)]
+    [InlineData("show", '7', "BJ6001", 3)]
+    public void A_huge_selector_is_cut_short_in_its_error(string command, char fill, string code, int exitCode)
+    {
+        _ = new SeededStore(cli);
+        CliResult result = cli.Run([.. command.Split(' '), new string(fill, 100_000)]);
+        ShouldBeOneError(result, exitCode, code);
+        result.Error.Length.ShouldBeLessThan(400);
+        result.Error.ShouldContain("(100000 characters)");
+    }
+
+    [Fact]
+    public void Store_and_trace_errors_exit_with_their_catalogue_class()
+    {
+        // BJ1001: the data home is a file (unavailable, 6).
+        string file = cli.Temp.File("a-file");
+        File.WriteAllText(file, "x");
+        CliResult home = cli.Run("import", "docker", cli.Temp.File("missing.jsonl"), "--home", file);
+        home.ExitCode.ShouldBe(3, home.Error); // the trace is looked at first: BJ4001 not found
+        string data = Path.Combine(Path.GetDirectoryName(BriocheJob.Tests.Brioche.Fixtures.FixturesDir)!, "BriocheJob.Tests", "BuildKit", "data");
+        ShouldBeOneError(cli.Run("import", "docker", Path.Combine(data, "success.jsonl"), "--home", file), 6, "BJ1001");
+
+        // BJ1002: a database from a newer brioche-job (corrupt, 5).
+        Directory.CreateDirectory(cli.HomePath);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(cli.HomePath, "jobs.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE future (x); PRAGMA user_version = 99;";
+            command.ExecuteNonQuery();
+        }
+
+        ShouldBeOneError(cli.Run("list"), 5, "BJ1002");
+
+        // BJ4002: a trace path that cannot be read (unavailable, 6).
+        string dir = cli.Temp.File("a-dir");
+        Directory.CreateDirectory(dir);
+        ShouldBeOneError(cli.Run("trace", dir), 6, "BJ4002");
+
+        // BJ5109: a trace with records but no steps (corrupt, 5).
+        string stepless = cli.Temp.File("stepless.jsonl");
+        File.WriteAllText(stepless, "{\"stream\":\"hello\\n\"}\n{\"aux\":{\"ID\":\"sha256:0123\"}}\n");
+        CliResult empty = cli.Run("import", "docker", stepless, "--home", cli.Temp.File("other-home"));
+        empty.ExitCode.ShouldBeOneOf(5);
+        empty.ErrorLines[0].ShouldMatch("^error BJ(5109|4003): ");
+    }
 }

@@ -40,6 +40,9 @@ internal sealed class CliHarness : IDisposable
 
     public byte[] StandardInput { get; set; } = [];
 
+    /// <summary>Whether the CLI believes its standard output is a terminal (false: a pipe, as captured here).</summary>
+    public bool OutputIsTerminal { get; set; }
+
     public CliResult Run(params string[] args)
     {
         var console = new TestConsole();
@@ -47,7 +50,8 @@ internal sealed class CliHarness : IDisposable
             name => Environment.GetValueOrDefault(name),
             () => new MemoryStream(StandardInput),
             TimeZoneInfo.Utc,
-            () => T0.AddDays(1));
+            () => T0.AddDays(1),
+            OutputIsTerminal);
         int exit = Program.Run(args, console, CancellationToken.None, host);
         return new CliResult(exit, console.OutWriter.ToString(), console.ErrorWriter.ToString());
     }

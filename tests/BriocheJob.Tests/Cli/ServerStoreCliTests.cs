@@ -1,7 +1,7 @@
 using BriocheJob.Brioche;
 using BriocheJob.Store;
-using BriocheJob.TestSupport;
 using BriocheJob.Tests.Store;
+using BriocheJob.TestSupport;
 
 namespace BriocheJob.Tests.Cli;
 

@@ -32,8 +32,17 @@ public sealed partial class CatalogTests
         Catalog.All.Select(d => d.Code).ShouldBeUnique();
         var areaDigit = new Dictionary<string, char>
         {
-            ["Store"] = '1', ["Server"] = '1', ["Retention"] = '1', ["Events"] = '2', ["BriocheBuild"] = '3', ["BuildKit"] = '4', ["Docker"] = '5',
-            ["DockerBuild"] = '5', ["Selectors"] = '6', ["Commands"] = '6',
+            ["Store"] = '1',
+            ["Server"] = '1',
+            ["Retention"] = '1',
+            ["Events"] = '2',
+            ["BriocheBuild"] = '3',
+            ["BuildKit"] = '4',
+            ["Docker"] = '5',
+            ["DockerBuild"] = '5',
+            ["Selectors"] = '6',
+            ["Commands"] = '6',
+            ["History"] = '6',
         };
         foreach (var (area, name, diagnostic) in Declared())
         {

@@ -26,7 +26,10 @@ public sealed class BuildContextTests : IDisposable
         var entries = new Dictionary<string, TarEntry>();
         using var reader = new TarReader(buffer);
         while (reader.GetNextEntry(copyData: true) is { } entry)
+        {
             entries.Add(entry.Name, entry);
+        }
+
         return entries;
     }
 

@@ -9,7 +9,7 @@ public sealed class DockerHostResolverTests : IDisposable
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
 
-    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+    private static Func<string, string?> Env(params (string Name, string? Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
 
     private void WriteContext(string name, string host)
@@ -99,6 +99,114 @@ public sealed class DockerHostResolverTests : IDisposable
         error.Code.ShouldBe(Catalog.Docker.BadHost);
         error.Kind.ShouldBe(ErrorKind.Usage);
         error.Message.ShouldContain("'nope'");
+    }
+
+    private string CertFolder(params string[] files)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_home, "certs-" + Guid.NewGuid().ToString("N")[..6])).FullName;
+        foreach (var file in files)
+        {
+            File.WriteAllText(Path.Combine(folder, file), "pem");
+        }
+
+        return folder;
+    }
+
+    [Fact]
+    public void Docker_tls_verify_uses_the_files_in_docker_cert_path_and_port_2376()
+    {
+        var folder = CertFolder("ca.pem", "cert.pem", "key.pem");
+        var endpoint = DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_HOST", "tcp://build-host"),
+            ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", folder)), homeDirectory: _home);
+
+        var tls = endpoint.Tls.ShouldNotBeNull();
+        tls.VerifyServer.ShouldBeTrue();
+        tls.CaFile.ShouldBe(Path.Combine(folder, "ca.pem"));
+        tls.CertFile.ShouldBe(Path.Combine(folder, "cert.pem"));
+        tls.KeyFile.ShouldBe(Path.Combine(folder, "key.pem"));
+        tls.Source.ShouldBe("DOCKER_TLS_VERIFY");
+        endpoint.TcpPort.ShouldBe(2376);
+        endpoint.Describe().ShouldBe("TLS, from DOCKER_HOST");
+        DockerEndpoint.Parse("tcp://build-host:9999", tls: tls).TcpPort.ShouldBe(9999);
+    }
+
+    [Fact]
+    public void Docker_tls_alone_encrypts_without_verifying_and_missing_files_are_left_out()
+    {
+        var folder = CertFolder();
+        var tls = DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS", "1"),
+            ("DOCKER_CERT_PATH", folder)), homeDirectory: _home).Tls.ShouldNotBeNull();
+        tls.VerifyServer.ShouldBeFalse();
+        tls.CaFile.ShouldBeNull();
+        tls.CertFile.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Without_docker_cert_path_the_files_come_from_the_config_directory()
+    {
+        var config = CertFolder("ca.pem");
+        var tls = DockerHostResolver.Resolve("tcp://h:1", Env(("DOCKER_TLS_VERIFY", "yes"), ("DOCKER_CONFIG", config)), _home)
+            .Tls.ShouldNotBeNull();
+        tls.CaFile.ShouldBe(Path.Combine(config, "ca.pem"));
+        tls.Directory.ShouldBe(config);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Tls_is_off_when_the_variables_are_unset_or_empty_and_never_applies_to_a_unix_socket(string? value)
+    {
+        DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", value!), ("DOCKER_TLS", value!)),
+            homeDirectory: _home).Tls.ShouldBeNull();
+        DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_HOST", "unix:///x.sock"), ("DOCKER_TLS_VERIFY", "1")),
+            homeDirectory: _home).Tls.ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_client_certificate_without_its_key_is_a_usage_error_naming_the_missing_file()
+    {
+        var folder = CertFolder("ca.pem", "cert.pem");
+        var error = Should.Throw<BriocheJobException>(() => DockerHostResolver.Resolve(getEnvironment: Env(
+            ("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", folder)), homeDirectory: _home));
+        error.Code.ShouldBe(Catalog.Docker.BadHost.Code);
+        error.Kind.ShouldBe(ErrorKind.Usage);
+        error.Message.ShouldContain("key.pem is missing");
+        error.Message.ShouldContain(folder);
+    }
+
+    [Fact]
+    public void A_context_uses_its_own_tls_files_and_skip_tls_verify_and_ignores_docker_tls_verify()
+    {
+        var config = Path.Combine(_home, ".docker");
+        void Context(string name, bool skip, params string[] tlsFiles)
+        {
+            var meta = DockerHostResolver.ContextMetaDirectory(config, name);
+            Directory.CreateDirectory(meta);
+            File.WriteAllText(Path.Combine(meta, "meta.json"),
+                "{\"Name\":\"" + name + "\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://ctx:2376\",\"SkipTLSVerify\":" + (skip ? "true" : "false") + "}}}");
+            var tls = DockerHostResolver.ContextTlsDirectory(config, name);
+            Directory.CreateDirectory(tls);
+            foreach (var file in tlsFiles)
+            {
+                File.WriteAllText(Path.Combine(tls, file), "pem");
+            }
+        }
+
+        Context("secure", false, "ca.pem", "cert.pem", "key.pem");
+        Context("skip", true, "cert.pem", "key.pem");
+        Context("plain", false);
+
+        var secure = DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_CONTEXT", "secure")), homeDirectory: _home).Tls.ShouldNotBeNull();
+        secure.VerifyServer.ShouldBeTrue();
+        secure.CaFile.ShouldBe(Path.Combine(DockerHostResolver.ContextTlsDirectory(config, "secure"), "ca.pem"));
+        secure.Source.ShouldBe("context 'secure'");
+
+        var skip = DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_CONTEXT", "skip")), homeDirectory: _home).Tls.ShouldNotBeNull();
+        skip.VerifyServer.ShouldBeFalse();
+        skip.CertFile.ShouldNotBeNull();
+
+        DockerHostResolver.Resolve(getEnvironment: Env(("DOCKER_CONTEXT", "plain"), ("DOCKER_TLS_VERIFY", "1")), homeDirectory: _home)
+            .Tls.ShouldBeNull();
     }
 
     [Theory]

@@ -82,6 +82,7 @@ public class DockerIgnoreTests
     [InlineData("[abc")]
     [InlineData("!")]
     [InlineData("a\\")]
+    [InlineData("[z-a]")] // found by the fuzz test: a reversed range reached the regex compiler
     public void Bad_patterns_are_reported_with_their_line(string pattern)
     {
         var error = Should.Throw<BriocheJobException>(() => DockerIgnore.Parse("ok\n" + pattern, "ctx/.dockerignore"));

@@ -26,8 +26,11 @@ public sealed class JobJsonTests
         [
             "id", "shortId", "buildId", "buildExternalId", "project", "projectPath", "kind", "name", "result", "state",
             "startedAt", "stoppedAt", "durationMs", "recipeHash", "pid", "exitCode", "signal", "message", "cached",
-            "localPath",
+            "localPath", "stepKey", "flaky", "offsetMs",
         ]);
+        root.GetProperty("stepKey").GetString().ShouldBe("web:latest:vertex:RUN make");
+        root.GetProperty("flaky").GetBoolean().ShouldBeFalse();
+        root.GetProperty("offsetMs").ValueKind.ShouldBe(JsonValueKind.Null);
         root.GetProperty("id").GetString().ShouldBe(job.Id);
         root.GetProperty("buildId").GetString().ShouldBe(build.Id);
         root.GetProperty("project").GetString().ShouldBe("web:latest");

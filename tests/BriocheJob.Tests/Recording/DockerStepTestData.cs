@@ -23,10 +23,26 @@ internal static class DockerStepTestData
         bool cached = false, string? error = null)
     {
         var vertex = new Dictionary<string, object?> { ["digest"] = digest, ["name"] = name };
-        if (startedSeconds is { } s) vertex["started"] = T0.AddSeconds(s).ToString("O");
-        if (completedSeconds is { } c) vertex["completed"] = T0.AddSeconds(c).ToString("O");
-        if (cached) vertex["cached"] = true;
-        if (error is not null) vertex["error"] = error;
+        if (startedSeconds is { } s)
+        {
+            vertex["started"] = T0.AddSeconds(s).ToString("O");
+        }
+
+        if (completedSeconds is { } c)
+        {
+            vertex["completed"] = T0.AddSeconds(c).ToString("O");
+        }
+
+        if (cached)
+        {
+            vertex["cached"] = true;
+        }
+
+        if (error is not null)
+        {
+            vertex["error"] = error;
+        }
+
         return JsonSerializer.Serialize(new { vertexes = new[] { vertex } });
     }
 
@@ -44,7 +60,10 @@ internal static class DockerStepTestData
     {
         var decoder = new BuildKitTraceDecoder();
         foreach (var line in lines)
+        {
             decoder.FeedRawJsonLine(Encoding.UTF8.GetBytes(line));
+        }
+
         return decoder.Finish().Vertices.Single();
     }
 

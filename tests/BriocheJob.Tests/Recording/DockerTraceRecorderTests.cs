@@ -142,7 +142,10 @@ public sealed class DockerTraceRecorderTests : IDisposable
         var events = new List<ProcessEvent>();
         using var reader = ProcessEventsReader.Open(path);
         while (reader.ReadNextAsync().AsTask().GetAwaiter().GetResult() is { } e)
+        {
             events.Add(e);
+        }
+
         return events;
     }
 

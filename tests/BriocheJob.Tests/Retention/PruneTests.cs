@@ -295,7 +295,9 @@ public sealed class PruneTests : IDisposable
         foreach (var view in store.QueryJobs(new JobQuery(Limit: int.MaxValue)))
         {
             if (view.Job.LocalPath is { } path)
+            {
                 File.Exists(path).ShouldBeTrue($"job {view.Job.Id} points at {path}");
+            }
         }
     }
 }

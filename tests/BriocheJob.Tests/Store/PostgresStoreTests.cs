@@ -1,7 +1,7 @@
 using BriocheJob.Diagnostics;
 using BriocheJob.Store;
-using BriocheJob.TestSupport;
 using BriocheJob.Tests.Brioche;
+using BriocheJob.TestSupport;
 using Npgsql;
 
 namespace BriocheJob.Tests.Store;

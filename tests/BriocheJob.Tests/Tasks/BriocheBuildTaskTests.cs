@@ -52,7 +52,10 @@ public sealed class BriocheBuildTaskTests : IDisposable
     {
         var item = new TaskItem(spec);
         foreach (var (key, value) in metadata)
+        {
             item.SetMetadata(key, value);
+        }
+
         return item;
     }
 

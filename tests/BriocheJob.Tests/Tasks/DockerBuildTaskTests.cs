@@ -39,7 +39,10 @@ public sealed class DockerBuildTaskTests : IDisposable
     {
         var item = new TaskItem(name);
         foreach (var (key, value) in metadata)
+        {
             item.SetMetadata(key, value);
+        }
+
         return item;
     }
 

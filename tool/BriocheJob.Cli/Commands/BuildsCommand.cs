@@ -15,11 +15,16 @@ internal static class BuildsCommand
         {
             command.Description = "List recorded builds, most recent first.";
             var limit = command.Option("--limit <N>", $"At most N builds (default {DefaultLimit}).", CommandOptionType.SingleValue);
+            var host = command.Option("--host <HOST>", "Only builds that ran on HOST (any case).", CommandOptionType.SingleValue);
+            var branch = command.Option("--branch <BRANCH>", "Only builds of git branch BRANCH.", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of builds.", CommandOptionType.NoValue);
             BuildsShowCommand.Register(command, context);
+            BuildsDiffCommand.Register(command, context);
+            BuildsTimelineCommand.Register(command, context);
             command.OnExecute(() =>
             {
-                IReadOnlyList<BuildSummary> builds = context.ReadStore.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                BuildFilter? where = CommandOptions.BuildFilter(host, branch);
+                IReadOnlyList<BuildSummary> builds = context.ReadStore.QueryBuilds(CommandOptions.Int(limit, 1) ?? DefaultLimit, 0, where);
                 if (json.HasValue())
                 {
                     context.WriteJson(builds.Select(BuildJson.From).ToList(), DisplayJsonContext.Default.IReadOnlyListBuildJson);
@@ -28,12 +33,13 @@ internal static class BuildsCommand
 
                 if (builds.Count == 0)
                 {
-                    context.Out.WriteLine("No builds recorded yet.");
+                    context.Out.WriteLine(where is null ? "No builds recorded yet." : "No builds match these filters.");
                     return ExitCodes.Success;
                 }
 
                 IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(builds.Select(b => b.Build.Id));
-                var table = new TextTable("BUILD", "EXTERNAL ID", "ORIGIN", "RESULT", "STARTED", "DURATION", "PROJECTS", "JOBS", "FAILED");
+                var table = new TextTable("BUILD", "EXTERNAL ID", "ORIGIN", "HOST", "BRANCH", "COMMIT", "RESULT", "STARTED", "DURATION",
+                    "PROJECTS", "JOBS", "FAILED");
                 foreach (BuildSummary summary in builds)
                 {
                     BuildRecord build = summary.Build;
@@ -41,6 +47,9 @@ internal static class BuildsCommand
                         shortIds[build.Id],
                         JobDisplay.Truncate(build.ExternalId, 24),
                         build.Origin.ToString().ToLowerInvariant(),
+                        JobDisplay.Truncate(build.Provenance?.Host, 20),
+                        JobDisplay.Truncate(build.Provenance?.GitBranch, 24),
+                        build.Provenance?.GitCommit is { } commit ? commit[..Math.Min(8, commit.Length)] : "",
                         JobDisplay.Outcome(build.State, build.Result),
                         JobDisplay.Started(build.StartedAt, context.Host.TimeZone, context.Host.Now()),
                         JobDisplay.Duration(build.StoppedAt - build.StartedAt),

@@ -1,3 +1,4 @@
+using BriocheJob.History;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -17,9 +18,10 @@ internal static class BuildsShowCommand
             command.OnExecute(() =>
             {
                 BuildDetails details = context.Resolver.ResolveBuild(CommandOptions.Selector(build));
+                BuildAnalysis analysis = BuildAnalysis.Of(details);
                 if (json.HasValue())
                 {
-                    context.WriteJson(BuildDetailsJson.From(details), DisplayJsonContext.Default.BuildDetailsJson);
+                    context.WriteJson(BuildReport.Json(analysis, JobJson.FlakyRecipes(context.ReadStore, details.Jobs)), HistoryJsonContext.Default.BuildShowJson);
                     return ExitCodes.Success;
                 }
 
@@ -42,6 +44,23 @@ internal static class BuildsShowCommand
                     o.WriteLine($"directory {b.WorkingDirectory}");
                 }
 
+                BuildProvenance where = b.Provenance ?? BuildProvenance.None;
+                if (where.Host is not null || where.User is not null)
+                {
+                    o.WriteLine($"ran on    {where.Host ?? "?"}{(where.User is null ? "" : $" as {where.User}")}");
+                }
+
+                if (where.GitCommit is not null || where.GitBranch is not null)
+                {
+                    o.WriteLine($"git       {where.GitBranch ?? "(detached)"}{(where.GitCommit is null ? "" : $" at {where.GitCommit}")}");
+                }
+
+                if (where.CiSystem is not null)
+                {
+                    o.WriteLine($"ci        {where.CiSystem} run {where.CiRunId ?? "?"}{(where.CiRunUrl is null ? "" : $"  {where.CiRunUrl}")}");
+                }
+
+                o.Write(BuildReport.Summary(analysis));
                 o.WriteLine();
                 o.WriteLine($"projects ({details.Projects.Count}):");
                 foreach (ProjectRecord project in details.Projects)
@@ -56,7 +75,7 @@ internal static class BuildsShowCommand
                 o.WriteLine($"jobs ({details.Jobs.Count}):");
                 if (details.Jobs.Count > 0)
                 {
-                    o.Write(JobTable.Render(details.Jobs, context.Host.TimeZone, context.Host.Now()));
+                    o.Write(BuildReport.JobRows(analysis));
                 }
 
                 return ExitCodes.Success;

@@ -68,6 +68,20 @@ internal static class CommandOptions
         var other => throw Invalid($"--stream expects stdout or stderr, not '{other}'"),
     };
 
+    /// <summary><c>--host</c> and <c>--branch</c> as a filter, or null when neither is given. An empty value is an error.</summary>
+    public static BuildFilter? BuildFilter(CommandOption host, CommandOption branch)
+    {
+        string? Value(CommandOption option) => option.Value() switch
+        {
+            null => null,
+            { } text when string.IsNullOrWhiteSpace(text) => throw Invalid($"--{option.LongName} expects a value, not an empty one"),
+            { } text => text.Trim(),
+        };
+
+        var filter = new BuildFilter(Value(host), Value(branch));
+        return filter.IsEmpty ? null : filter;
+    }
+
     public static BriocheJobException Invalid(string message) =>
         new(Catalog.Commands.InvalidOption, message);
 }

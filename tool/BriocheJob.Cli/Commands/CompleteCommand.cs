@@ -31,7 +31,9 @@ internal static class CompleteCommand
                 try
                 {
                     foreach (var candidate in Complete(app, context, words))
+                    {
                         context.Out.Write(candidate.ToLine() + "\n");
+                    }
                 }
                 catch (Exception e) when (e is BriocheJobException or IOException or UnauthorizedAccessException)
                 {
@@ -55,32 +57,48 @@ internal static class CompleteCommand
             if (pendingOption is not null)
             {
                 if (pendingOption.LongName == "home")
+                {
                     home = word;
+                }
+
                 pendingOption = null;
                 continue;
             }
 
             if (word == "--")
+            {
                 return [];
+            }
+
             if (word.StartsWith('-') && word.Length > 1 && !SelectorArguments.IsCountBack(word))
             {
                 var name = word.Split('=', 2)[0];
                 var option = FindOption(command, name);
                 if (option is { OptionType: CommandOptionType.SingleValue or CommandOptionType.MultipleValue } && !word.Contains('='))
+                {
                     pendingOption = option;
+                }
+
                 continue;
             }
 
             var sub = command.Commands.FirstOrDefault(c => c.Name == word);
             if (sub is not null && positional == 0)
+            {
                 command = sub;
+            }
             else
+            {
                 positional++;
+            }
         }
 
         var dataHome = home is { Length: > 0 } ? new DataHome(home) : HomeOf(context);
         if (pendingOption is not null)
+        {
             return ValuesOf(pendingOption, dataHome, current);
+        }
+
         if (current.StartsWith('-') && !SelectorArguments.IsCountBack(current))
         {
             return command.GetOptions()
@@ -99,11 +117,17 @@ internal static class CompleteCommand
                 .Select(c => new CompletionCandidate(c.Name!, c.Description)));
             var argument = command.Arguments.FirstOrDefault();
             if (argument?.Name == "job")
+            {
                 candidates.AddRange(StoreCandidates.Jobs(dataHome, current));
+            }
             else if (argument?.Name == "build")
+            {
                 candidates.AddRange(StoreCandidates.Builds(dataHome, current));
+            }
             else if (argument?.Name == "shell")
+            {
                 candidates.AddRange(CompletionScripts.Shells.Where(s => s.StartsWith(current, StringComparison.Ordinal)).Select(s => new CompletionCandidate(s)));
+            }
         }
 
         return candidates;
@@ -112,7 +136,10 @@ internal static class CompleteCommand
     private static IEnumerable<CompletionCandidate> ValuesOf(CommandOption option, DataHome home, string current)
     {
         if (option.LongName is { } name && OptionValues.TryGetValue(name, out var values))
+        {
             return values.Where(v => v.StartsWith(current, StringComparison.OrdinalIgnoreCase)).Select(v => new CompletionCandidate(v));
+        }
+
         return option.LongName switch
         {
             "build" => StoreCandidates.Builds(home, current),

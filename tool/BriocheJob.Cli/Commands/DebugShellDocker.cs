@@ -28,7 +28,10 @@ internal static class DebugShellDocker
         // With a command, stdout is the command's own: the preamble goes to stderr so scripts can use the output.
         var preamble = shellCommand.Count > 0 ? context.Error : context.Out;
         foreach (var warning in plan.Warnings)
+        {
             context.Error.WriteLine($"warning {Catalog.DockerBuild.DockerfileChanged}: {warning}");
+        }
+
         preamble.WriteLine($"step:    {plan.DockerfilePath}:{plan.Line} (stage {plan.Stage})");
         preamble.WriteLine($"command: {plan.Command ?? plan.Instruction}");
         preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");

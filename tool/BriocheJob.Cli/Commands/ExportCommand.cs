@@ -1,5 +1,5 @@
-using BriocheJob.Diagnostics;
 using BriocheJob.Bundles;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Retention;
 using BriocheJob.Store;
@@ -26,11 +26,20 @@ internal static class ExportCommand
                 var result = BundleExporter.Export(details, jobs, output.Value()!, redact.Values.OfType<string>(), DateTimeOffset.UtcNow,
                     exportedBy: "brioche-job " + (typeof(ExportCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"));
                 foreach (var warning in result.Warnings)
+                {
                     context.Error.WriteLine($"warning: {warning}");
+                }
+
                 if (result.Redacted.Count == 0)
+                {
                     context.Out.WriteLine("redacted: nothing (no build arg or environment variable looks secret)");
+                }
+
                 foreach (var redaction in result.Redacted)
+                {
                     context.Out.WriteLine($"redacted {redaction.Name} (found in: {redaction.Where}): its value replaced {redaction.Occurrences} times in logs and records");
+                }
+
                 context.Out.WriteLine($"wrote {result.Path} ({SizeText.Format(result.Bytes)}): build {result.BuildId}, {result.Projects} projects, {result.Jobs} jobs, {result.EventsFiles} events files");
                 return ExitCodes.Success;
             });
@@ -61,7 +70,10 @@ internal static class ExportCommand
 
         var build = job.Build is { } b ? context.ReadStore.GetBuild(b.Id) : null;
         if (build is null)
+        {
             throw new BriocheJobException(Catalog.Commands.InvalidOption, $"job {job.Job.Id} belongs to no build, so it cannot be exported");
+        }
+
         return (build, [job]);
     }
 }

@@ -19,7 +19,10 @@ internal static class ImportBundleCommand
                 context.Out.WriteLine($"imported build {result.Build.Id}: {result.Jobs} jobs ({result.Failed} failed) from build {source.Id} " +
                     $"exported {result.Manifest.ExportedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
                 foreach (var redaction in result.Manifest.Redacted)
+                {
                     context.Out.WriteLine($"  redacted before export: {redaction.Name}");
+                }
+
                 return ExitCodes.Success;
             });
         });

@@ -18,6 +18,9 @@ internal static class ListCommand
             var project = command.Option("--project <TEXT>", "Only jobs of projects whose name or path contains TEXT.", CommandOptionType.SingleValue);
             var build = command.Option("--build <BUILD>", "Only jobs of this build (id, external id, unique prefix, last or -N).", CommandOptionType.SingleValue);
             var kind = command.Option("--kind <KIND>", "Only brioche or docker jobs.", CommandOptionType.SingleValue);
+            var host = command.Option("--host <HOST>", "Only jobs of builds that ran on HOST (any case).", CommandOptionType.SingleValue);
+            var branch = command.Option("--branch <BRANCH>", "Only jobs of builds of git branch BRANCH.", CommandOptionType.SingleValue);
+            var flaky = command.Option("--flaky", "Only flaky jobs: the same recipe hash or vertex digest both succeeded and failed.", CommandOptionType.NoValue);
             var limit = command.Option("--limit <N>", $"At most N jobs (default {DefaultLimit}).", CommandOptionType.SingleValue);
             var json = command.Option("--json", "A JSON array of jobs.", CommandOptionType.NoValue);
             command.OnExecute(() =>
@@ -27,15 +30,18 @@ internal static class ListCommand
                     Project: project.Value(),
                     BuildId: build.Value() is { } selector ? context.Resolver.ResolveBuild(selector).Build.Id : null,
                     Kind: CommandOptions.Kind(kind),
-                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit);
+                    Limit: CommandOptions.Int(limit, 1) ?? DefaultLimit,
+                    Where: CommandOptions.BuildFilter(host, branch),
+                    FlakyOnly: flaky.HasValue());
                 IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
-                    context.WriteJson(JobJson.FromList(jobs), JobJsonContext.Default.IReadOnlyListJobJson);
+                    context.WriteJson(JobJson.FromList(jobs, JobJson.FlakyRecipes(context.ReadStore, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
                 }
                 else if (jobs.Count == 0)
                 {
-                    bool filtered = query.FailedOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null;
+                    bool filtered = query.FailedOnly || query.FlakyOnly || query.Project is not null || query.BuildId is not null || query.Kind is not null
+                                    || query.Where is not null;
                     context.Out.WriteLine(filtered
                         ? "No jobs match these filters."
                         : "No jobs recorded yet. Build a project that uses BriocheJob.Tasks, or run 'dotnet brioche-job import brioche'.");

@@ -21,8 +21,14 @@ internal static class LogsCommand
             var follow = command.Option("-f|--follow", "For a running job: keep printing lines as they come, until it exits or Ctrl+C.", CommandOptionType.NoValue);
             var stream = command.Option("--stream <STREAM>", "Only stdout or stderr lines.", CommandOptionType.SingleValue);
             var json = command.Option("--json", "JSON Lines: one {kind, stream, elapsedMs, text} object per line.", CommandOptionType.NoValue);
+            var (diff, against) = LogsDiff.AddOptions(command);
             command.OnExecute(async () =>
             {
+                if (diff.HasValue() || against.HasValue())
+                {
+                    return LogsDiff.Run(context, JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: false), against.Value());
+                }
+
                 var options = new ProcessLogOptions
                 {
                     Tail = CommandOptions.Int(tail, 0),
@@ -36,7 +42,7 @@ internal static class LogsCommand
 
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);
                 using var output = new LogOutput(context.OpenOutputBytes());
-                LogFormatter formatter = json.HasValue() ? LogFormatter.Json(output) : LogFormatter.Text(output);
+                LogFormatter formatter = json.HasValue() ? LogFormatter.Json(output) : LogFormatter.Text(output, escapeControls: !context.Raw);
 
                 if (target.IsStandardInput)
                 {

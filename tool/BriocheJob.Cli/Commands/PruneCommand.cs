@@ -54,9 +54,14 @@ internal static class PruneCommand
                 }
 
                 if (json.HasValue())
+                {
                     context.WriteJson(report, RetentionJsonContext.Default.PruneReport);
+                }
                 else
+                {
                     PruneReportText.Write(report, policy, context.Out);
+                }
+
                 return ExitCodes.Success;
             });
         });

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.History;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -24,12 +25,13 @@ internal static class ShowCommand
                 int lastLines = CommandOptions.Int(lines, 0) ?? JobDetails.DefaultLastLines;
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);
                 JobDetails details = Load(context, target, lastLines);
+                RecipeHistory? recipe = target.Job is { } recorded ? RecipeHistory.Of(context.ReadStore, recorded.Job) : null;
                 if (json.HasValue())
                 {
                     var buffer = new ArrayBufferWriter<byte>();
-                    using (var writer = new Utf8JsonWriter(buffer))
+                    using (var writer = new Utf8JsonWriter(buffer, CliContext.HumanJson))
                     {
-                        details.WriteJson(writer);
+                        details.WriteJson(writer, target.Job is { } view ? ShortId(context, view.Job.Id) : null, recipe?.FlakyRecipes);
                     }
 
                     context.Out.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
@@ -37,7 +39,7 @@ internal static class ShowCommand
                 }
                 else
                 {
-                    Print(context, details, target);
+                    Print(context, details, target, recipe);
                 }
 
                 return ExitCodes.Success;
@@ -68,7 +70,7 @@ internal static class ShowCommand
         return JobDetails.FromLog(fromFile, target.EventsPath!, log, fromFile.Job.Result != RunResult.Succeeded);
     }
 
-    private static void Print(CliContext context, JobDetails details, JobTarget target)
+    private static void Print(CliContext context, JobDetails details, JobTarget target, RecipeHistory? recipe)
     {
         TextWriter o = context.Out;
         TimeZoneInfo zone = context.Host.TimeZone;
@@ -88,6 +90,21 @@ internal static class ShowCommand
 
         Line(o, "name", job.Name);
         Line(o, "recipe", job.RecipeHash);
+        Line(o, "step key", details.View.Project is null ? null : StepKeys.Of(details.View));
+        if (recipe is not null)
+        {
+            if (recipe.Flaky)
+            {
+                o.WriteLine("flaky     yes: the identical recipe has both succeeded and failed");
+            }
+
+            if (recipe.LastSucceeded is { } last)
+            {
+                string when = JobDisplay.LocalTime(last.Job.StoppedAt ?? last.Job.StartedAt, zone);
+                o.WriteLine($"the identical recipe last succeeded {when} in build {last.Project?.BuildId ?? "?"} (job {last.Job.Id})");
+            }
+        }
+
         o.WriteLine($"started   {JobDisplay.LocalTime(job.StartedAt, zone)}");
         if (job.StoppedAt is { } stopped)
         {
@@ -121,7 +138,7 @@ internal static class ShowCommand
         if (details.LastLines.Count > 0)
         {
             int output = details.LastLines.Count(l => l.Kind == LogLineKind.Output);
-            o.WriteLine($"last {output} log lines:");
+            o.WriteLine(output == 1 ? "last log line:" : $"last {output} log lines:");
             foreach (LogLine line in details.LastLines)
             {
                 o.WriteLine($"  {line.Render()}");
@@ -130,6 +147,20 @@ internal static class ShowCommand
             string selector = target.IsStandardInput ? "-" : target.Job is null ? details.EventsPath! : job.Id;
             o.WriteLine($"all logs: dotnet brioche-job logs {selector}");
         }
+    }
+
+    /// <summary>As <c>list</c> would show it: the shortest prefix of at least eight characters no other job shares.</summary>
+    private static string ShortId(CliContext context, string id)
+    {
+        for (int length = ShortIds.MinLength; length < id.Length; length++)
+        {
+            if (context.ReadStore.FindJobsByIdPrefix(id[..length], 2).Count == 1)
+            {
+                return id[..length];
+            }
+        }
+
+        return id;
     }
 
     private static string StateText(JobRecord job) =>

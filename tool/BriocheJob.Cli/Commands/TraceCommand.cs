@@ -40,8 +40,11 @@ internal static class TraceCommand
                 }
 
                 if (trace.Malformed.Total > 0)
+                {
                     context.Error.WriteLine($"warning: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
-                return ExitCodes.Success;
+                }
+                // Like `docker build`, a failed build is a failure, so scripts can test it; the trace is still printed.
+                return trace.Succeeded ? ExitCodes.Success : ExitCodes.BuildFailed;
             });
         });
     }

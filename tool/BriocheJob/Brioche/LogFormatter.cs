@@ -18,7 +18,8 @@ public abstract class LogFormatter
 
     public LogOutput Output { get; }
 
-    public static LogFormatter Text(LogOutput output) => new TextLogFormatter(output);
+    /// <param name="escapeControls">Show control characters as <see cref="TerminalText"/> does (for a terminal).</param>
+    public static LogFormatter Text(LogOutput output, bool escapeControls = false) => new TextLogFormatter(output, escapeControls);
 
     public static LogFormatter Json(LogOutput output) => new JsonLogFormatter(output);
 
@@ -33,14 +34,14 @@ public abstract class LogFormatter
     /// <summary>The string a line's bytes decode to, as the in-memory log has it.</summary>
     protected static string Decode(ReadOnlySpan<byte> text) => OutputLineAssembler.Decode(text);
 
-    private sealed class TextLogFormatter(LogOutput output) : LogFormatter(output)
+    private sealed class TextLogFormatter(LogOutput output, bool escapeControls) : LogFormatter(output)
     {
         private long _prefixMilliseconds = -1;
         private byte[] _prefix = [];
 
         public override void Write(LogLine line)
         {
-            var text = line.Render();
+            var text = escapeControls ? TerminalText.Escape(line.Render()) : line.Render();
             var span = Output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length) + 1);
             var length = Encoding.UTF8.GetBytes(text, span);
             span[length] = (byte)'\n';
@@ -55,13 +56,14 @@ public abstract class LogFormatter
                 _prefix = Encoding.UTF8.GetBytes($"[{ElapsedFormat.Format(TimeSpan.FromMilliseconds(elapsedMilliseconds))}] ");
             }
             Output.Write(_prefix);
-            if (Utf8.IsValid(text))
+            ReadOnlySpan<byte> valid = Utf8.IsValid(text) ? text : Encoding.UTF8.GetBytes(Decode(text));
+            if (escapeControls)
             {
-                Output.Write(text);
+                TerminalText.EscapeUtf8(valid, Output);
             }
             else
             {
-                Output.Write(Encoding.UTF8.GetBytes(Decode(text)));
+                Output.Write(valid);
             }
             if (continued)
             {

@@ -47,15 +47,20 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     /// <summary>Creates (or replaces) <paramref name="path"/>; readers may open it while it is written.</summary>
     public static ProcessEventsWriter Create(string path, ProcessDescription description, ProcessEventsWriterOptions? options = null)
     {
-        var stream = new FileStream(path, new FileStreamOptions
+        var fileOptions = new FileStreamOptions
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
             Share = FileShare.ReadWrite | FileShare.Delete,
             BufferSize = 1,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
             // Logs hold whatever the build printed: private to the user, whatever the umask (0600 as documented).
-            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var stream = new FileStream(path, fileOptions);
         try
         {
             if (!OperatingSystem.IsWindows())

@@ -24,21 +24,34 @@ public static class BuildKitTime
     {
         value = null;
         if (string.IsNullOrEmpty(text))
+        {
             return true;
+        }
         // .NET takes at most seven fractional digits: drop nanosecond digits beyond 100 ns.
         int dot = text.IndexOf('.');
         if (dot > 0)
         {
             int digitsEnd = dot + 1;
             while (digitsEnd < text.Length && char.IsAsciiDigit(text[digitsEnd]))
+            {
                 digitsEnd++;
+            }
+
             if (digitsEnd - dot - 1 > 7)
+            {
                 text = string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(digitsEnd));
+            }
         }
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
             return false;
+        }
+
         if (parsed.Year > 1)
+        {
             value = parsed.ToUniversalTime();
+        }
+
         return true;
     }
 }

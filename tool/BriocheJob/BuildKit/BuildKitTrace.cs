@@ -68,13 +68,20 @@ public static class BuildKitTrace
         try
         {
             if (encoding == TraceEncoding.Auto)
+            {
                 encoding = await DetectAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
+            }
+
             decoder.Encoding = encoding;
             if (encoding == TraceEncoding.HistoryBlob)
+            {
                 await FeedBlobsAsync(stream, buffer, decoder, cancellationToken).ConfigureAwait(false);
+            }
             else
+            {
                 await FeedLinesAsync(stream, buffer, decoder, encoding == TraceEncoding.RawJson, cancellationToken)
                     .ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -92,7 +99,9 @@ public static class BuildKitTrace
             {
                 byte b = data.Span[scanned];
                 if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                {
                     continue;
+                }
                 // A UTF-8 byte order mark before the first line.
                 if (b == 0xEF && scanned + 2 < data.Length && data.Span[scanned + 1] == 0xBB && data.Span[scanned + 2] == 0xBF)
                 {
@@ -102,7 +111,9 @@ public static class BuildKitTrace
                 return b == (byte)'{' ? TraceEncoding.JsonLines : TraceEncoding.HistoryBlob;
             }
             if (await buffer.FillAsync(stream, ReadSize, cancellationToken).ConfigureAwait(false) == 0)
+            {
                 return TraceEncoding.JsonLines; // empty or blank: nothing to decode either way
+            }
         }
     }
 
@@ -120,7 +131,10 @@ public static class BuildKitTrace
             {
                 int end = scanned + newline;
                 if (!discarding)
+                {
                     FeedLine(decoder, StripBom(data[..end]), rawJson);
+                }
+
                 discarding = false;
                 buffer.Consume(end + 1);
                 scanned = 0;
@@ -130,16 +144,23 @@ public static class BuildKitTrace
             if (data.Length > MaxRecordBytes)
             {
                 if (!discarding)
+                {
                     decoder.ReportMalformed(MalformedRecordKind.Framing, $"a line longer than {MaxRecordBytes} bytes");
+                }
+
                 discarding = true;
                 buffer.Consume(data.Length);
                 scanned = 0;
             }
             if (await buffer.FillAsync(stream, ReadSize, cancellationToken).ConfigureAwait(false) == 0)
+            {
                 break;
+            }
         }
         if (!discarding && buffer.Data.Length > 0)
+        {
             FeedLine(decoder, StripBom(buffer.Data.Span), rawJson);
+        }
     }
 
     private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> line) =>
@@ -148,9 +169,13 @@ public static class BuildKitTrace
     private static void FeedLine(BuildKitTraceDecoder decoder, ReadOnlySpan<byte> line, bool rawJson)
     {
         if (rawJson)
+        {
             decoder.FeedRawJsonLine(line);
+        }
         else
+        {
             decoder.FeedJsonLine(line);
+        }
     }
 
     private static async Task FeedBlobsAsync(
@@ -162,7 +187,10 @@ public static class BuildKitTrace
             if (!await buffer.EnsureAsync(stream, 4, cancellationToken).ConfigureAwait(false))
             {
                 if (buffer.Data.Length > 0)
+                {
                     decoder.ReportMalformed(MalformedRecordKind.Framing, $"{buffer.Data.Length} stray bytes at the end, too few for a length prefix");
+                }
+
                 return;
             }
             uint length = BinaryPrimitives.ReadUInt32LittleEndian(buffer.Data.Span);
@@ -211,7 +239,9 @@ public static class BuildKitTrace
             while (_end - _start < count)
             {
                 if (await FillAsync(stream, Math.Max(ReadSize, count - (_end - _start)), cancellationToken).ConfigureAwait(false) == 0)
+                {
                     return false;
+                }
             }
             return true;
         }
@@ -220,7 +250,10 @@ public static class BuildKitTrace
         {
             int used = _end - _start;
             if (_array.Length - _end >= room)
+            {
                 return;
+            }
+
             if (_array.Length - used >= room && _start > 0)
             {
                 Buffer.BlockCopy(_array, _start, _array, 0, used);

@@ -55,7 +55,10 @@ public sealed class BuildKitTraceDecoder
     {
         utf8Line = utf8Line.Trim(" \t\r\n"u8);
         if (utf8Line.IsEmpty)
+        {
             return;
+        }
+
         _recordNumber++;
         try
         {
@@ -91,7 +94,10 @@ public sealed class BuildKitTraceDecoder
     {
         utf8Line = utf8Line.Trim(" \t\r\n"u8);
         if (utf8Line.IsEmpty)
+        {
             return;
+        }
+
         _recordNumber++;
         ReadRawJson(utf8Line);
     }
@@ -122,13 +128,24 @@ public sealed class BuildKitTraceDecoder
     {
         ArgumentNullException.ThrowIfNull(status);
         foreach (var vertex in status.Vertexes)
+        {
             ApplyVertex(vertex);
+        }
+
         foreach (var vertexStatus in status.Statuses)
+        {
             ApplyStatus(vertexStatus);
+        }
+
         foreach (var log in status.Logs)
+        {
             ApplyLog(log);
+        }
+
         foreach (var warning in status.Warnings)
+        {
             ApplyWarning(warning);
+        }
     }
 
     /// <summary>Records a framing problem found by a reader above this decoder (e.g. a truncated length-prefixed record).</summary>
@@ -181,23 +198,37 @@ public sealed class BuildKitTraceDecoder
                     return;
                 }
                 if (reader.ValueTextEquals("id"u8))
+                {
                     id = ReadOptionalString(ref reader);
+                }
                 else if (reader.ValueTextEquals("aux"u8))
                 {
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
+                    {
                         auxBase64Bad = !TryDecodeBase64(ref reader, out aux, out auxLength);
+                    }
                     else if (reader.TokenType == JsonTokenType.StartObject)
+                    {
                         auxImageId = ReadStringProperty(ref reader, "ID"u8);
+                    }
                     else
+                    {
                         reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("stream"u8))
+                {
                     stream = ReadOptionalString(ref reader);
+                }
                 else if (reader.ValueTextEquals("status"u8))
+                {
                     statusText = ReadOptionalString(ref reader);
+                }
                 else if (reader.ValueTextEquals("error"u8))
+                {
                     error = ReadOptionalString(ref reader);
+                }
                 else if (reader.ValueTextEquals("errorDetail"u8))
                 {
                     reader.Read();
@@ -236,9 +267,15 @@ public sealed class BuildKitTraceDecoder
                 _observer?.OnImageId(auxImageId);
             }
             if (!string.IsNullOrEmpty(stream))
+            {
                 AddMessage(stream);
+            }
+
             if (!string.IsNullOrEmpty(statusText))
+            {
                 AddMessage(statusText);
+            }
+
             string? buildError = errorDetail ?? error;
             if (!string.IsNullOrEmpty(buildError) && BuildError is null)
             {
@@ -249,7 +286,9 @@ public sealed class BuildKitTraceDecoder
         finally
         {
             if (aux is not null)
+            {
                 ArrayPool<byte>.Shared.Return(aux);
+            }
         }
     }
 
@@ -257,10 +296,15 @@ public sealed class BuildKitTraceDecoder
     private void NoteJsonKind(TraceEncoding kind)
     {
         if (_jsonKindKnown)
+        {
             return;
+        }
+
         _jsonKindKnown = true;
         if (Encoding is TraceEncoding.Auto or TraceEncoding.JsonLines)
+        {
             Encoding = kind;
+        }
     }
 
     private void AddMessage(string message)
@@ -282,14 +326,18 @@ public sealed class BuildKitTraceDecoder
             var encoded = reader.ValueSpan;
             decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, Base64.GetMaxDecodedFromUtf8Length(encoded.Length)));
             if (Base64.DecodeFromUtf8(encoded, decoded, out _, out length) == OperationStatus.Done)
+            {
                 return true;
+            }
         }
         else
         {
             string text = reader.GetString()!;
             decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length * 3 / 4 + 3));
             if (Convert.TryFromBase64String(text, decoded, out length))
+            {
                 return true;
+            }
         }
         ArrayPool<byte>.Shared.Return(decoded);
         decoded = null;
@@ -318,9 +366,13 @@ public sealed class BuildKitTraceDecoder
             bool wanted = reader.ValueTextEquals(name);
             reader.Read();
             if (wanted && reader.TokenType == JsonTokenType.String)
+            {
                 value = reader.GetString();
+            }
             else
+            {
                 reader.Skip();
+            }
         }
         return value;
     }
@@ -402,7 +454,10 @@ public sealed class BuildKitTraceDecoder
     private void ApplyVertex(BuildKitVertex update)
     {
         if (string.IsNullOrEmpty(update.Digest))
+        {
             return;
+        }
+
         var vertex = GetOrAddVertex(update.Digest);
         bool added = !vertex.Announced;
         bool wasStarted = vertex.Started is not null;
@@ -412,41 +467,74 @@ public sealed class BuildKitTraceDecoder
 
         vertex.Announced = true;
         if (!string.IsNullOrEmpty(update.Name))
+        {
             vertex.Name = update.Name;
+        }
+
         if (update.Inputs.Count > 0)
         {
             vertex.MutableInputs.Clear();
             vertex.MutableInputs.AddRange(update.Inputs);
         }
         if (update.ProgressGroup is not null)
+        {
             vertex.ProgressGroup = update.ProgressGroup;
+        }
         // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
         if (update.Started is { } started && (vertex.Started is null || started < vertex.Started))
+        {
             vertex.Started = started;
+        }
+
         if (update.Completed is { } completed && (vertex.Completed is null || completed > vertex.Completed))
+        {
             vertex.Completed = completed;
+        }
+
         vertex.Cached |= update.Cached;
         if (!string.IsNullOrEmpty(update.Error))
+        {
             vertex.Error = update.Error;
+        }
 
         if (_observer is null)
+        {
             return;
+        }
+
         if (added)
+        {
             _observer.OnVertexAdded(vertex);
+        }
+
         if (!wasStarted && vertex.Started is not null)
+        {
             _observer.OnVertexStarted(vertex);
+        }
+
         if (!wasCached && vertex.Cached)
+        {
             _observer.OnVertexCached(vertex);
+        }
+
         if (!wasFailed && vertex.Error is not null)
+        {
             _observer.OnVertexFailed(vertex);
+        }
+
         if (!wasCompleted && vertex.Completed is not null)
+        {
             _observer.OnVertexCompleted(vertex);
+        }
     }
 
     private void ApplyStatus(BuildKitVertexStatus update)
     {
         if (string.IsNullOrEmpty(update.Vertex))
+        {
             return;
+        }
+
         var vertex = GetOrAddVertex(update.Vertex);
         var statuses = vertex.MutableStatuses;
         TraceStatus? status = null;
@@ -464,10 +552,16 @@ public sealed class BuildKitTraceDecoder
             statuses.Add(status);
         }
         if (!string.IsNullOrEmpty(update.Name))
+        {
             status.Name = update.Name;
+        }
+
         status.Current = update.Current;
         if (update.Total != 0)
+        {
             status.Total = update.Total;
+        }
+
         status.Timestamp = update.Timestamp ?? status.Timestamp;
         status.Started ??= update.Started;
         status.Completed = update.Completed ?? status.Completed;
@@ -476,27 +570,38 @@ public sealed class BuildKitTraceDecoder
     private void ApplyLog(BuildKitVertexLog log)
     {
         if (string.IsNullOrEmpty(log.Vertex))
+        {
             return;
+        }
+
         var vertex = GetOrAddVertex(log.Vertex);
         // BuildKit writes 1 for stdout and 2 for stderr; anything else is kept with stdout.
         var buffer = log.Stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
         _completedLines.Clear();
         buffer.Append(log.Data, log.Timestamp, _completedLines);
         foreach (var line in _completedLines)
+        {
             AddLine(vertex, line);
+        }
+
         _completedLines.Clear();
     }
 
     private void FlushPartial(TraceVertex vertex, LogStreamBuffer buffer)
     {
         if (buffer.FlushPartial() is { } line)
+        {
             AddLine(vertex, line);
+        }
     }
 
     private void AddLine(TraceVertex vertex, TraceLogLine line)
     {
         if (IsClipMarker(line.Text))
+        {
             vertex.Clipped = true;
+        }
+
         vertex.MutableLines.Add(line);
         _observer?.OnLogLine(vertex, line);
     }
@@ -511,7 +616,10 @@ public sealed class BuildKitTraceDecoder
         var warning = new TraceWarning(update.Vertex, update.Level, update.Short, update.Details.ToArray(),
             string.IsNullOrEmpty(update.Url) ? null : update.Url, update.SourceFile, update.StartLine);
         if (!string.IsNullOrEmpty(update.Vertex))
+        {
             GetOrAddVertex(update.Vertex);
+        }
+
         _warnings.Add(warning);
         _observer?.OnWarning(warning);
     }

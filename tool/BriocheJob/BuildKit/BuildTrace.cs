@@ -62,8 +62,10 @@ public sealed class BuildTrace
     public void EnsureIsTrace(string sourceName)
     {
         if (DecodedRecords == 0 && Malformed.Total > 0)
+        {
             throw new BriocheJobException(Catalog.BuildKit.NotATrace,
                 $"{sourceName} is not a BuildKit progress trace: {Malformed}; first: {Malformed.FirstProblem}.");
+        }
     }
 
     private static TraceVertex? FindFailedVertex(IReadOnlyList<TraceVertex> vertices)
@@ -72,10 +74,16 @@ public sealed class BuildTrace
         foreach (var vertex in vertices)
         {
             if (vertex.Error is null)
+            {
                 continue;
+            }
+
             if (!vertex.Error.Contains("context canceled", StringComparison.Ordinal)
                 && !vertex.Error.Contains("operation was canceled", StringComparison.Ordinal))
+            {
                 return vertex;
+            }
+
             firstFailed ??= vertex;
         }
         return firstFailed;

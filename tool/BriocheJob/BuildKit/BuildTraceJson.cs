@@ -7,7 +7,7 @@ namespace BriocheJob.BuildKit;
 /// <summary>
 /// The JSON form of a trace for <c>trace --json</c>:
 /// <c>{"vertices":[{"digest","name","inputs","cached","error","startedAt","completedAt","stdout","stderr"}],"error","imageId"}</c>.
-/// Nulls are written, so every key is always present; times are ISO-8601 UTC.
+/// Nulls are written, so every key is always present; times are ISO-8601 UTC with milliseconds.
 /// </summary>
 public static class BuildTraceJson
 {
@@ -23,13 +23,17 @@ public static class BuildTraceJson
                 vertex.Inputs.ToArray(),
                 vertex.Cached,
                 vertex.Error,
-                vertex.Started?.UtcDateTime,
-                vertex.Completed?.UtcDateTime,
+                Milliseconds(vertex.Started),
+                Milliseconds(vertex.Completed),
                 vertex.Stdout,
                 vertex.Stderr));
         }
         return new BuildTraceDocument(vertices, trace.Error, trace.ImageId);
     }
+
+    /// <summary>UTC ISO-8601 with exactly three decimals, as every other JSON time we print.</summary>
+    private static string? Milliseconds(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static async Task WriteAsync(BuildTrace trace, Stream output, bool indented = true,
         CancellationToken cancellationToken = default)
@@ -66,8 +70,8 @@ public sealed record BuildTraceVertexDocument(
     [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
     [property: JsonPropertyName("cached")] bool Cached,
     [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("startedAt")] DateTime? StartedAt,
-    [property: JsonPropertyName("completedAt")] DateTime? CompletedAt,
+    [property: JsonPropertyName("startedAt")] string? StartedAt,
+    [property: JsonPropertyName("completedAt")] string? CompletedAt,
     [property: JsonPropertyName("stdout")] string Stdout,
     [property: JsonPropertyName("stderr")] string Stderr);
 

@@ -15,7 +15,9 @@ public static class BuildTracePlainRenderer
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(output);
         foreach (var vertex in trace.Vertices)
+        {
             WriteVertex(vertex, output);
+        }
 
         foreach (var warning in trace.Warnings)
         {
@@ -23,15 +25,25 @@ public static class BuildTracePlainRenderer
                 : warning.StartLine is { } line ? $" ({warning.SourceFile}:{line})" : $" ({warning.SourceFile})";
             output.WriteLine($"WARNING: {warning.Short.TrimEnd()}{where}");
             foreach (var detail in warning.Details)
+            {
                 output.WriteLine($"  {detail.TrimEnd()}");
+            }
+
             if (warning.Url is not null)
+            {
                 output.WriteLine($"  More info: {warning.Url}");
+            }
         }
 
         if (trace.Error is { } error)
+        {
             output.WriteLine($"ERROR: {error}");
+        }
+
         if (trace.Malformed.Total > 0)
+        {
             output.WriteLine($"{Catalog.BuildKit.MalformedRecordsSkipped}: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
+        }
     }
 
     public static string ToText(BuildTrace trace)
@@ -62,21 +74,36 @@ public static class BuildTracePlainRenderer
         }
 
         if (vertex.Cached)
+        {
             output.WriteLine($"{prefix} CACHED");
+        }
+
         if (vertex.Error is { } error)
+        {
             output.WriteLine($"{prefix} ERROR: {error}");
+        }
         else if (!vertex.Cached && vertex.Duration is { } duration)
+        {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prefix} DONE {duration.TotalSeconds:0.0}s"));
+        }
         else if (!vertex.Cached && vertex.IsCompleted)
+        {
             output.WriteLine($"{prefix} DONE");
+        }
+
         output.WriteLine();
     }
 
     private static DateTimeOffset? FirstTimestamp(TraceVertex vertex)
     {
         foreach (var line in vertex.Lines)
+        {
             if (line.Timestamp is not null)
+            {
                 return line.Timestamp;
+            }
+        }
+
         return null;
     }
 }

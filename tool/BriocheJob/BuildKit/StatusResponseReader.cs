@@ -159,9 +159,13 @@ public static class StatusResponseReader
         {
             uint tag = input.ReadTag();
             if (tag == WireFormat.MakeTag(1, WireFormat.WireType.LengthDelimited))
+            {
                 fileName = input.ReadString();
+            }
             else
+            {
                 input.SkipLastField();
+            }
         }
         LeaveMessage(input, end);
         return fileName;
@@ -176,11 +180,17 @@ public static class StatusResponseReader
         {
             uint tag = input.ReadTag();
             if (tag == WireFormat.MakeTag(1, WireFormat.WireType.LengthDelimited))
+            {
                 start = ReadPositionLine(input);
+            }
             else if (tag == WireFormat.MakeTag(2, WireFormat.WireType.LengthDelimited))
+            {
                 stop = ReadPositionLine(input);
+            }
             else
+            {
                 input.SkipLastField();
+            }
         }
         LeaveMessage(input, end);
         return (start, stop);
@@ -194,9 +204,13 @@ public static class StatusResponseReader
         {
             uint tag = input.ReadTag();
             if (tag == WireFormat.MakeTag(1, WireFormat.WireType.Varint))
+            {
                 line = input.ReadInt32();
+            }
             else
+            {
                 input.SkipLastField();
+            }
         }
         LeaveMessage(input, end);
         return line;
@@ -227,13 +241,18 @@ public static class StatusResponseReader
     {
         int length = input.ReadLength();
         if (length < 0)
+        {
             throw new InvalidDataException("Negative length of an embedded message.");
+        }
+
         return input.Position + length;
     }
 
     private static void LeaveMessage(CodedInputStream input, long end)
     {
         if (input.Position != end)
+        {
             throw new InvalidDataException("A field runs past the end of its embedded message.");
+        }
     }
 }

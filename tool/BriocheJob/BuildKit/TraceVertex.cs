@@ -143,11 +143,17 @@ internal sealed class LogStreamBuffer(int stream)
     public void Append(ReadOnlySpan<byte> chunk, DateTimeOffset? timestamp, List<TraceLogLine> completed)
     {
         if (chunk.IsEmpty)
+        {
             return;
+        }
+
         _text = null;
         int scanFrom = _bytes.WrittenCount;
         if (_lineStart == scanFrom)
+        {
             _lineTimestamp = timestamp;
+        }
+
         chunk.CopyTo(_bytes.GetSpan(chunk.Length));
         _bytes.Advance(chunk.Length);
 
@@ -167,7 +173,10 @@ internal sealed class LogStreamBuffer(int stream)
     public TraceLogLine? FlushPartial()
     {
         if (_lineStart >= _bytes.WrittenCount)
+        {
             return null;
+        }
+
         var line = MakeLine(_bytes.WrittenSpan[_lineStart..], _lineTimestamp);
         _lineStart = _bytes.WrittenCount;
         return line;
@@ -176,7 +185,10 @@ internal sealed class LogStreamBuffer(int stream)
     private TraceLogLine MakeLine(ReadOnlySpan<byte> bytes, DateTimeOffset? timestamp)
     {
         if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
+        {
             bytes = bytes[..^1];
+        }
+
         return new TraceLogLine(Stream, timestamp, Encoding.UTF8.GetString(bytes));
     }
 }

@@ -22,7 +22,9 @@ public sealed partial record VertexName(
         name ??= "";
         var match = BracketPrefix().Match(name);
         if (!match.Success)
+        {
             return new VertexName(null, null, null, null, name.Trim(), false, null);
+        }
 
         string label = match.Groups["label"].Value.Trim();
         string rest = name[match.Length..].Trim();
@@ -89,16 +91,27 @@ public sealed partial record ProcessFailure(string? Command, int ExitCode)
     public static ProcessFailure? TryParse(string? error)
     {
         if (string.IsNullOrEmpty(error))
+        {
             return null;
+        }
+
         var exit = ExitCodePattern().Match(error);
         if (!exit.Success || !int.TryParse(exit.Groups["code"].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out int code))
+        {
             return null;
+        }
+
         string? command = null;
         var modern = ModernCommand().Match(error);
         if (modern.Success)
+        {
             command = UnquoteGo(modern.Groups["cmd"].Value);
+        }
         else if (LegacyCommand().Match(error) is { Success: true } legacy)
+        {
             command = legacy.Groups["cmd"].Value;
+        }
+
         return new ProcessFailure(command, code);
     }
 
@@ -106,7 +119,10 @@ public sealed partial record ProcessFailure(string? Command, int ExitCode)
     private static string UnquoteGo(string quoted)
     {
         if (!quoted.Contains('\\'))
+        {
             return quoted;
+        }
+
         var text = new System.Text.StringBuilder(quoted.Length);
         for (int i = 0; i < quoted.Length; i++)
         {

@@ -1,10 +1,10 @@
-using BriocheJob.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -51,11 +51,15 @@ public static class BundleExporter
                 foreach (var instruction in parsed.AllInstructions)
                 {
                     foreach (var (name, value) in instruction.StateBefore.Environment.Concat(instruction.StateBefore.Args))
+                    {
                         redactor.Consider(name, value, "Dockerfile of " + project.Name);
+                    }
                 }
 
                 foreach (var (name, value) in parsed.GlobalArgValues)
+                {
                     redactor.Consider(name, value, "Dockerfile of " + project.Name);
+                }
             }
             catch (BriocheJobException e)
             {
@@ -68,7 +72,9 @@ public static class BundleExporter
             if (DockerStepMeta.TryParse(job.RecipeMeta)?.BuildArgs is { } args)
             {
                 foreach (var (name, value) in args)
+                {
                     redactor.Consider(name, value, "build arg");
+                }
             }
 
             if (job.LocalPath is { } events && File.Exists(events))
@@ -85,7 +91,9 @@ public static class BundleExporter
         }
 
         foreach (var name in redactor.TooShortToSearch)
+        {
             warnings.Add($"{name}: its value is shorter than {SecretRedactor.MinimumValueLength} characters, so it is masked where named but not searched for in log lines");
+        }
 
         // Pass 2: write the redacted entries to a scratch folder, then the archive.
         var scratch = Directory.CreateTempSubdirectory("brioche-job-export-").FullName;
@@ -113,7 +121,10 @@ public static class BundleExporter
                 if (project.Kind == JobKind.Docker)
                 {
                     if (dockerfiles.TryGetValue(project.Id, out var dockerfile))
+                    {
                         dockerfileEntry = AddText($"projects/{i}/Dockerfile", redactor.Redact(File.ReadAllText(dockerfile)));
+                    }
+
                     traceEntry = AddText($"projects/{i}/trace.txt",
                         redactor.Redact(StepTimeline.Render(jobs.Where(j => j.Job.BuildProjectId == project.Id).Select(j => j.Job))));
                 }
@@ -137,7 +148,9 @@ public static class BundleExporter
                         eventsEntry = Add($"jobs/{job.Id}/events.bin.zst", redacted);
                         eventsFiles++;
                         if (job.Kind == JobKind.Brioche && SourceLines(events) is { Length: > 0 } lines)
+                        {
                             sourceEntry = AddText($"jobs/{job.Id}/source.txt", redactor.Redact(lines));
+                        }
                     }
                     catch (BriocheJobException e)
                     {
@@ -176,7 +189,9 @@ public static class BundleExporter
                 {
                     // The manifest goes last: a reader trusts nothing until it has read it and checked every hash.
                     foreach (var (name, path) in entries)
+                    {
                         tar.WriteEntry(path, name);
+                    }
                 }
 
                 File.Move(partial, outputPath, overwrite: true);
@@ -205,7 +220,10 @@ public static class BundleExporter
     private static string? RedactMeta(string? meta, SecretRedactor redactor)
     {
         if (meta is null)
+        {
             return null;
+        }
+
         if (DockerStepMeta.TryParse(meta) is { BuildArgs: { } args } docker)
         {
             var masked = args.ToDictionary(a => a.Key, a => redactor.IsSecretName(a.Key) ? SecretRedactor.Mask : a.Value);
@@ -224,11 +242,16 @@ public static class BundleExporter
         {
             var file = frame.FileName is { } name && name.StartsWith("file://", StringComparison.Ordinal) ? name["file://".Length..] : frame.FileName;
             if (file is null || frame.LineNumber is not { } line || !System.IO.Path.IsPathRooted(file) || !File.Exists(file))
+            {
                 continue;
+            }
+
             var lines = File.ReadAllLines(file);
             text.Append("== ").Append(frame.ToDisplayString()).Append(" (").Append(file).Append(")\n");
             for (long n = Math.Max(1, line - SourceContextLines); n <= Math.Min(lines.Length, line + SourceContextLines); n++)
+            {
                 text.Append(n == line ? "> " : "  ").Append(n).Append(": ").Append(lines[n - 1]).Append('\n');
+            }
         }
 
         return text.ToString();

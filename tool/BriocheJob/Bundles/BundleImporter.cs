@@ -1,10 +1,10 @@
-using BriocheJob.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Docker;
 using BriocheJob.Store;
 
@@ -26,11 +26,14 @@ public static partial class BundleImporter
 
     public static BundleImportResult Import(string bundlePath, DataHome home, IJobStore store, DateTimeOffset now)
     {
-        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Retention.StoreUnsupported,
+        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
             "this job store cannot import bundles (import needs the SQLite store)");
         bundlePath = Path.GetFullPath(bundlePath);
         if (!File.Exists(bundlePath))
+        {
             throw new BriocheJobException(Catalog.Commands.BundleNotFound, $"no bundle at {bundlePath}");
+        }
+
         home.EnsureCreated();
         var scratch = Path.Combine(home.Root, ".import-" + Guid.NewGuid().ToString("N"));
         DataHome.CreatePrivateFolder(scratch);
@@ -43,8 +46,10 @@ public static partial class BundleImporter
             foreach (var job in manifest.Jobs)
             {
                 if (store.JobExists(job.Id))
+                {
                     throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
                         $"job {job.Id} of this bundle is already recorded in {home.Root} (imported before?); nothing was imported");
+                }
             }
 
             // Files first (nothing points at them yet), then the rows in one transaction.
@@ -52,9 +57,14 @@ public static partial class BundleImporter
             foreach (var project in manifest.Projects)
             {
                 if (project.Dockerfile is { } entry)
+                {
                     dockerfiles[project.Index] = MoveInto(scratch, entry, Path.Combine(bundleFolder, entry), moved);
+                }
+
                 if (project.Trace is { } trace)
+                {
                     MoveInto(scratch, trace, Path.Combine(bundleFolder, trace), moved);
+                }
             }
 
             var jobs = new List<(int, JobRecord)>();
@@ -64,7 +74,10 @@ public static partial class BundleImporter
                     ? MoveInto(scratch, events, Path.Combine(home.JobDirectory(job.Id), "events.bin.zst"), moved, createJobFolder: home)
                     : null;
                 if (job.Source is { } source)
+                {
                     MoveInto(scratch, source, Path.Combine(bundleFolder, source), moved);
+                }
+
                 var meta = job.RecipeMeta;
                 if (job.Project is { } index && dockerfiles.TryGetValue(index, out var dockerfile) && DockerStepMeta.TryParse(meta) is { } docker)
                 {
@@ -121,11 +134,20 @@ public static partial class BundleImporter
             while (tar.GetNextEntry() is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                {
                     throw Unreadable(bundlePath, $"entry '{entry.Name}' is not a regular file");
+                }
+
                 if (!EntryName().IsMatch(entry.Name) || files.ContainsKey(entry.Name))
+                {
                     throw Unreadable(bundlePath, $"unexpected entry '{entry.Name}'");
+                }
+
                 if (entry.Length > MaxEntryBytes)
+                {
                     throw Unreadable(bundlePath, $"entry '{entry.Name}' is too large");
+                }
+
                 var target = Path.Combine(scratch, files.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
                 {
@@ -133,19 +155,27 @@ public static partial class BundleImporter
                 }
 
                 if (new FileInfo(target).Length != entry.Length)
+                {
                     throw Unreadable(bundlePath, $"entry '{entry.Name}' is cut short");
+                }
+
                 files[entry.Name] = target;
             }
 
             // GZipStream stops quietly at a cut-off end: check the gzip trailer's length (ISIZE) against what we read.
             counted.CopyTo(Stream.Null);
             if (file.Length < 8)
+            {
                 throw Unreadable(bundlePath, "it is cut short");
+            }
+
             Span<byte> trailer = stackalloc byte[4];
             file.Seek(-4, SeekOrigin.End);
             file.ReadExactly(trailer);
             if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) != (uint)counted.BytesRead)
+            {
                 throw Unreadable(bundlePath, "it is cut short or altered (the gzip length does not match)");
+            }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException
                                       or ArgumentException or InvalidOperationException)
@@ -154,7 +184,10 @@ public static partial class BundleImporter
         }
 
         if (!files.TryGetValue(BundleManifest.EntryName, out var manifestFile))
+        {
             throw Unreadable(bundlePath, $"it has no {BundleManifest.EntryName} (cut short, or not a bundle)");
+        }
+
         BundleManifest manifest;
         try
         {
@@ -167,14 +200,22 @@ public static partial class BundleImporter
         }
 
         if (manifest.Format != BundleManifest.FormatName)
+        {
             throw Unreadable(bundlePath, $"the manifest is a '{manifest.Format}', not a {BundleManifest.FormatName}");
+        }
+
         if (manifest.Version > BundleManifest.CurrentVersion)
+        {
             throw new BriocheJobException(Catalog.Commands.BundleTooNew,
                 $"{bundlePath} is bundle version {manifest.Version}; this brioche-job reads up to {BundleManifest.CurrentVersion}");
+        }
+
         foreach (var (name, path) in files.Where(f => f.Key != BundleManifest.EntryName))
         {
             if (!manifest.Entries.TryGetValue(name, out var hash) || hash != BundleExporter.Sha256(path))
+            {
                 throw Unreadable(bundlePath, $"entry '{name}' does not match the manifest");
+            }
         }
 
         var referenced = manifest.Jobs.SelectMany(j => new[] { j.Events, j.Source })
@@ -183,15 +224,23 @@ public static partial class BundleImporter
         foreach (var name in referenced.Concat(manifest.Entries.Keys))
         {
             if (!files.ContainsKey(name))
+            {
                 throw Unreadable(bundlePath, $"entry '{name}' is missing (cut short?)");
+            }
         }
 
         foreach (var job in manifest.Jobs)
         {
             if (!Ulid.IsCrockfordText(job.Id) || job.Id.Length > 128)
+            {
                 throw Unreadable(bundlePath, $"job id '{job.Id}' is not usable");
+            }
+
             if (job.Project is { } index && (index < 0 || index >= manifest.Projects.Count))
+            {
                 throw Unreadable(bundlePath, $"job {job.Id} names project {index}, which the bundle does not have");
+            }
+
             if (job.Events is { } events)
             {
                 try
@@ -225,7 +274,9 @@ public static partial class BundleImporter
     {
         var folder = Path.GetDirectoryName(destination)!;
         if (createJobFolder is not null)
+        {
             createJobFolder.EnsureJobDirectory(Path.GetFileName(folder));
+        }
         else
         {
             Directory.CreateDirectory(folder);

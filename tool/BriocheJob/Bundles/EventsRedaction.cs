@@ -1,5 +1,5 @@
-using BriocheJob.Diagnostics;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Bundles;
 
@@ -18,19 +18,26 @@ public static class EventsRedaction
     {
         var description = ProcessEventsReader.ReadDescription(eventsPath);
         foreach (var (name, template) in description.SandboxConfig.Env)
+        {
             redactor.Consider(name, template.ToDisplayString(), where);
+        }
     }
 
     public static void Rewrite(string sourcePath, string destinationPath, SecretRedactor redactor)
     {
         using var reader = ProcessEventsReader.Open(sourcePath);
         if (reader.ReadNext() is not DescriptionEvent first)
+        {
             throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"{sourcePath} does not start with a Description");
+        }
+
         var description = first.Description;
         foreach (var name in description.SandboxConfig.Env.Keys.ToList())
         {
             if (redactor.IsSecretName(name))
+            {
                 description.SandboxConfig.Env[name] = ProcessTemplate.Literal(SecretRedactor.Mask);
+            }
         }
 
         var json = redactor.Redact(System.Text.Encoding.UTF8.GetString(description.ToJsonBytes()));
@@ -50,12 +57,21 @@ public static class EventsRedaction
             var buffer = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
             int cut = all ? buffer.Length : buffer.LastIndexOf((byte)'\n') + 1;
             if (!all && cut == 0 && buffer.Length > MaxPendingBytes)
+            {
                 cut = buffer.Length - Math.Min(buffer.Length, redactor.LongestValueBytes);
+            }
+
             if (cut <= 0)
+            {
                 return;
+            }
+
             var redacted = redactor.Redact(buffer[..cut]);
             if (redacted.Length > 0)
+            {
                 writer.WriteOutput(which, redacted, elapsed);
+            }
+
             var rest = buffer[cut..].ToArray();
             bytes.SetLength(0);
             bytes.Write(rest);

@@ -36,7 +36,10 @@ public sealed class SecretRedactor
     public bool Consider(string name, string? value, string where)
     {
         if (!IsSecretName(name) || string.IsNullOrEmpty(value) || value == Mask)
+        {
             return false;
+        }
+
         if (value.Length < MinimumValueLength)
         {
             _tooShort.Add(name);
@@ -46,7 +49,10 @@ public sealed class SecretRedactor
         }
 
         if (!_found.ContainsKey(value))
+        {
             _found[value] = (name, where);
+        }
+
         _occurrences.TryAdd(name, 0);
         RecordWhere(name, where);
         _searchOrder = null;
@@ -58,7 +64,10 @@ public sealed class SecretRedactor
     private void RecordWhere(string name, string where)
     {
         if (!_where.TryGetValue(name, out var set))
+        {
             _where[name] = set = new SortedSet<string>(StringComparer.Ordinal);
+        }
+
         set.Add(where);
     }
 
@@ -71,7 +80,10 @@ public sealed class SecretRedactor
     public string Redact(string? text)
     {
         if (string.IsNullOrEmpty(text) || _found.Count == 0)
+        {
             return text ?? "";
+        }
+
         foreach (var (value, _, name) in SearchOrder())
         {
             int count = 0, at = 0;
@@ -95,14 +107,20 @@ public sealed class SecretRedactor
     public byte[] Redact(ReadOnlySpan<byte> data)
     {
         if (_found.Count == 0)
+        {
             return data.ToArray();
+        }
+
         byte[] current = data.ToArray();
         byte[] mask = Encoding.UTF8.GetBytes(Mask);
         foreach (var (_, value, name) in SearchOrder())
         {
             int at = current.AsSpan().IndexOf(value);
             if (at < 0)
+            {
                 continue;
+            }
+
             using var output = new MemoryStream(current.Length);
             var rest = current.AsSpan();
             while (at >= 0)
@@ -133,14 +151,19 @@ public sealed class SecretRedactor
     private List<(string Text, byte[] Bytes, string Name)> SearchOrder()
     {
         if (_searchOrder is not null)
+        {
             return _searchOrder;
+        }
+
         var order = new List<(string, byte[], string)>();
         foreach (var (value, (name, _)) in _found)
         {
             order.Add((value, Encoding.UTF8.GetBytes(value), name));
             var escaped = JsonSerializer.Serialize(value, JsonEscaping)[1..^1];
             if (escaped != value)
+            {
                 order.Add((escaped, Encoding.UTF8.GetBytes(escaped), name));
+            }
         }
 
         // Longest first, so a secret containing another is replaced whole.

@@ -21,7 +21,10 @@ public static class StepTimeline
             var meta = DockerStepMeta.TryParse(job.RecipeMeta);
             text.Append('#').Append(n).Append(' ').Append(meta?.Vertex ?? job.Name).Append('\n');
             if (meta?.Dockerfile is { } dockerfile && meta.Line is { } line)
+            {
                 text.Append('#').Append(n).Append(" at ").Append(System.IO.Path.GetFileName(dockerfile)).Append(':').Append(line).Append('\n');
+            }
+
             if (job.Cached)
             {
                 text.Append('#').Append(n).Append(" CACHED\n");
@@ -46,11 +49,17 @@ public static class StepTimeline
 
             var took = job.Duration is { } d ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s" : "?";
             if (job.Result == RunResult.Failed)
+            {
                 text.Append('#').Append(n).Append(" ERROR: ").Append(job.Message ?? (job.ExitCode is { } code ? $"exit code: {code}" : "failed")).Append('\n');
+            }
             else if (job.State == RunState.Cancelled)
+            {
                 text.Append('#').Append(n).Append(" CANCELED\n");
+            }
             else
+            {
                 text.Append('#').Append(n).Append(" DONE ").Append(took).Append('\n');
+            }
         }
 
         return text.ToString();

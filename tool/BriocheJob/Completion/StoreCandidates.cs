@@ -24,7 +24,9 @@ public static class StoreCandidates
             var failed = store.QueryJobs(new JobQuery(FailedOnly: true, Limit: MaxJobs));
             var recent = store.QueryJobs(new JobQuery(Limit: MaxJobs));
             foreach (var view in failed.Concat(recent).DistinctBy(v => v.Job.Id).Take(MaxJobs))
+            {
                 candidates.Add(new CompletionCandidate(view.Job.Id, Describe(view)));
+            }
         }
 
         return Filter(candidates, prefix);
@@ -64,7 +66,10 @@ public static class StoreCandidates
     private static SqliteJobStore? OpenExisting(DataHome home)
     {
         if (!File.Exists(home.DatabasePath))
+        {
             return null;
+        }
+
         try
         {
             // Read-only: a Tab press never creates, migrates or locks anything.

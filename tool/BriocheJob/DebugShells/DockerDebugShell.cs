@@ -23,7 +23,10 @@ public sealed class DockerDebugShell(DockerEngineClient client)
             await File.WriteAllTextAsync(dockerfile, plan.TruncatedDockerfile, cancellationToken).ConfigureAwait(false);
             var ignore = plan.DockerfilePath + ".dockerignore";
             if (File.Exists(ignore))
+            {
                 File.Copy(ignore, dockerfile + ".dockerignore");
+            }
+
             var context = BuildContext.Prepare(plan.ContextDirectory, dockerfile);
             var request = new DockerBuildRequest
             {
@@ -39,7 +42,9 @@ public sealed class DockerDebugShell(DockerEngineClient client)
             await using (var response = await client.BuildAsync(request, context.WriteTarAsync, cancellationToken).ConfigureAwait(false))
             {
                 await foreach (var line in response.ReadLinesAsync(cancellationToken).ConfigureAwait(false))
+                {
                     decoder.FeedJsonLine(line);
+                }
             }
             var trace = decoder.Finish();
             if (trace.Error is { } error || trace.ImageId is null)
@@ -84,7 +89,10 @@ public sealed class DockerDebugShell(DockerEngineClient client)
         start.ArgumentList.Add("-H");
         start.ArgumentList.Add(client.Endpoint.Host);
         foreach (var argument in plan.DockerRunArguments(terminal))
+        {
             start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         process.WaitForExit();
         return process.ExitCode;
@@ -107,12 +115,17 @@ public sealed class DockerDebugShell(DockerEngineClient client)
     private static string? FindOnPath(string program)
     {
         if (program.Contains('/'))
+        {
             return File.Exists(program) ? program : null;
+        }
+
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(directory, program);
             if (File.Exists(candidate))
+            {
                 return candidate;
+            }
         }
         return null;
     }

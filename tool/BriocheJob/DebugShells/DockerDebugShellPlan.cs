@@ -66,40 +66,65 @@ public sealed record DockerDebugShellPlan
     public static DockerDebugShellPlan For(JobRecord job)
     {
         if (job.Kind != JobKind.Docker || DockerStepMeta.TryParse(job.RecipeMeta) is not { } meta)
+        {
             throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} is not a Docker step recorded by brioche-job.");
+        }
+
         if (meta.Dockerfile is null || meta.Line is not { } line)
+        {
             throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} ({job.Name}) is not a Dockerfile instruction, so there is no step to open a shell before.");
+        }
+
         if (!File.Exists(meta.Dockerfile))
+        {
             throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
                 $"Job {job.Id} was built from {meta.Dockerfile}, which no longer exists.");
+        }
 
         var bytes = File.ReadAllBytes(meta.Dockerfile);
         var warnings = new List<string>();
         if (meta.DockerfileSha256 is { } recorded && Convert.ToHexStringLower(SHA256.HashData(bytes)) != recorded)
+        {
             warnings.Add($"{meta.Dockerfile} changed since job {job.Id} ran; the shell uses it as it is now.");
+        }
+
         var text = System.Text.Encoding.UTF8.GetString(bytes);
         var buildArgs = meta.BuildArgs ?? new Dictionary<string, string>();
         var dockerfile = DockerfileParser.Parse(text, buildArgs, meta.Dockerfile);
         var instruction = dockerfile.AllInstructions.FirstOrDefault(i => i.Line == line);
         if (instruction is null || instruction.StageIndex < 0)
+        {
             throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
                 $"{meta.Dockerfile}:{line} no longer starts an instruction (job {job.Id} ran '{meta.Instruction}').");
+        }
+
         if (instruction.Keyword == "FROM")
+        {
             throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
                 $"Job {job.Id} is the FROM of its stage ({meta.Dockerfile}:{line}): there is no earlier step to open a shell in.");
+        }
+
         var written = $"{instruction.Keyword} {instruction.Arguments}".TrimEnd();
         if (meta.Instruction is { } was && !string.Equals(was, written, StringComparison.Ordinal))
+        {
             warnings.Add($"{meta.Dockerfile}:{line} now reads '{written}'; job {job.Id} ran '{was}'.");
+        }
 
         var stage = dockerfile.Stages[instruction.StageIndex];
         var state = instruction.StateBefore;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in state.Args)
+        {
             environment[name] = value;
+        }
+
         foreach (var (name, value) in state.Environment)
+        {
             environment[name] = value;
+        }
+
         var lines = text.Split('\n');
         string? command = null;
         if (instruction.Keyword == "RUN")
@@ -138,9 +163,15 @@ public sealed record DockerDebugShellPlan
         var args = new List<string> { "run", "--rm", terminal ? "-it" : "-i", "--network", RunNetworkMode, "--entrypoint", "" };
         args.AddRange(["-w", WorkingDirectory]);
         foreach (var (name, value) in Environment)
+        {
             args.AddRange(["-e", $"{name}={value}"]);
+        }
+
         if (!string.IsNullOrEmpty(User))
+        {
             args.AddRange(["-u", User]);
+        }
+
         args.Add(ImageTag);
         args.AddRange(command is { Count: > 0 } ? command : ["/bin/sh"]);
         return args;

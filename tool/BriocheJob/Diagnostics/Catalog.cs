@@ -34,6 +34,16 @@ public static class Catalog
 
         public static readonly Diagnostic AlreadyRecorded = new("BJ1008", ErrorKind.Failed,
             "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written");
+
+        // BJ102x: retention (prune and the automatic prune after a recording).
+        public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
+            "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)");
+
+        public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
+            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning);
+
+        public static readonly Diagnostic InvalidMaxSize = new("BJ1022", ErrorKind.Usage,
+            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
     }
 
     /// <summary>BJ110x: a job store in a PostgreSQL server (<c>--store</c>, <c>BRIOCHE_JOB_STORE</c>, <c>BriocheJobStore</c>).</summary>
@@ -50,19 +60,6 @@ public static class Catalog
 
         public static readonly Diagnostic RecordedToSpool = new("BJ1104", ErrorKind.Unavailable,
             "the server could not record; the jobs are kept in the local spool and sent on the next run", DiagnosticSeverity.Warning);
-    }
-
-    /// <summary>BJ102x: retention (<c>prune</c> and the automatic prune after a recording).</summary>
-    public static class Retention
-    {
-        public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
-            "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)");
-
-        public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
-            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning);
-
-        public static readonly Diagnostic InvalidMaxSize = new("BJ1022", ErrorKind.Usage,
-            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
     }
 
     /// <summary>BJ2xxx: Brioche process-events files and the zstd layer under them.</summary>
@@ -151,6 +148,9 @@ public static class Catalog
 
         public static readonly Diagnostic NotFound = new("BJ5005", ErrorKind.NotFound,
             "an image or container that does not exist");
+
+        public static readonly Diagnostic TlsFailed = new("BJ5006", ErrorKind.Unavailable,
+            "the TLS handshake with a TCP engine failed: its certificate is not trusted, or it refused ours");
 
         public static readonly Diagnostic ContextMissing = new("BJ5010", ErrorKind.NotFound,
             "the build context folder does not exist");
@@ -279,12 +279,28 @@ public static class Catalog
             "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
     }
 
+    /// <summary>BJ604x: the history commands (builds diff, logs --diff, builds timeline).</summary>
+    public static class History
+    {
+        public static readonly Diagnostic NoBaseBuild = new("BJ6040", ErrorKind.NotFound,
+            "builds diff: no earlier build shares a project with HEAD, so there is no default BASE");
+
+        public static readonly Diagnostic NoEarlierSuccess = new("BJ6041", ErrorKind.NotFound,
+            "logs --diff: no earlier succeeded job has the same step key");
+
+        public static readonly Diagnostic NoStepKey = new("BJ6042", ErrorKind.NotFound,
+            "the job has no step key, so it has no earlier run to compare with");
+
+        public static readonly Diagnostic WriteFailed = new("BJ6043", ErrorKind.Failed,
+            "builds timeline --html: the file cannot be written");
+    }
+
     /// <summary>Every diagnostic, in code order.</summary>
     public static IReadOnlyList<Diagnostic> All { get; } =
     [
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
         Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
-        Retention.StoreUnsupported, Retention.AutoPruneFailed, Retention.InvalidMaxSize,
+        Store.StoreUnsupported, Store.AutoPruneFailed, Store.InvalidMaxSize,
         Server.Unreachable, Server.MigrationNeedsOwner, Server.InvalidLocation, Server.RecordedToSpool,
         Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
         Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
@@ -292,7 +308,7 @@ public static class Catalog
         BriocheBuild.RecordingFailed, BriocheBuild.Unexpected,
         BuildKit.TraceFileNotFound, BuildKit.TraceUnreadable, BuildKit.NotATrace, BuildKit.UnknownEncoding,
         BuildKit.MalformedRecordsSkipped,
-        Docker.EngineUnreachable, Docker.BadHost, Docker.EngineError, Docker.BadResponse, Docker.NotFound,
+        Docker.EngineUnreachable, Docker.BadHost, Docker.EngineError, Docker.BadResponse, Docker.NotFound, Docker.TlsFailed,
         Docker.ContextMissing, Docker.DockerfileMissing, Docker.BadIgnorePattern, Docker.BadDockerfile,
         DockerBuild.StepFailed, DockerBuild.BuildFailed, DockerBuild.BuildCancelled, DockerBuild.RecordFailed,
         DockerBuild.EventsFailed, DockerBuild.SessionFailed, DockerBuild.BadImageItem, DockerBuild.DockerfileUnmapped,
@@ -302,7 +318,8 @@ public static class Catalog
         Commands.EventsFileGone, Commands.InvalidOption, Commands.BriocheNotFound, Commands.DebugShellUnsupported,
         Commands.BriocheDataDirNotFound, Commands.StartFailed, Commands.UnknownCommand, Commands.UnknownOption,
         Commands.MissingArgument, Commands.BundleUnreadable, Commands.BundleTooNew, Commands.BundleWriteFailed,
-        Commands.ContextNotHere, Commands.BundleNotFound, Commands.Unexpected,
+        Commands.ContextNotHere, Commands.BundleNotFound, History.NoBaseBuild, History.NoEarlierSuccess,
+        History.NoStepKey, History.WriteFailed, Commands.Unexpected,
     ];
 
     /// <summary>The diagnostic with this code, or null for a code we never issued.</summary>

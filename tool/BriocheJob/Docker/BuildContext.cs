@@ -1,6 +1,6 @@
 using System.Formats.Tar;
-using System.Text;
 using System.Security.Cryptography;
+using System.Text;
 using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
@@ -47,12 +47,17 @@ public sealed class BuildContext
     {
         var context = Path.GetFullPath(contextDirectory);
         if (!Directory.Exists(context))
+        {
             throw new BriocheJobException(Catalog.Docker.ContextMissing,
                 $"Build context directory '{context}' does not exist.");
+        }
+
         var dockerfilePath = Path.GetFullPath(string.IsNullOrEmpty(dockerfile) ? "Dockerfile" : dockerfile, context);
         if (!File.Exists(dockerfilePath))
+        {
             throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
                 $"Dockerfile '{dockerfilePath}' does not exist.");
+        }
 
         var relative = Path.GetRelativePath(context, dockerfilePath).Replace(Path.DirectorySeparatorChar, '/');
         var external = relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative);
@@ -69,7 +74,9 @@ public sealed class BuildContext
             var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(dockerfilePath)))[..16];
             nameInContext = ExternalDockerfilePrefix + hash;
             for (var n = 1; File.Exists(Path.Combine(context, nameInContext)) || Directory.Exists(Path.Combine(context, nameInContext)); n++)
+            {
                 nameInContext = $"{ExternalDockerfilePrefix}{hash}-{n}";
+            }
         }
         else
         {
@@ -79,11 +86,19 @@ public sealed class BuildContext
         // Docker always sends the Dockerfile and the ignore file, even when a pattern excludes them.
         var alwaysSent = new List<string>();
         if (!external)
+        {
             alwaysSent.Add(nameInContext);
+        }
+
         if (ignoreFile is not null && IsInside(context, ignoreFile, out var ignoreRelative))
+        {
             alwaysSent.Add(ignoreRelative);
+        }
+
         if (alwaysSent.Count > 0)
+        {
             ignore = ignore.WithExceptions(alwaysSent.ToArray());
+        }
 
         return new BuildContext(context, dockerfilePath, nameInContext, external, ignoreFile, ignore);
     }
@@ -102,8 +117,10 @@ public sealed class BuildContext
             await WriteDirectoryAsync(writer, ContextDirectory, "", excludedParent: false, cancellationToken)
                 .ConfigureAwait(false);
             if (DockerfileIsExternal)
+            {
                 await WriteFileAsync(writer, new FileInfo(DockerfilePath), DockerfileNameInContext, cancellationToken)
                     .ConfigureAwait(false);
+            }
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -115,7 +132,10 @@ public sealed class BuildContext
         var names = new List<string>();
         Walk(ContextDirectory, "", names);
         if (DockerfileIsExternal)
+        {
             names.Add(DockerfileNameInContext);
+        }
+
         return names;
     }
 
@@ -126,9 +146,14 @@ public sealed class BuildContext
             var name = prefix + info.Name;
             var isDirectory = info is DirectoryInfo && info.LinkTarget is null;
             if (!Ignore.IsExcluded(name))
+            {
                 names.Add(isDirectory ? name + "/" : name);
+            }
+
             if (isDirectory && (!Ignore.IsExcluded(name) || Ignore.MayReincludeUnder(name)))
+            {
                 Walk(info.FullName, name + "/", names);
+            }
         }
     }
 
@@ -144,17 +169,24 @@ public sealed class BuildContext
             {
                 // Stored as a link, never followed.
                 if (!excluded)
+                {
                     await writer.WriteEntryAsync(NewEntry(TarEntryType.SymbolicLink, name, info, target), cancellationToken)
                         .ConfigureAwait(false);
+                }
             }
             else if (info is DirectoryInfo)
             {
                 if (!excluded)
+                {
                     await writer.WriteEntryAsync(NewEntry(TarEntryType.Directory, name + "/", info, null), cancellationToken)
                         .ConfigureAwait(false);
+                }
+
                 if (!excluded || Ignore.MayReincludeUnder(name))
+                {
                     await WriteDirectoryAsync(writer, info.FullName, name + "/", excluded, cancellationToken)
                         .ConfigureAwait(false);
+                }
             }
             else if (info is FileInfo file && !excluded && IsRegularFile(file))
             {
@@ -197,7 +229,10 @@ public sealed class BuildContext
         entry.Uid = 0;
         entry.Gid = 0;
         if (linkTarget is not null)
+        {
             entry.LinkName = linkTarget;
+        }
+
         return entry;
     }
 

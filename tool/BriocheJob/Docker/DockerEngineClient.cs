@@ -9,7 +9,10 @@ using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Docker;
 
-/// <summary>The Docker Engine HTTP API over a unix socket or TCP. Negotiates the API version on first use.</summary>
+/// <summary>
+/// The Docker Engine HTTP API over a unix socket, TCP, or TCP with TLS (client certificate, and the server checked
+/// against the endpoint's own CA). Negotiates the API version on first use.
+/// </summary>
 public sealed class DockerEngineClient : IDisposable
 {
     /// <summary>The newest API version we speak; older engines get their own version.</summary>
@@ -21,6 +24,7 @@ public sealed class DockerEngineClient : IDisposable
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _negotiation = new(1, 1);
     private Version? _apiVersion;
+    private volatile string? _tlsRejection;
 
     public DockerEngineClient(DockerEndpoint endpoint, TimeSpan? connectTimeout = null)
     {
@@ -31,20 +35,29 @@ public sealed class DockerEngineClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         };
         if (endpoint.SocketPath is { } socketPath)
+        {
             handler.ConnectCallback = (_, cancellationToken) => ConnectUnixAsync(socketPath, cancellationToken);
+        }
+        else if (endpoint.Tls is { } tls)
+        {
+            handler.SslOptions = tls.CreateSslOptions(endpoint.TcpHost!, reason => _tlsRejection = reason);
+        }
         // Builds and waits run as long as they run; callers cancel through their token.
         _http = new HttpClient(handler)
         {
             BaseAddress = endpoint.IsUnixSocket
                 ? new Uri("http://docker.sock")
-                : new Uri($"http://{endpoint.TcpHost}:{endpoint.TcpPort}"),
+                : new UriBuilder(endpoint.Tls is null ? "http" : "https", endpoint.TcpHost, endpoint.TcpPort).Uri,
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }
 
-    /// <summary>Resolves the engine from <paramref name="explicitHost"/>, DOCKER_HOST or the Docker context.</summary>
-    public static DockerEngineClient Create(string? explicitHost = null) =>
-        new(DockerHostResolver.Resolve(explicitHost));
+    /// <summary>
+    /// Resolves the engine from <paramref name="explicitHost"/>, DOCKER_HOST or the Docker context, with TLS from
+    /// DOCKER_TLS_VERIFY/DOCKER_CERT_PATH or the context (<paramref name="getEnvironment"/>: the process's when null).
+    /// </summary>
+    public static DockerEngineClient Create(string? explicitHost = null, Func<string, string?>? getEnvironment = null) =>
+        new(DockerHostResolver.Resolve(explicitHost, getEnvironment));
 
     public DockerEndpoint Endpoint { get; }
 
@@ -74,12 +87,17 @@ public sealed class DockerEngineClient : IDisposable
             .ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
+        {
             throw EngineError("GET /_ping", response.StatusCode, body);
+        }
 
         Version? engineVersion = null;
         if (response.Headers.TryGetValues("API-Version", out var values)
             && Version.TryParse(values.FirstOrDefault(), out var parsed))
+        {
             engineVersion = parsed;
+        }
+
         var negotiated = engineVersion is null ? FallbackApiVersion
             : engineVersion < MaxApiVersion ? engineVersion : MaxApiVersion;
         _apiVersion = negotiated;
@@ -143,7 +161,10 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken, allowNotFound: true)
             .ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
+        {
             return null;
+        }
+
         return await ReadObjectAsync(response, "GET " + path, cancellationToken).ConfigureAwait(false);
     }
 
@@ -168,7 +189,9 @@ public sealed class DockerEngineClient : IDisposable
             foreach (var image in images.OfType<JsonObject>())
             {
                 if (image["RepoTags"] is JsonArray repoTags)
+                {
                     tags.AddRange(repoTags.Select(t => t?.GetValue<string>()).OfType<string>());
+                }
             }
         }
 
@@ -186,9 +209,15 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken)
             .ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
+        {
             return true;
+        }
+
         if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
             return false;
+        }
+
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         throw EngineError("DELETE /images", response.StatusCode, text);
     }
@@ -207,11 +236,19 @@ public sealed class DockerEngineClient : IDisposable
             ["HostConfig"] = new JsonObject { ["NetworkMode"] = request.NetworkMode },
         };
         if (!string.IsNullOrEmpty(request.WorkingDirectory))
+        {
             body["WorkingDir"] = request.WorkingDirectory;
+        }
+
         if (!string.IsNullOrEmpty(request.User))
+        {
             body["User"] = request.User;
+        }
+
         if (request.Entrypoint is { } entrypoint)
+        {
             body["Entrypoint"] = new JsonArray(entrypoint.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
+        }
 
         using var response = await SendAsync(HttpMethod.Post, "/containers/create", body, cancellationToken)
             .ConfigureAwait(false);
@@ -234,8 +271,11 @@ public sealed class DockerEngineClient : IDisposable
         using var response = await SendAsync(HttpMethod.Post, path, null, cancellationToken).ConfigureAwait(false);
         var result = await ReadObjectAsync(response, "POST " + path, cancellationToken).ConfigureAwait(false);
         if (result["Error"]?["Message"]?.GetValue<string>() is { Length: > 0 } error)
+        {
             throw new BriocheJobException(Catalog.Docker.EngineError,
                 $"Docker engine at {Endpoint.Host} could not wait for container {containerId}: {error}");
+        }
+
         return result["StatusCode"]?.GetValue<long>()
                ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
                    $"Docker engine at {Endpoint.Host} returned no StatusCode for container {containerId}.");
@@ -289,7 +329,9 @@ public sealed class DockerEngineClient : IDisposable
             try
             {
                 if (_apiVersion is null)
+                {
                     await PingAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -306,11 +348,17 @@ public sealed class DockerEngineClient : IDisposable
         var path = await VersionedAsync(pathAndQuery, cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
+        {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
         var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
             .ConfigureAwait(false);
         if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound))
+        {
             return response;
+        }
+
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -341,18 +389,55 @@ public sealed class DockerEngineClient : IDisposable
         // The innermost message names the cause (No such file or directory, Connection refused) without a stack trace.
         var cause = e;
         while (cause.InnerException is not null)
+        {
             cause = cause.InnerException;
+        }
+
+        if (Endpoint.Tls is { } tls && IsTlsFailure(e))
+        {
+            var why = _tlsRejection is { } rejection ? "the engine's certificate was refused: " + rejection
+                : tls.CertFile is null
+                    ? $"{cause.Message.TrimEnd('.')}; no client certificate was sent, as there is no {DockerTls.CertFileName} in {tls.Directory}"
+                    : $"{cause.Message.TrimEnd('.')}; does the engine speak TLS there, and does it trust the CA of {tls.CertFile}?";
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
+                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}): the TLS handshake failed: {why}.", e);
+        }
+
         var reason = Endpoint.SocketPath is { } socketPath && !File.Exists(socketPath)
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
             : cause.Message.TrimEnd('.');
         return new BriocheJobException(Catalog.Docker.EngineUnreachable,
-            $"Docker engine at {Endpoint.Host} (from {Endpoint.Source}) is not reachable: {reason}.", e);
+            $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) is not reachable: {reason}.", e);
+    }
+
+    /// <summary>A handshake that failed: our check refused the server, or the server closed on us during the handshake.</summary>
+    private static bool IsTlsFailure(Exception e)
+    {
+        // Under TLS 1.3 the server checks our certificate after the client's handshake is done, so its refusal
+        // (an OpenSSL alert) arrives as an IOException on the first read rather than an AuthenticationException.
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException
+                || inner.Message.Contains("SSL routines", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private BriocheJobException EngineError(string operation, HttpStatusCode status, string body)
     {
         var message = ExtractMessage(body);
+        if (status == HttpStatusCode.BadRequest && Endpoint.Tls is null && message.Contains("HTTPS server", StringComparison.Ordinal))
+        {
+            return new BriocheJobException(Catalog.Docker.TlsFailed,
+                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) only speaks TLS: set DOCKER_TLS_VERIFY=1 and " +
+                $"DOCKER_CERT_PATH (a folder with {DockerTls.CaFileName}, {DockerTls.CertFileName} and {DockerTls.KeyFileName}), or use a context with TLS files.");
+        }
+
         var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
         return new BriocheJobException(diagnostic,
             $"Docker engine at {Endpoint.Host} refused {operation} ({(int)status}): {message}");
@@ -364,7 +449,9 @@ public sealed class DockerEngineClient : IDisposable
         try
         {
             if (JsonNode.Parse(body) is JsonObject o && o["message"] is JsonValue v && v.TryGetValue<string>(out var m))
+            {
                 return m.Trim();
+            }
         }
         catch (JsonException)
         {
@@ -381,7 +468,9 @@ public sealed class DockerEngineClient : IDisposable
         try
         {
             if (JsonNode.Parse(text) is JsonObject o)
+            {
                 return o;
+            }
         }
         catch (JsonException)
         {
@@ -464,9 +553,14 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
 
             if (line is null)
+            {
                 yield break;
+            }
+
             if (line.Length > 0 && !string.IsNullOrWhiteSpace(line))
+            {
                 yield return line;
+            }
         }
     }
 
@@ -496,10 +590,16 @@ internal static class ContainerLogDemultiplexer
             var read = await source.ReadAtLeastAsync(header, 8, throwOnEndOfStream: false, cancellationToken)
                 .ConfigureAwait(false);
             if (read == 0)
+            {
                 return;
+            }
+
             if (read < 8)
+            {
                 throw new BriocheJobException(Catalog.Docker.BadResponse,
                     "Docker engine sent a truncated container log frame header.");
+            }
+
             var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
             var target = header[0] == 2 ? stderr : stdout;
             while (size > 0)
@@ -507,8 +607,11 @@ internal static class ContainerLogDemultiplexer
                 var chunk = await source.ReadAsync(buffer.AsMemory(0, Math.Min(size, buffer.Length)), cancellationToken)
                     .ConfigureAwait(false);
                 if (chunk == 0)
+                {
                     throw new BriocheJobException(Catalog.Docker.BadResponse,
                         "Docker engine sent a truncated container log frame.");
+                }
+
                 await target.WriteAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
                 size -= chunk;
             }

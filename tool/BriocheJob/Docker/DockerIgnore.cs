@@ -34,24 +34,35 @@ public sealed class DockerIgnore
         {
             lineNumber++;
             if (raw.StartsWith('#'))
+            {
                 continue;
+            }
+
             var pattern = raw.Trim();
             if (pattern.Length == 0)
+            {
                 continue;
+            }
+
             var exclusion = false;
             if (pattern[0] == '!')
             {
                 exclusion = true;
                 pattern = pattern[1..].Trim();
                 if (pattern.Length == 0)
+                {
                     throw new BriocheJobException(Catalog.Docker.BadIgnorePattern,
                         $"{source}:{lineNumber}: '!' must be followed by a pattern.");
+                }
             }
 
             pattern = CleanPath(pattern);
             pattern = pattern.TrimStart('/');
             if (pattern.Length == 0)
+            {
                 pattern = ".";
+            }
+
             rules.Add(new Rule(pattern, exclusion, Compile(pattern, source, lineNumber)));
         }
 
@@ -74,10 +85,15 @@ public sealed class DockerIgnore
         {
             // Only a rule that can change the verdict needs evaluating.
             if (rule.Exclusion != excluded)
+            {
                 continue;
+            }
+
             var match = rule.Regex.IsMatch(path) || parents.Any(rule.Regex.IsMatch);
             if (match)
+            {
                 excluded = !rule.Exclusion;
+            }
         }
 
         return excluded;
@@ -93,7 +109,9 @@ public sealed class DockerIgnore
         foreach (var rule in _rules)
         {
             if (rule.Exclusion && CouldMatchBelow(rule.Pattern.Split('/'), directorySegments))
+            {
                 return true;
+            }
         }
 
         return false;
@@ -104,11 +122,19 @@ public sealed class DockerIgnore
         for (var i = 0; i < directory.Length; i++)
         {
             if (i >= pattern.Length)
+            {
                 return false;
+            }
+
             if (pattern[i].Contains("**", StringComparison.Ordinal))
+            {
                 return true;
+            }
+
             if (!SegmentRegex(pattern[i]).IsMatch(directory[i]))
+            {
                 return false;
+            }
         }
 
         return pattern.Length > directory.Length;
@@ -140,19 +166,30 @@ public sealed class DockerIgnore
     public static string CleanPath(string path)
     {
         if (path.Length == 0)
+        {
             return ".";
+        }
+
         var rooted = path[0] == '/';
         var parts = new List<string>();
         foreach (var part in path.Split('/'))
         {
             if (part.Length == 0 || part == ".")
+            {
                 continue;
+            }
+
             if (part == "..")
             {
                 if (parts.Count > 0 && parts[^1] != "..")
+                {
                     parts.RemoveAt(parts.Count - 1);
+                }
                 else if (!rooted)
+                {
                     parts.Add("..");
+                }
+
                 continue;
             }
 
@@ -161,7 +198,10 @@ public sealed class DockerIgnore
 
         var joined = string.Join('/', parts);
         if (rooted)
+        {
             return "/" + joined;
+        }
+
         return joined.Length == 0 ? "." : joined;
     }
 
@@ -176,7 +216,9 @@ public sealed class DockerIgnore
                 case '*' when i + 1 < pattern.Length && pattern[i + 1] == '*':
                     i++;
                     if (i + 1 < pattern.Length && pattern[i + 1] == '/')
+                    {
                         i++;
+                    }
                     // "**" at the end matches everything; "**/" matches zero or more directories.
                     regex.Append(i + 1 >= pattern.Length ? ".*" : "(.*/)?");
                     break;
@@ -188,7 +230,10 @@ public sealed class DockerIgnore
                     break;
                 case '\\':
                     if (i + 1 >= pattern.Length)
+                    {
                         throw BadPattern(pattern, source, line, "it ends with a lone backslash");
+                    }
+
                     regex.Append(Regex.Escape(pattern[++i].ToString()));
                     break;
                 case '[':
@@ -201,8 +246,22 @@ public sealed class DockerIgnore
         }
 
         regex.Append('$');
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
+        try
+        {
+            return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException e)
+        {
+            // What the class scan lets through but .NET refuses: a range in reverse order ("[z-a]"), say.
+            throw BadPattern(pattern, source, line, e is RegexParseException parse ? ReasonOf(parse) : "it cannot be compiled");
+        }
     }
+
+    private static string ReasonOf(RegexParseException e) => e.Error switch
+    {
+        RegexParseError.ReversedCharacterRange => "a character range is in reverse order",
+        _ => "it cannot be compiled (" + e.Error + ")",
+    };
 
     private static int AppendCharacterClass(string pattern, int start, StringBuilder regex, string source, int line)
     {
@@ -221,7 +280,10 @@ public sealed class DockerIgnore
             if (c == ']' && !first)
             {
                 if (body.Length == 0 || body.ToString() == "^")
+                {
                     throw BadPattern(pattern, source, line, "it has an empty character class");
+                }
+
                 regex.Append("(?!/)[").Append(body).Append(']');
                 return i;
             }
@@ -230,14 +292,21 @@ public sealed class DockerIgnore
             if (c == '\\')
             {
                 if (++i >= pattern.Length)
+                {
                     break;
+                }
+
                 c = pattern[i];
             }
 
             if (c == '-' && body.Length > 0 && i + 1 < pattern.Length && pattern[i + 1] != ']')
+            {
                 body.Append('-');
+            }
             else
+            {
                 body.Append(c is '\\' or ']' or '[' or '^' or '-' ? "\\" + c : c.ToString());
+            }
         }
 
         throw BadPattern(pattern, source, line, "a '[' is never closed");

@@ -56,23 +56,50 @@ public sealed record DockerBuildRequest : DockerBuildOptions
 
         Add("buildid", BuildId);
         foreach (var tag in Tags)
+        {
             Add("t", tag);
+        }
+
         if (!string.IsNullOrEmpty(Dockerfile))
+        {
             Add("dockerfile", Dockerfile);
+        }
+
         if (!string.IsNullOrEmpty(Target))
+        {
             Add("target", Target);
+        }
+
         if (BuildArgs.Count > 0)
+        {
             Add("buildargs", JsonSerializer.Serialize(BuildArgs, DockerJsonContext.Default.IReadOnlyDictionaryStringString));
+        }
+
         if (Labels.Count > 0)
+        {
             Add("labels", JsonSerializer.Serialize(Labels, DockerJsonContext.Default.IReadOnlyDictionaryStringString));
+        }
+
         if (!string.IsNullOrEmpty(Platform))
+        {
             Add("platform", Platform);
+        }
+
         if (NoCache)
+        {
             Add("nocache", "1");
+        }
+
         if (Pull)
+        {
             Add("pull", "1");
+        }
+
         if (!string.IsNullOrEmpty(NetworkMode))
+        {
             Add("networkmode", NetworkMode);
+        }
+
         return query.ToString();
     }
 }

@@ -61,6 +61,15 @@ public sealed record DockerStepMeta
     /// <summary>The Dockerfile's SHA-256 when recorded, so a debug shell can tell it changed since.</summary>
     public string? DockerfileSha256 { get; init; }
 
+    /// <summary>The names of the ARGs in scope at the instruction (RUN sees each as an environment variable).</summary>
+    public IReadOnlyList<string>? ArgsInScope { get; init; }
+
+    /// <summary>The digests of the vertices this step builds on, as BuildKit reported them (the step graph).</summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+
+    /// <summary>For a COPY/ADD from the context: each source as written → the digest of what the context sent for it.</summary>
+    public IReadOnlyDictionary<string, string>? ContextSources { get; init; }
+
     [JsonExtensionData]
     // A setter, not init: source-generated metadata cannot fill an init-only extension data property.
     public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
@@ -81,7 +90,10 @@ public sealed record DockerStepMeta
     public static DockerStepMeta? TryParse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json))
+        {
             return null;
+        }
+
         try
         {
             var meta = JsonSerializer.Deserialize(json, Json.DockerStepMeta);

@@ -50,7 +50,10 @@ public sealed class DockerfileInstruction
     public (string Command, IReadOnlyList<string> Args) RunCommand()
     {
         if (JsonArguments is { Count: > 0 } exec)
+        {
             return (exec[0], exec.Skip(1).ToList());
+        }
+
         return ("/bin/sh", ["-c", StripRunFlags(Arguments)]);
     }
 
@@ -62,7 +65,10 @@ public sealed class DockerfileInstruction
         {
             var end = text.IndexOfAny([' ', '\t']);
             if (end < 0)
+            {
                 return "";
+            }
+
             text = text[end..].TrimStart();
         }
         return text;
@@ -145,7 +151,10 @@ public sealed partial class Dockerfile
     {
         var byName = Stages.FirstOrDefault(s => string.Equals(s.Name, nameOrIndex, StringComparison.OrdinalIgnoreCase));
         if (byName is not null)
+        {
             return byName;
+        }
+
         var text = nameOrIndex.StartsWith("stage-", StringComparison.Ordinal) ? nameOrIndex["stage-".Length..] : nameOrIndex;
         return int.TryParse(text, out var index) && index >= 0 && index < Stages.Count ? Stages[index] : null;
     }
@@ -160,7 +169,10 @@ public sealed partial class Dockerfile
     {
         var match = VertexNamePattern().Match(vertexName);
         if (!match.Success)
+        {
             return null;
+        }
+
         var step = int.Parse(match.Groups["step"].Value);
         var total = int.Parse(match.Groups["total"].Value);
         var qualifiers = match.Groups["qualifiers"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -170,20 +182,33 @@ public sealed partial class Dockerfile
         {
             // Stage names cannot contain '/', platforms always do.
             if (qualifier.Contains('/'))
+            {
                 platform = qualifier;
+            }
             else
+            {
                 stageName = qualifier;
+            }
         }
 
         DockerfileStage? stage;
         if (stageName is not null)
+        {
             stage = FindStage(stageName);
+        }
         else if (Stages.Count == 1)
+        {
             stage = Stages[0];
+        }
         else
+        {
             stage = Stages.Where(s => s.BuildKitStepCount == total).ToList() is { Count: 1 } only ? only[0] : null;
+        }
+
         if (stage is null)
+        {
             return null;
+        }
 
         var instruction = stage.Instructions.FirstOrDefault(i => i.BuildKitStep == step);
         return instruction is null ? null : new DockerfileStepMatch(stage, instruction, step, total, platform);
@@ -211,8 +236,11 @@ public static partial class DockerfileParser
     public static Dockerfile ParseFile(string path, IReadOnlyDictionary<string, string>? buildArgs = null)
     {
         if (!File.Exists(path))
+        {
             throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
                 $"Dockerfile '{path}' does not exist.");
+        }
+
         return Parse(File.ReadAllText(path), buildArgs, path);
     }
 
@@ -237,12 +265,17 @@ public static partial class DockerfileParser
         {
             var keyword = logical.Keyword;
             if (!Keywords.Contains(keyword))
+            {
                 throw Error(source, logical.Line, $"unknown instruction '{keyword}'");
+            }
 
             if (keyword == "FROM")
             {
                 if (current is not null)
+                {
                     stages.Add(current.Build());
+                }
+
                 current = StartStage(logical, stages, words, globalValues, automatic, source);
                 continue;
             }
@@ -250,16 +283,23 @@ public static partial class DockerfileParser
             if (current is null)
             {
                 if (keyword != "ARG")
+                {
                     throw Error(source, logical.Line, $"{keyword} comes before the first FROM (only ARG may)");
+                }
+
                 var state = new DockerfileState("/", Empty, null, new Dictionary<string, string>(globalValues));
                 globalArgs.Add(NewInstruction(logical, state, -1, globalArgs.Count));
                 foreach (var (name, value) in ParseArgs(logical, words, n => globalValues.GetValueOrDefault(n) ?? automatic.GetValueOrDefault(n), source))
                 {
                     var effective = buildArgs.TryGetValue(name, out var given) ? given : value;
                     if (effective is not null)
+                    {
                         globalValues[name] = effective;
+                    }
                     else
+                    {
                         globalValues.Remove(name);
+                    }
                 }
 
                 continue;
@@ -269,7 +309,10 @@ public static partial class DockerfileParser
         }
 
         if (current is null)
+        {
             throw new BriocheJobException(Catalog.Docker.BadDockerfile, $"{source}: no FROM instruction.");
+        }
+
         stages.Add(current.Build());
         return new Dockerfile(escape, globalArgs, stages, globalValues);
     }
@@ -288,24 +331,37 @@ public static partial class DockerfileParser
         {
             var flag = raw[position++];
             if (flag.StartsWith("--platform=", StringComparison.OrdinalIgnoreCase))
+            {
                 platform = words.Process(flag["--platform=".Length..], Lookup);
+            }
         }
 
         if (position >= raw.Count)
+        {
             throw Error(source, logical.Line, "FROM needs an image");
+        }
+
         var baseName = words.Process(raw[position++], Lookup);
         string? name = null;
         if (position < raw.Count)
         {
             if (!raw[position].Equals("AS", StringComparison.OrdinalIgnoreCase) || position + 2 != raw.Count)
+            {
                 throw Error(source, logical.Line, "FROM takes an image and an optional 'AS name'");
+            }
+
             name = raw[position + 1].ToLowerInvariant();
             if (!StageNamePattern().IsMatch(name))
+            {
                 throw Error(source, logical.Line, $"'{name}' is not a valid stage name");
+            }
         }
 
         if (baseName.Length == 0)
+        {
             throw Error(source, logical.Line, "FROM's image is empty after ARG substitution");
+        }
+
         var baseStage = stages.LastOrDefault(s => string.Equals(s.Name, baseName, StringComparison.OrdinalIgnoreCase));
         var initial = baseStage is null
             ? new DockerfileState("/", Empty, null, Empty)
@@ -336,7 +392,10 @@ public static partial class DockerfileParser
             var fromInstruction = NewInstruction(from, initial, index, 0);
             // BuildKit numbers FROM only when it pulls an image: not for scratch, not for another stage.
             if (baseStage is null && !baseName.Equals("scratch", StringComparison.OrdinalIgnoreCase))
+            {
                 fromInstruction.BuildKitStep = ++_step;
+            }
+
             _instructions.Add(fromInstruction);
         }
 
@@ -346,7 +405,10 @@ public static partial class DockerfileParser
             var state = _state;
             var instruction = NewInstruction(logical, state, _index, _instructions.Count);
             if (StepKeywords.Contains(logical.Keyword))
+            {
                 instruction.BuildKitStep = ++_step;
+            }
+
             _instructions.Add(instruction);
 
             // ENV wins over ARG of the same name.
@@ -356,42 +418,48 @@ public static partial class DockerfileParser
             switch (logical.Keyword)
             {
                 case "WORKDIR":
-                {
-                    var directory = words.Process(logical.Arguments.Trim(), Lookup);
-                    if (directory.Length == 0)
-                        throw Error(source, logical.Line, "WORKDIR needs a path");
-                    _state = state with
                     {
-                        WorkingDirectory = DockerIgnore.CleanPath(directory.StartsWith('/')
-                            ? directory
-                            : state.WorkingDirectory.TrimEnd('/') + "/" + directory),
-                    };
-                    break;
-                }
+                        var directory = words.Process(logical.Arguments.Trim(), Lookup);
+                        if (directory.Length == 0)
+                        {
+                            throw Error(source, logical.Line, "WORKDIR needs a path");
+                        }
+
+                        _state = state with
+                        {
+                            WorkingDirectory = DockerIgnore.CleanPath(directory.StartsWith('/')
+                                ? directory
+                                : state.WorkingDirectory.TrimEnd('/') + "/" + directory),
+                        };
+                        break;
+                    }
                 case "USER":
                     _state = state with { User = words.Process(logical.Arguments.Trim(), Lookup) };
                     break;
                 case "ENV":
-                {
-                    var environment = new Dictionary<string, string>(state.Environment);
-                    foreach (var (name, value) in ParseEnv(logical, words, Lookup, source))
-                        environment[name] = value;
-                    _state = state with { Environment = environment };
-                    break;
-                }
-                case "ARG":
-                {
-                    var args = new Dictionary<string, string>(state.Args);
-                    foreach (var (name, value) in ParseArgs(logical, words, Lookup, source))
                     {
-                        var effective = buildArgs.TryGetValue(name, out var given) ? given
-                            : value ?? globalValues.GetValueOrDefault(name) ?? automatic.GetValueOrDefault(name) ?? "";
-                        args[name] = effective;
-                    }
+                        var environment = new Dictionary<string, string>(state.Environment);
+                        foreach (var (name, value) in ParseEnv(logical, words, Lookup, source))
+                        {
+                            environment[name] = value;
+                        }
 
-                    _state = state with { Args = args };
-                    break;
-                }
+                        _state = state with { Environment = environment };
+                        break;
+                    }
+                case "ARG":
+                    {
+                        var args = new Dictionary<string, string>(state.Args);
+                        foreach (var (name, value) in ParseArgs(logical, words, Lookup, source))
+                        {
+                            var effective = buildArgs.TryGetValue(name, out var given) ? given
+                                : value ?? globalValues.GetValueOrDefault(name) ?? automatic.GetValueOrDefault(name) ?? "";
+                            args[name] = effective;
+                        }
+
+                        _state = state with { Args = args };
+                        break;
+                    }
             }
         }
 
@@ -413,14 +481,20 @@ public static partial class DockerfileParser
     {
         var raw = words.SplitRaw(logical.Arguments);
         if (raw.Count == 0)
+        {
             throw Error(source, logical.Line, "ENV needs a name and a value");
+        }
+
         if (!raw[0].Contains('='))
         {
             // Legacy form: ENV name value with spaces
             var text = logical.Arguments.TrimStart();
             var split = text.IndexOfAny([' ', '\t']);
             if (split < 0)
+            {
                 throw Error(source, logical.Line, $"ENV {raw[0]} has no value");
+            }
+
             yield return (raw[0], words.Process(text[(split + 1)..].Trim(), lookup));
             yield break;
         }
@@ -430,13 +504,18 @@ public static partial class DockerfileParser
         {
             var equals = word.IndexOf('=');
             if (equals <= 0)
+            {
                 throw Error(source, logical.Line, $"ENV expects name=value, got '{word}'");
+            }
+
             pairs.Add((word[..equals], words.Process(word[(equals + 1)..], lookup)));
         }
 
         // Every value in one ENV sees the variables as they were before it.
         foreach (var pair in pairs)
+        {
             yield return pair;
+        }
     }
 
     private static IEnumerable<(string Name, string? Value)> ParseArgs(LogicalLine logical, DockerfileShellWords words,
@@ -444,12 +523,18 @@ public static partial class DockerfileParser
     {
         var raw = words.SplitRaw(logical.Arguments);
         if (raw.Count == 0)
+        {
             throw Error(source, logical.Line, "ARG needs a name");
+        }
+
         foreach (var word in raw)
         {
             var equals = word.IndexOf('=');
             if (equals == 0)
+            {
                 throw Error(source, logical.Line, $"ARG '{word}' has no name");
+            }
+
             yield return equals < 0 ? (word, null) : (word[..equals], words.Process(word[(equals + 1)..], lookup));
         }
     }
@@ -497,12 +582,21 @@ public static partial class DockerfileParser
         };
         var values = new Dictionary<string, string>
         {
-            ["BUILDPLATFORM"] = $"{os}/{arch}", ["BUILDOS"] = os, ["BUILDARCH"] = arch,
-            ["TARGETPLATFORM"] = $"{os}/{arch}", ["TARGETOS"] = os, ["TARGETARCH"] = arch,
+            ["BUILDPLATFORM"] = $"{os}/{arch}",
+            ["BUILDOS"] = os,
+            ["BUILDARCH"] = arch,
+            ["TARGETPLATFORM"] = $"{os}/{arch}",
+            ["TARGETOS"] = os,
+            ["TARGETARCH"] = arch,
         };
         foreach (var key in values.Keys.ToList())
+        {
             if (buildArgs.TryGetValue(key, out var given))
+            {
                 values[key] = given;
+            }
+        }
+
         return values;
     }
 
@@ -513,12 +607,21 @@ public static partial class DockerfileParser
         {
             var match = DirectivePattern().Match(lines[i]);
             if (!match.Success)
+            {
                 break;
+            }
+
             if (!match.Groups["name"].Value.Equals("escape", StringComparison.OrdinalIgnoreCase))
+            {
                 continue;
+            }
+
             var value = match.Groups["value"].Value.Trim();
             if (value is not ("\\" or "`"))
+            {
                 throw Error(source, i + 1, $"escape directive must be \\ or `, got '{value}'");
+            }
+
             escape = value[0];
         }
 
@@ -551,9 +654,15 @@ public static partial class DockerfileParser
                     i++;
                     // Comment and blank lines inside a continuation are dropped, as Docker does.
                     while (i < lines.Length && (lines[i].TrimStart().StartsWith('#') || lines[i].Trim().Length == 0))
+                    {
                         i++;
+                    }
+
                     if (i >= lines.Length)
+                    {
                         break;
+                    }
+
                     continue;
                 }
 
@@ -579,7 +688,9 @@ public static partial class DockerfileParser
                         var body = stripTabs ? lines[i].TrimStart('\t') : lines[i];
                         i++;
                         if (body == word)
+                        {
                             break;
+                        }
                     }
                 }
             }

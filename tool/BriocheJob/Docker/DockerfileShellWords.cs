@@ -26,7 +26,10 @@ internal sealed class DockerfileShellWords
             if (quote == '\0' && char.IsWhiteSpace(c))
             {
                 if (inWord)
+                {
                     words.Add(current.ToString());
+                }
+
                 current.Clear();
                 inWord = false;
                 continue;
@@ -35,15 +38,24 @@ internal sealed class DockerfileShellWords
             inWord = true;
             current.Append(c);
             if (c == _escape && quote != '\'' && i + 1 < text.Length)
+            {
                 current.Append(text[++i]);
+            }
             else if (quote == '\0' && c is '"' or '\'')
+            {
                 quote = c;
+            }
             else if (c == quote)
+            {
                 quote = '\0';
+            }
         }
 
         if (inWord)
+        {
             words.Add(current.ToString());
+        }
+
         return words;
     }
 
@@ -63,13 +75,21 @@ internal sealed class DockerfileShellWords
         {
             var c = text[i];
             if (quote == '\0' && stopAt != '\0' && c == stopAt)
+            {
                 return;
+            }
+
             if (quote == '\'')
             {
                 if (c == '\'')
+                {
                     quote = '\0';
+                }
                 else
+                {
                     result.Append(c);
+                }
+
                 i++;
                 continue;
             }
@@ -79,7 +99,10 @@ internal sealed class DockerfileShellWords
                 var next = text[i + 1];
                 // Inside double quotes the escape only protects $, " and itself.
                 if (quote == '"' && next != '$' && next != '"' && next != _escape)
+                {
                     result.Append(c);
+                }
+
                 result.Append(next);
                 i += 2;
                 continue;
@@ -121,22 +144,34 @@ internal sealed class DockerfileShellWords
     private string Expand(string text, ref int i, Func<string, string?> lookup)
     {
         if (i >= text.Length)
+        {
             return "$";
+        }
+
         if (text[i] != '{')
         {
             var start = i;
             while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+            {
                 i++;
+            }
+
             return i == start ? "$" : lookup(text[start..i]) ?? "";
         }
 
         i++;
         var nameStart = i;
         while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+        {
             i++;
+        }
+
         var name = text[nameStart..i];
         if (i >= text.Length)
+        {
             return ""; // unterminated ${: Docker rejects it; expand to nothing rather than fail the whole parse
+        }
+
         if (text[i] == '}')
         {
             i++;
@@ -145,13 +180,19 @@ internal sealed class DockerfileShellWords
 
         var colon = text[i] == ':';
         if (colon)
+        {
             i++;
+        }
+
         var op = i < text.Length ? text[i] : '}';
         i++;
         var word = new StringBuilder();
         ProcessUntil(text, ref i, lookup, word, stopAt: '}', quote: '\0');
         if (i < text.Length && text[i] == '}')
+        {
             i++;
+        }
+
         var value = lookup(name);
         var set = colon ? !string.IsNullOrEmpty(value) : value is not null;
         return op switch

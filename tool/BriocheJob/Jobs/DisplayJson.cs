@@ -40,11 +40,19 @@ public sealed record BuildJson(
     string? WorkingDirectory,
     int? ProjectCount,
     int? JobCount,
-    int? FailedJobCount)
+    int? FailedJobCount,
+    string? Host,
+    string? User,
+    string? GitCommit,
+    string? GitBranch,
+    string? CiSystem,
+    string? CiRunId,
+    string? CiRunUrl)
 {
     public static BuildJson From(BuildRecord build, int? projects = null, int? jobs = null, int? failed = null)
     {
         ArgumentNullException.ThrowIfNull(build);
+        BuildProvenance where = build.Provenance ?? BuildProvenance.None;
         return new BuildJson(
             build.Id,
             build.ExternalId,
@@ -58,7 +66,14 @@ public sealed record BuildJson(
             build.WorkingDirectory,
             projects,
             jobs,
-            failed);
+            failed,
+            where.Host,
+            where.User,
+            where.GitCommit,
+            where.GitBranch,
+            where.CiSystem,
+            where.CiRunId,
+            where.CiRunUrl);
     }
 
     public static BuildJson From(BuildSummary summary)
@@ -82,14 +97,14 @@ public sealed record ProjectJson(long Id, string Kind, string? Name, string? Pro
 /// <summary><c>builds show --json</c>: the build, its projects and its jobs (most recent first).</summary>
 public sealed record BuildDetailsJson(BuildJson Build, IReadOnlyList<ProjectJson> Projects, IReadOnlyList<JobJson> Jobs)
 {
-    public static BuildDetailsJson From(BuildDetails details)
+    public static BuildDetailsJson From(BuildDetails details, IReadOnlySet<string>? flakyRecipes = null)
     {
         ArgumentNullException.ThrowIfNull(details);
         int failed = details.Jobs.Count(j => j.Job.Result == RunResult.Failed);
         return new BuildDetailsJson(
             BuildJson.From(details.Build, details.Projects.Count, details.Jobs.Count, failed),
             details.Projects.Select(ProjectJson.From).ToList(),
-            JobJson.FromList(details.Jobs));
+            JobJson.FromList(details.Jobs, flakyRecipes));
     }
 }
 

@@ -90,10 +90,10 @@ public sealed class JobDetails
     /// Writes <c>show --json</c>: every <see cref="JobJson"/> field, then <c>stackTrace</c>, <c>command</c>,
     /// <c>args</c>, <c>lastLines</c> (as in <c>logs --json</c>), <c>eventsPath</c> and <c>eventsProblem</c>.
     /// </summary>
-    public void WriteJson(Utf8JsonWriter writer)
+    public void WriteJson(Utf8JsonWriter writer, string? shortId = null, IReadOnlySet<string>? flakyRecipes = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        JsonElement job = JsonSerializer.SerializeToElement(JobJson.From(View), JobJsonContext.Default.JobJson);
+        JsonElement job = JsonSerializer.SerializeToElement(JobJson.From(View, shortId, flakyRecipes), JobJsonContext.Default.JobJson);
         writer.WriteStartObject();
         foreach (JsonProperty property in job.EnumerateObject())
         {

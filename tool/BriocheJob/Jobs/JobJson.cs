@@ -29,10 +29,16 @@ public sealed record JobJson(
     int? Signal,
     string? Message,
     bool Cached,
-    string? LocalPath)
+    string? LocalPath,
+    string? StepKey,
+    bool Flaky,
+    long? OffsetMs)
 {
-    /// <summary>Maps a job; pass <paramref name="shortId"/> from <see cref="ShortIds"/> when listing several.</summary>
-    public static JobJson From(JobView view, string? shortId = null)
+    /// <summary>
+    /// Maps a job; pass <paramref name="shortId"/> from <see cref="ShortIds"/> when listing several, and the
+    /// recipe hashes known to be flaky (<c>IJobStore.FindFlakyRecipeHashes</c>) to fill <see cref="Flaky"/>.
+    /// </summary>
+    public static JobJson From(JobView view, string? shortId = null, IReadOnlySet<string>? flakyRecipes = null)
     {
         ArgumentNullException.ThrowIfNull(view);
         JobRecord job = view.Job;
@@ -57,14 +63,24 @@ public sealed record JobJson(
             Signal: job.Signal,
             Message: job.Message,
             Cached: job.Cached,
-            LocalPath: job.LocalPath);
+            LocalPath: job.LocalPath,
+            StepKey: StepKeys.Of(view),
+            Flaky: job.RecipeHash is { } hash && flakyRecipes?.Contains(hash) == true,
+            OffsetMs: null);
     }
 
     /// <summary>Maps jobs shown together, each with its shortest unique id.</summary>
-    public static IReadOnlyList<JobJson> FromList(IReadOnlyList<JobView> views)
+    public static IReadOnlyList<JobJson> FromList(IReadOnlyList<JobView> views, IReadOnlySet<string>? flakyRecipes = null)
     {
         IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(views.Select(v => v.Job.Id));
-        return views.Select(v => From(v, shortIds[v.Job.Id])).ToList();
+        return views.Select(v => From(v, shortIds[v.Job.Id], flakyRecipes)).ToList();
+    }
+
+    /// <summary>The flaky recipe hashes among these jobs, for <see cref="FromList"/>.</summary>
+    public static IReadOnlySet<string> FlakyRecipes(IJobStore store, IEnumerable<JobView> views)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.FindFlakyRecipeHashes(views.Select(v => v.Job.RecipeHash).OfType<string>());
     }
 
     /// <summary>UTC, ISO-8601, always with milliseconds: <c>2025-03-01T12:00:00.123Z</c>.</summary>

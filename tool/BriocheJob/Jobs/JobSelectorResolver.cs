@@ -124,7 +124,7 @@ public sealed class JobSelectorResolver
             var candidates = distinct.Take(MaxCandidates).Select(m => Describe(m.Form, m.Job)).ToList();
             string count = more ? $"more than {candidates.Count}" : candidates.Count.ToString(CultureInfo.InvariantCulture);
             throw new AmbiguousSelectorException(
-                $"selector '{text}' matches {count} jobs; give more characters of the job id or recipe hash",
+                $"selector {Quote(text)} matches {count} jobs; give more characters of the job id or recipe hash",
                 candidates,
                 more);
         }
@@ -135,7 +135,7 @@ public sealed class JobSelectorResolver
         }
 
         throw new BriocheJobException(Catalog.Selectors.NoMatch,
-            $"no job matches '{text}' (tried as {DescribeForms(text)})");
+            $"no job matches {Quote(text)} (tried as {DescribeForms(text)})");
     }
 
     /// <summary>
@@ -181,13 +181,13 @@ public sealed class JobSelectorResolver
                 .Select(b => new SelectorCandidate(b.Id, $"build {b.Id} {Time(b.StartedAt)} {b.Origin.ToString().ToLowerInvariant()} {Outcome(b.State, b.Result)}"))
                 .ToList();
             throw new AmbiguousSelectorException(
-                $"build selector '{text}' matches {(more ? "more than " : "")}{candidates.Count} builds; give more characters",
+                $"build selector {Quote(text)} matches {(more ? "more than " : "")}{candidates.Count} builds; give more characters",
                 candidates,
                 more);
         }
 
         throw new BriocheJobException(Catalog.Selectors.NoMatch,
-            $"no build matches '{text}' (tried as build id, external build id and build id prefix)");
+            $"no build matches {Quote(text)} (tried as build id, external build id and build id prefix)");
     }
 
     private SelectorResolution NthMostRecentFailed(int n, SelectorForm form)
@@ -253,6 +253,12 @@ public sealed class JobSelectorResolver
     private static string Time(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>The selector as the error echoes it: quoted, and cut short when huge (a 100 KB paste stays one line).</summary>
+    internal static string Quote(string text) =>
+        text.Length <= MaxEcho ? $"'{text}'" : $"'{text[..MaxEcho]}…' ({text.Length} characters)";
+
+    private const int MaxEcho = 80;
+
     private static BriocheJobException Invalid(string text, string hint) =>
-        new(Catalog.Selectors.Invalid, $"'{text}' is not a job selector: {hint}");
+        new(Catalog.Selectors.Invalid, $"{Quote(text)} is not a job selector: {hint}");
 }

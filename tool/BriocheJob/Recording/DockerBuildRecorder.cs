@@ -65,6 +65,20 @@ public sealed class DockerBuildRecorder
                 $"steps are recorded without Dockerfile lines: {e.Message}");
         }
 
+        IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? contextDigests = null;
+        if (dockerfile is not null && _session is not null)
+        {
+            try
+            {
+                contextDigests = ContextSourceDigests.Compute(context, dockerfile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
+                    $"steps are recorded without context digests: {e.Message}");
+            }
+        }
+
         ProjectRecord? project = null;
         if (_session is not null)
         {
@@ -80,7 +94,8 @@ public sealed class DockerBuildRecorder
 
         var request = ToRequest(spec, context);
         using var recorder = new DockerTraceRecorder(project is null ? null : _session, project, spec, dockerfilePath,
-            dockerfile, _listener, saveEachJob: true);
+            dockerfile, _listener, saveEachJob: true)
+        { ContextDigests = contextDigests };
         var decoder = new BuildKitTraceDecoder(recorder);
 
         DockerBuildResponse response;
@@ -176,7 +191,10 @@ public sealed class DockerBuildRecorder
     public static IReadOnlyList<string> ImageTags(DockerImageSpec spec)
     {
         if (spec.Tags.Count == 0)
+        {
             return [spec.Name];
+        }
+
         return spec.Tags.Select(t => t.Contains(':') || t.Contains('/') ? t : $"{spec.Name}:{t}").Distinct().ToList();
     }
 }

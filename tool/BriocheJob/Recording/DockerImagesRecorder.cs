@@ -50,7 +50,9 @@ public sealed class DockerImagesRecorder
                 _listener?.OnImageFinished(result);
                 cancelled = result.Outcome?.End == DockerBuildEnd.Cancelled;
                 if (!result.Succeeded)
+                {
                     break;
+                }
             }
         }
         finally

@@ -34,11 +34,20 @@ public static class DockerStepMapping
     public static DockerStepStatus StatusOf(TraceVertex vertex)
     {
         if (vertex.Error is { } error)
+        {
             return IsCancellationError(error) ? DockerStepStatus.Cancelled : DockerStepStatus.Failed;
+        }
+
         if (vertex.Cached)
+        {
             return DockerStepStatus.Cached;
+        }
+
         if (vertex.Completed is not null)
+        {
             return DockerStepStatus.Succeeded;
+        }
+
         return vertex.Started is not null ? DockerStepStatus.Running : DockerStepStatus.Pending;
     }
 
@@ -76,6 +85,7 @@ public static class DockerStepMapping
             Target = spec?.Target,
             NetworkMode = spec?.NetworkMode,
             BuildArgs = spec is { BuildArgs.Count: > 0 } ? spec.BuildArgs : null,
+            ArgsInScope = instruction?.StateBefore.Args.Keys.Order(StringComparer.Ordinal).ToArray(),
         };
     }
 
@@ -91,7 +101,10 @@ public static class DockerStepMapping
         var started = vertex.Started ?? vertex.Completed ?? firstSeen;
         var stopped = IsFinal(status) ? vertex.Completed ?? endedAt ?? started : (DateTimeOffset?)null;
         if (stopped < started)
+        {
             stopped = started;
+        }
+
         var exitCode = status switch
         {
             DockerStepStatus.Failed => vertex.ExitCode,
@@ -121,7 +134,7 @@ public static class DockerStepMapping
             Message: overrideMessage ?? vertex.Error,
             Cached: vertex.Cached,
             RecipeHash: vertex.Digest,
-            RecipeMeta: meta.ToJson(),
+            RecipeMeta: (vertex.Inputs.Count > 0 ? meta with { Inputs = vertex.Inputs.ToArray() } : meta).ToJson(),
             LocalPath: localPath);
     }
 
@@ -159,9 +172,15 @@ public static class DockerStepMapping
             sandbox.CurrentDir = ProcessTemplate.Literal(state.WorkingDirectory);
             // Build args are visible to RUN as environment variables; ENV wins over an ARG of the same name.
             foreach (var (name, value) in state.Args)
+            {
                 sandbox.Env[name] = ProcessTemplate.Literal(value);
+            }
+
             foreach (var (name, value) in state.Environment)
+            {
                 sandbox.Env[name] = ProcessTemplate.Literal(value);
+            }
+
             sandbox.Networking = meta.NetworkMode is not null and not "none";
             if (instruction.Keyword == "RUN")
             {
@@ -170,7 +189,9 @@ public static class DockerStepMapping
                 sandbox.Args = args.Select(ProcessTemplate.Literal).ToList();
             }
             if (state.User is { } user)
+            {
                 sandbox.AdditionalProperties = new() { ["user"] = JsonSerializer.SerializeToElement(user, DockerJsonContext.Default.String) };
+            }
         }
         return description;
     }

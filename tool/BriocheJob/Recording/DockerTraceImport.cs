@@ -33,8 +33,10 @@ public static class DockerTraceImport
         var check = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, null, cancellationToken)
             .ConfigureAwait(false);
         if (check.Vertices.Count == 0)
+        {
             throw new BriocheJobException(Catalog.DockerBuild.ImportEmpty,
                 $"'{options.TracePath}' holds no BuildKit steps to import.");
+        }
 
         Dockerfile? dockerfile = null;
         string? dockerfilePath = null;

@@ -68,6 +68,9 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
     }
 
+    /// <summary>Per COPY/ADD line, its context sources' digests (<see cref="ContextSourceDigests"/>), recorded in the step's meta.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? ContextDigests { get; init; }
+
     /// <summary>Every step seen, in first-seen order.</summary>
     public IReadOnlyList<DockerStep> Steps => _steps.Select(s => s.Step).ToList();
 
@@ -81,7 +84,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         var step = Get(vertex);
         // A log chunk can name a vertex before its Vertex record does: take the name-based details now.
         if (step.Step.Meta.Vertex != vertex.Name)
+        {
             step.Step = step.CreateStep(this, step.Step.JobId, vertex);
+        }
+
         MarkDirty(step);
     }
 
@@ -97,7 +103,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     {
         var step = Get(vertex);
         if (step.Closed)
+        {
             return; // output after the step ended: its events file is complete already
+        }
+
         step.AddLine(line);
         MarkDirty(step);
     }
@@ -106,7 +115,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     public void Flush()
     {
         if (_dirty.Count == 0)
+        {
             return;
+        }
+
         var batch = _saveEachJob ? null : new List<(StepRecording, JobRecord)>();
         foreach (var step in _dirty)
         {
@@ -128,12 +140,18 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         foreach (var step in _steps)
         {
             if (!step.Step.Vertex.Announced && step.Step.Vertex.Lines.Count == 0)
+            {
                 continue; // a bare status update about a vertex never described: nothing to record
+            }
+
             var status = DockerStepMapping.StatusOf(step.Step.Vertex);
             if (DockerStepMapping.IsFinal(status))
             {
                 if (step.Dirty || step.SavedStatus != status || !step.Closed)
+                {
                     Update(step, null, null, when, batch);
+                }
+
                 continue;
             }
             var message = end switch
@@ -153,7 +171,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     private StepRecording Get(TraceVertex vertex)
     {
         if (_byVertex.TryGetValue(vertex, out var step))
+        {
             return step;
+        }
+
         var jobId = _saveEachJob ? Ulid.NewUlid() : Ulid.NewUlid(vertex.Started ?? _clock.GetUtcNow());
         step = new StepRecording(_clock.GetUtcNow());
         step.Step = step.CreateStep(this, jobId, vertex);
@@ -165,7 +186,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     private void MarkDirty(StepRecording step)
     {
         if (step.Dirty)
+        {
             return;
+        }
+
         step.Dirty = true;
         _dirty.Add(step);
     }
@@ -177,16 +201,26 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         var status = overrideStatus ?? DockerStepMapping.StatusOf(vertex);
         // Announced but not started, and silent: nothing to write or save yet.
         if (status == DockerStepStatus.Pending && step.PendingChunks.Count == 0)
+        {
             return;
+        }
 
         if (_session is not null && !step.WriterFailed && step.Writer is null && !step.Closed)
+        {
             OpenEvents(step);
+        }
+
         WritePendingOutput(step);
         if (DockerStepMapping.IsFinal(status) && !step.Closed)
+        {
             CloseEvents(step, status, message, endedAt);
+        }
 
         if (status == DockerStepStatus.Pending || status == step.SavedStatus)
+        {
             return;
+        }
+
         var previous = step.SavedStatus;
         step.SavedStatus = status;
         step.Step.Status = status;
@@ -195,9 +229,13 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         if (_session is not null)
         {
             if (batch is not null)
+            {
                 batch.Add((step, job));
+            }
             else
+            {
                 Save(step, job);
+            }
         }
         Notify(step, previous, status);
     }
@@ -205,7 +243,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     private void Notify(StepRecording step, DockerStepStatus previous, DockerStepStatus status)
     {
         if (_listener is null)
+        {
             return;
+        }
+
         switch (status)
         {
             case DockerStepStatus.Running:
@@ -216,7 +257,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
                 break;
             case DockerStepStatus.Succeeded:
                 if (previous == DockerStepStatus.Pending)
+                {
                     _listener.OnStepStarted(step.Step);
+                }
+
                 _listener.OnStepCompleted(step.Step);
                 break;
             case DockerStepStatus.Failed:
@@ -245,12 +289,17 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     private void SaveBatch(List<(StepRecording Step, JobRecord Job)>? batch)
     {
         if (batch is null || batch.Count == 0 || _session is null)
+        {
             return;
+        }
+
         try
         {
             _session.Store.SaveJobs(batch.Select(b => b.Job));
             foreach (var (step, _) in batch)
+            {
                 step.Step.Recorded = true;
+            }
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
@@ -281,7 +330,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     private void WritePendingOutput(StepRecording step)
     {
         if (step.PendingChunks.Count == 0)
+        {
             return;
+        }
+
         var vertex = step.Step.Vertex;
         if (step.Writer is { } writer)
         {
@@ -306,7 +358,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     {
         step.Closed = true;
         if (step.Writer is not { } writer)
+        {
             return;
+        }
+
         var vertex = step.Step.Vertex;
         try
         {
@@ -339,7 +394,10 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         ref long written)
     {
         if (written >= bytes.Length)
+        {
             return;
+        }
+
         writer.WriteOutput(stream, bytes.Span[(int)written..], Elapsed(step, step.LastTimestamp));
         written = bytes.Length;
     }
@@ -363,7 +421,9 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
     {
         // One warning per kind of problem and message keeps a broken disk from flooding the build log.
         if (_reportedProblems.Add(code + message))
+        {
             _listener?.Problem(code, message);
+        }
     }
 
     public void Dispose()
@@ -399,6 +459,11 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         {
             Match = DockerStepMapping.FindStep(vertex, recorder._dockerfile);
             var meta = DockerStepMapping.Meta(vertex, Match, recorder._spec, recorder._dockerfilePath, recorder._dockerfileSha256);
+            if (Match is not null && recorder.ContextDigests?.GetValueOrDefault(Match.Instruction.Line) is { } sources)
+            {
+                meta = meta with { ContextSources = sources };
+            }
+
             return new DockerStep(vertex, jobId, meta) { Status = Step?.Status ?? DockerStepStatus.Pending };
         }
 
@@ -410,16 +475,24 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             var bytes = (stream == OutputStream.Stdout ? vertex.StdoutBytes : vertex.StderrBytes).Span;
             ref long written = ref (stream == OutputStream.Stdout ? ref WrittenStdout : ref WrittenStderr);
             if (written >= bytes.Length)
+            {
                 return;
+            }
+
             var newline = bytes[(int)written..].IndexOf((byte)'\n');
             var end = newline < 0 ? bytes.Length : written + newline + 1;
             FirstTimestamp ??= line.Timestamp;
             LastTimestamp = line.Timestamp ?? LastTimestamp;
             if (PendingChunks.Count > 0 && PendingChunks[^1] is var last && last.Stream == stream
                 && last.End == written && last.Timestamp == line.Timestamp)
+            {
                 PendingChunks[^1] = last with { End = end };
+            }
             else
+            {
                 PendingChunks.Add(new OutputChunk(stream, written, end, line.Timestamp));
+            }
+
             written = end;
         }
     }

@@ -1,3 +1,4 @@
+using BriocheJob.Provenance;
 using BriocheJob.Store;
 
 namespace BriocheJob.Recording;
@@ -47,11 +48,13 @@ public sealed class RecordingSession : IDisposable
         var store = JobStores.OpenForRecording(location, home, options.Warn ?? ((_, _) => { }));
         try
         {
+            var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
             var build = store.BeginBuild(new BuildRequest(
                 options.Origin,
                 string.IsNullOrWhiteSpace(options.ExternalBuildId) ? null : options.ExternalBuildId,
-                options.WorkingDirectory ?? Environment.CurrentDirectory,
-                Environment.ProcessId));
+                workingDirectory,
+                Environment.ProcessId,
+                Provenance: BuildProvenanceDetector.Detect(workingDirectory)));
             return new RecordingSession(home, store, build);
         }
         catch
@@ -71,7 +74,10 @@ public sealed class RecordingSession : IDisposable
         var session = RecordingPolicy.Try(observer, code, failedTo,
             () => Begin(options.Warn is null && observer is not null ? options with { Warn = observer.Problem } : options));
         if (session is not null)
+        {
             session._observer = observer;
+        }
+
         return session;
     }
 
@@ -82,7 +88,9 @@ public sealed class RecordingSession : IDisposable
     public bool Try(string code, string failedTo, Action record)
     {
         lock (_gate)
+        {
             return RecordingPolicy.Try(_observer, code, failedTo, record);
+        }
     }
 
     /// <summary>As <see cref="Try(string, string, Action)"/>, returning what was recorded (null when it failed).</summary>
@@ -90,7 +98,9 @@ public sealed class RecordingSession : IDisposable
         where T : class
     {
         lock (_gate)
+        {
             return RecordingPolicy.Try(_observer, code, failedTo, record);
+        }
     }
 
     public ProjectRecord AddProject(ProjectRequest project) => Store.AddProject(Build.Id, project);

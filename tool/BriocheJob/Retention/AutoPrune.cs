@@ -17,7 +17,10 @@ public static class AutoPrune
     {
         long size = HomeSize(home);
         if (size <= maxBytes)
+        {
             return (size, null);
+        }
+
         using var store = SqliteJobStore.Open(home);
         var report = new Pruner(store, home).Run(new PrunePolicy { MaxFiles = MaxFilesPerRun }, now);
         return (size, report);
@@ -27,7 +30,10 @@ public static class AutoPrune
     public static long HomeSize(DataHome home)
     {
         if (!Directory.Exists(home.Root))
+        {
             return 0;
+        }
+
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
         return new DirectoryInfo(home.Root).EnumerateFiles("*", options).Sum(f => f.Length);
     }

@@ -16,12 +16,18 @@ public static class BriocheTempsPruner
         int folders = 0, keptWithoutCopy = 0;
         long freed = 0;
         if (!Directory.Exists(processTemp))
+        {
             return new BriocheTempsReport(processTemp, 0, 0, 0, problems);
+        }
+
         foreach (var folder in Directory.EnumerateDirectories(processTemp).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(folder);
             if (!Ulid.IsValid(name) || store.GetJob(name)?.Job is not { Kind: JobKind.Brioche } job || job.State == RunState.Running)
+            {
                 continue;
+            }
+
             if (job.LocalPath is { } log && Path.GetFullPath(log).StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 keptWithoutCopy++;
@@ -72,7 +78,10 @@ public static class BriocheTempsPruner
         catch (UnauthorizedAccessException) when (!OperatingSystem.IsWindows())
         {
             foreach (var directory in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).Prepend(folder))
+            {
                 File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.UserRead);
+            }
+
             Directory.Delete(folder, recursive: true);
         }
     }

@@ -20,15 +20,22 @@ public static class DebugImagePruner
             .Order(StringComparer.Ordinal)
             .ToList();
         if (dryRun)
+        {
             return new DockerImagesReport(tags, []);
+        }
+
         var removed = new List<string>();
         var inUse = new List<string>();
         foreach (var tag in tags)
         {
             if (await client.TryRemoveUnusedImageAsync(tag, cancellationToken).ConfigureAwait(false))
+            {
                 removed.Add(tag);
+            }
             else
+            {
                 inUse.Add(tag);
+            }
         }
 
         return new DockerImagesReport(removed, inUse);

@@ -37,6 +37,8 @@ public sealed record PrunePolicy
     public void Validate()
     {
         if (KeepFailedDays < 0 || KeepSucceeded < 0 || KeepRowsDays < 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(KeepFailedDays), "retention values cannot be negative");
+        }
     }
 }

@@ -12,14 +12,18 @@ public static class PruneReportText
         {
             output.WriteLine($"{verb} {temps.Folders} Brioche process-temp folders from {temps.ProcessTempDir} ({SizeText.Format(temps.BytesFreed)}); kept {temps.KeptWithoutCopy} holding a job's only log");
             foreach (var problem in temps.Problems)
+            {
                 output.WriteLine($"warning: {problem}");
+            }
         }
 
         if (report.DockerImages is { } images)
         {
             output.WriteLine($"{verb} {images.Removed.Count} debug images{(images.Removed.Count > 0 ? ": " + string.Join(' ', images.Removed) : "")}");
             if (images.InUse.Count > 0)
+            {
                 output.WriteLine($"kept {images.InUse.Count} debug images a container uses: {string.Join(' ', images.InUse)}");
+            }
         }
 
         var freed = report.DryRun ? "would free" : "freed";
@@ -27,6 +31,8 @@ public static class PruneReportText
             $"database {SizeText.Format(report.DatabaseBytesFreed)}{(report.BriocheTemps is { } t ? $", process-temp {SizeText.Format(t.BytesFreed)}" : "")})");
         output.WriteLine($"kept {report.RunningSkipped} running jobs, {report.SharedFilesKept} logs another job points at, {report.OutsideHomeKept} logs outside the data home");
         if (report.Bounded)
+        {
             output.WriteLine("stopped at the file limit; run prune again to go on");
+        }
     }
 }

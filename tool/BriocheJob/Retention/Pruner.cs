@@ -18,7 +18,7 @@ public sealed class Pruner
     public Pruner(IJobStore store, DataHome home)
     {
         _store = store;
-        _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Retention.StoreUnsupported,
+        _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
             "this job store cannot be pruned (prune needs the SQLite store)");
         _home = home;
     }
@@ -69,7 +69,10 @@ public sealed class Pruner
         foreach (var path in FindOrphans(policy, now, referenced))
         {
             if (removedFiles >= budget)
+            {
                 break;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             freed += Delete(path);
             removedFiles++;
@@ -125,9 +128,13 @@ public sealed class Pruner
                 Keep(job);
             }
             else if (job.StartedAt < rowsBefore)
+            {
                 deleteRows.Add(job);
+            }
             else if (job.LocalPath is null)
+            {
                 continue;
+            }
             else if (!IsInJobsRoot(job.LocalPath))
             {
                 outside += job.StartedAt < failedBefore || job.Result == RunResult.Succeeded ? 1 : 0;
@@ -136,20 +143,30 @@ public sealed class Pruner
             else if (job.Result == RunResult.Succeeded)
             {
                 if (!succeededByKey.TryGetValue(RetentionKey(job), out var group))
+                {
                     succeededByKey[RetentionKey(job)] = group = [];
+                }
+
                 group.Add(job);
             }
             else if (job.StartedAt < failedBefore)
+            {
                 clearFailed.Add(job);
+            }
             else
+            {
                 Keep(job);
+            }
         }
 
         foreach (var group in succeededByKey.Values)
         {
             var newestFirst = group.OrderByDescending(j => j.StartedAt).ThenByDescending(j => j.Id, StringComparer.OrdinalIgnoreCase).ToList();
             foreach (var job in newestFirst.Take(policy.KeepSucceeded))
+            {
                 Keep(job);
+            }
+
             clearSucceeded.AddRange(newestFirst.Skip(policy.KeepSucceeded));
         }
 
@@ -167,7 +184,10 @@ public sealed class Pruner
             if (action.Job.LocalPath is not null && files >= budget)
             {
                 if (!action.Delete)
+                {
                     Keep(action.Job);
+                }
+
                 continue;
             }
 
@@ -180,11 +200,18 @@ public sealed class Pruner
         foreach (var (job, _) in chosen)
         {
             if (job.LocalPath is not { } path || !IsInJobsRoot(path))
+            {
                 continue;
+            }
+
             if (keptPaths.Contains(path))
+            {
                 shared++;
+            }
             else if (File.Exists(path))
+            {
                 freed.Add(path);
+            }
         }
 
         var chosenSet = chosen.Select(a => a.Job.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -208,7 +235,9 @@ public sealed class Pruner
         void Keep(JobRecord job)
         {
             if (job.LocalPath is { } path)
+            {
                 keptPaths.Add(path);
+            }
         }
     }
 
@@ -218,7 +247,10 @@ public sealed class Pruner
         var referenced = referencedPaths.ToHashSet(StringComparer.Ordinal);
         var orphans = new List<(string Path, DateTime Written)>();
         if (!Directory.Exists(_home.JobsRoot))
+        {
             return [];
+        }
+
         var before = (now - policy.OrphanMinimumAge).UtcDateTime;
         foreach (var folder in Directory.EnumerateDirectories(_home.JobsRoot))
         {
@@ -226,7 +258,9 @@ public sealed class Pruner
             {
                 var written = File.GetLastWriteTimeUtc(file);
                 if (!referenced.Contains(file) && written < before)
+                {
                     orphans.Add((file, written));
+                }
             }
         }
 
@@ -242,7 +276,10 @@ public sealed class Pruner
         var before = (now - policy.OrphanMinimumAge).UtcDateTime;
         var stale = new List<string>();
         if (Directory.Exists(_home.Root))
+        {
             stale.AddRange(Directory.EnumerateDirectories(_home.Root, ".import-*").Where(d => Directory.GetLastWriteTimeUtc(d) < before));
+        }
+
         var bundles = Path.Combine(_home.Root, "bundles");
         if (Directory.Exists(bundles))
         {
@@ -297,7 +334,9 @@ public sealed class Pruner
         try
         {
             if (folder is not null && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
                 Directory.Delete(folder);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

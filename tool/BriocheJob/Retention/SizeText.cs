@@ -10,13 +10,22 @@ public static class SizeText
     {
         bytes = 0;
         if (string.IsNullOrWhiteSpace(text))
+        {
             return false;
+        }
+
         var trimmed = text.Trim();
         int end = 0;
         while (end < trimmed.Length && (char.IsAsciiDigit(trimmed[end]) || trimmed[end] == '.'))
+        {
             end++;
+        }
+
         if (!double.TryParse(trimmed[..end], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
+        {
             return false;
+        }
+
         long unit = trimmed[end..].Trim().ToUpperInvariant() switch
         {
             "" or "B" => 1,
@@ -27,7 +36,10 @@ public static class SizeText
             _ => 0,
         };
         if (unit == 0 || number * unit > long.MaxValue)
+        {
             return false;
+        }
+
         bytes = (long)(number * unit);
         return true;
     }

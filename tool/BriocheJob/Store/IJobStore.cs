@@ -52,8 +52,8 @@ public interface IJobStore : IDisposable
     /// <summary>Up to <paramref name="max"/> jobs whose process had this pid, most recent first.</summary>
     IReadOnlyList<JobView> FindJobsByPid(int pid, int max);
 
-    /// <summary>Builds with their counts, most recent first.</summary>
-    IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0);
+    /// <summary>Builds with their counts, most recent first, optionally only those matching <paramref name="where"/>.</summary>
+    IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null);
 
     /// <summary>The build with this exact id (case-insensitive) or external id, with its projects and jobs.</summary>
     BuildDetails? GetBuild(string idOrExternalId);
@@ -78,4 +78,77 @@ public interface IJobStore : IDisposable
 
     /// <summary>Persists <see cref="RunState.Interrupted"/> for running builds and jobs whose recorder is gone; returns how many.</summary>
     int MarkInterrupted();
+
+    /// <summary>
+    /// The most recent job with this step key (see <see cref="StepKeys"/>) that started before <paramref name="before"/>
+    /// in another build; with <paramref name="succeededOnly"/>, the most recent such job that succeeded.
+    /// The default walks every job; stores override it with an index lookup.
+    /// </summary>
+    JobView? FindPreviousByStepKey(string stepKey, JobRecord before, bool succeededOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        string? buildId = before.BuildProjectId is null ? null : GetJob(before.Id)?.Project?.BuildId;
+        return AllJobs().FirstOrDefault(v =>
+            v.Job.Id != before.Id && v.Job.StartedAt <= before.StartedAt
+            && (v.Job.StartedAt < before.StartedAt || string.CompareOrdinal(v.Job.Id, before.Id) < 0)
+            && (buildId is null || v.Project?.BuildId != buildId)
+            && (!succeededOnly || v.Job.Result == RunResult.Succeeded)
+            && string.Equals(StepKeys.Of(v), stepKey, StringComparison.Ordinal));
+    }
+
+    /// <summary>Up to <paramref name="max"/> jobs with exactly this recipe hash (and result, when given), most recent first.</summary>
+    IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max) =>
+        AllJobs().Where(v => string.Equals(v.Job.RecipeHash, recipeHash, StringComparison.OrdinalIgnoreCase)
+                             && (result is null || v.Job.Result == result)).Take(max).ToList();
+
+    /// <summary>Which of these recipe hashes have both succeeded and failed: the same input with two outcomes.</summary>
+    IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes) =>
+        recipeHashes.Where(h => FindJobsByRecipeHash(h, RunResult.Succeeded, 1).Count > 0
+                                && FindJobsByRecipeHash(h, RunResult.Failed, 1).Count > 0)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The most recent build started before this one that has a project of the same kind and name.</summary>
+    BuildRecord? FindPreviousBuildSharingProject(string buildId)
+    {
+        BuildDetails head = GetBuild(buildId) ?? throw new ArgumentException($"no build '{buildId}'", nameof(buildId));
+        var names = head.Projects.Select(p => (p.Kind, StepKeys.ProjectName(p.Name, p.RegistryProjectName, p.LocalProjectPath))).ToHashSet();
+        for (int offset = 0; ; offset += 100)
+        {
+            IReadOnlyList<BuildSummary> page = QueryBuilds(100, offset);
+            if (page.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (BuildSummary summary in page)
+            {
+                BuildRecord b = summary.Build;
+                bool earlier = b.StartedAt < head.Build.StartedAt
+                    || (b.StartedAt == head.Build.StartedAt && string.CompareOrdinal(b.Id, head.Build.Id) < 0);
+                if (earlier && b.Id != head.Build.Id && GetBuild(b.Id) is { } details && details.Projects.Any(p =>
+                        names.Contains((p.Kind, StepKeys.ProjectName(p.Name, p.RegistryProjectName, p.LocalProjectPath)))))
+                {
+                    return b;
+                }
+            }
+        }
+    }
+
+    /// <summary>Every job, most recent first, a page at a time (for the default implementations above).</summary>
+    private IEnumerable<JobView> AllJobs()
+    {
+        for (int offset = 0; ; offset += 1000)
+        {
+            IReadOnlyList<JobView> page = QueryJobs(new JobQuery(Limit: 1000, Offset: offset));
+            foreach (JobView view in page)
+            {
+                yield return view;
+            }
+
+            if (page.Count < 1000)
+            {
+                yield break;
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
-using BriocheJob.Diagnostics;
 using System.Data.Common;
 using System.Net.Sockets;
+using BriocheJob.Diagnostics;
 using Npgsql;
 using static BriocheJob.Store.StoreRows;
 
@@ -13,7 +13,7 @@ namespace BriocheJob.Store;
 /// concurrent recorders of one build serialise on the build row.
 /// A running record is judged interrupted only on the machine that recorded it (<c>owner_host</c>).
 /// </summary>
-public sealed class PostgresJobStore : IJobStore, IJobLogStore
+public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 {
     private const string JobViewSelectWithHosts =
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
@@ -98,15 +98,26 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         {
             // With an external id, the insert and the reuse are one statement: concurrent first recorders of one CI
             // run cannot both insert.
+            // A rejoined build keeps another node's provenance and fills in what it lacked (say, a CI run id).
+            const string Insert =
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
+                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl)";
             string sql = request.ExternalId is null
-                ? "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state) " +
-                  "VALUES (@id, NULL, @origin, @cwd, @owner, @host, @started, 'running') RETURNING id;"
-                : "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state) " +
-                  "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running') ON CONFLICT (external_id) " +
-                  "DO UPDATE SET state = 'running', owner_pid = excluded.owner_pid, owner_host = excluded.owner_host RETURNING id;";
+                ? Insert + " RETURNING id;"
+                : Insert + " ON CONFLICT (external_id) " +
+                  "DO UPDATE SET state = 'running', owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, " +
+                  "host = coalesce(builds.host, excluded.host), user_name = coalesce(builds.user_name, excluded.user_name), " +
+                  "git_commit = coalesce(builds.git_commit, excluded.git_commit), " +
+                  "git_branch = coalesce(builds.git_branch, excluded.git_branch), " +
+                  "ci_system = coalesce(builds.ci_system, excluded.ci_system), " +
+                  "ci_run_id = coalesce(builds.ci_run_id, excluded.ci_run_id), " +
+                  "ci_run_url = coalesce(builds.ci_run_url, excluded.ci_run_url) RETURNING id;";
             using NpgsqlCommand insert = Command(c, t, sql,
-                ("id", id), ("external", request.ExternalId), ("origin", StoreText.Of(request.Origin)),
-                ("cwd", request.WorkingDirectory), ("owner", ownerPid), ("host", ThisHost), ("started", ToUnix(startedAt)));
+                [("id", id), ("external", request.ExternalId), ("origin", StoreText.Of(request.Origin)),
+                 ("cwd", request.WorkingDirectory), ("owner", ownerPid), ("host", ThisHost), ("started", ToUnix(startedAt)),
+                 .. ProvenanceParameters(request.Provenance)]);
             string canonical = (string)insert.ExecuteScalar()!;
             return LoadBuild(c, t, canonical)!;
         });
@@ -179,13 +190,18 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             return;
         }
 
-        string columns = string.Join(", ", JobInsertColumns) + ", owner_host";
-        string placeholders = string.Join(", ", Enumerable.Range(1, JobInsertColumns.Length + 1).Select(i => "$" + i));
-        string updates = string.Join(", ", JobInsertColumns.Skip(1).Append("owner_host").Select(name => $"{name} = excluded.{name}"));
-        string sql = $"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT (id_key) DO UPDATE SET {updates};";
+        string columns = string.Join(", ", JobInsertColumns) + ", owner_host, step_key";
+        string placeholders = string.Join(", ", Enumerable.Range(1, JobInsertColumns.Length + 2).Select(i => "$" + i));
+        string updates = string.Join(", ", JobInsertColumns.Skip(1).Append("owner_host").Append("step_key")
+            .Select(name => $"{name} = excluded.{name}"));
+        // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
+        string sql = $"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT (id_key) DO UPDATE SET {updates} " +
+            "WHERE jobs.build_projects_id IS NOT DISTINCT FROM excluded.build_projects_id OR jobs.build_projects_id IS NULL;";
         // One round trip: a batch without an explicit transaction runs in one implicit transaction (all or nothing).
         Run(c =>
         {
+            Dictionary<long, ProjectRecord> projects = LoadProjects(c,
+                list.Where(j => j.BuildProjectId is not null).Select(j => j.BuildProjectId!.Value).Distinct().ToArray());
             using var batch = new NpgsqlBatch(c);
             foreach (JobRecord job in list)
             {
@@ -196,6 +212,8 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
                 }
 
                 command.Parameters.Add(new NpgsqlParameter { Value = ThisHost });
+                ProjectRecord? project = job.BuildProjectId is { } pid && projects.TryGetValue(pid, out ProjectRecord? found) ? found : null;
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)StepKeys.Of(job, project) ?? DBNull.Value });
                 batch.BatchCommands.Add(command);
             }
 
@@ -227,6 +245,12 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             where.Add("j.result = 'failed'");
         }
 
+        if (query.FlakyOnly)
+        {
+            where.Add("j.recipe_hash_key IN (SELECT recipe_hash_key FROM jobs WHERE result IS NOT NULL AND recipe_hash_key IS NOT NULL " +
+                "GROUP BY recipe_hash_key HAVING min(result) <> max(result))");
+        }
+
         if (query.Kind is { } kind)
         {
             where.Add("j.kind = @kind");
@@ -247,6 +271,7 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             parameters.Add(("build", query.BuildId));
         }
 
+        AddBuildFilter(query.Where, where, parameters);
         string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
         string sql = $"{JobViewSelectWithHosts}{filter} ORDER BY j.started_at DESC, j.id_key DESC LIMIT @limit OFFSET @offset;";
         return Run(c => ReadJobViews(c, sql, [.. parameters]));
@@ -278,23 +303,28 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             $"{JobViewSelectWithHosts} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
             ("pid", pid), ("max", max)));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0) => Run(c =>
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
     {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
+        AddBuildFilter(where, conditions, parameters);
         using NpgsqlCommand command = Command(c, null,
             $"SELECT {BuildColumns}, b.owner_host, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id)::integer, " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
             "WHERE p.build_id = b.id AND j.result = 'failed')::integer " +
-            "FROM builds b ORDER BY b.started_at DESC, b.id_key DESC LIMIT @limit OFFSET @offset;",
-            ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)));
+            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
+            "ORDER BY b.started_at DESC, b.id_key DESC LIMIT @limit OFFSET @offset;",
+            [.. parameters]);
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
         var builds = new List<BuildSummary>();
         while (reader.Read())
         {
-            BuildRecord build = ReadBuildOnHost(reader, 0, 9, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(10), reader.GetInt32(11), reader.GetInt32(12)));
+            BuildRecord build = ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!;
+            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount + 1), reader.GetInt32(BuildColumnCount + 2),
+                reader.GetInt32(BuildColumnCount + 3)));
         }
 
         return builds;
@@ -346,7 +376,7 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
             var builds = new List<BuildRecord>();
             while (reader.Read())
             {
-                builds.Add(ReadBuildOnHost(reader, 0, 9, liveness)!);
+                builds.Add(ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!);
             }
 
             return builds;
@@ -397,12 +427,14 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         return Write((c, t) =>
         {
             using (NpgsqlCommand insert = Command(c, t,
-                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result) ON CONFLICT DO NOTHING;",
-                ("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
-                ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
-                ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
-                ("result", StoreText.Of(build.Result))))
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
+                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl) ON CONFLICT DO NOTHING;",
+                [("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
+                 ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
+                 ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
+                 ("result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
             {
                 insert.ExecuteNonQuery();
             }
@@ -583,6 +615,11 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
                 step.ExecuteNonQuery();
             }
 
+            if (version > 0 && version < PostgresSchema.StepKeyVersion)
+            {
+                BackfillStepKeys(connection, transaction);
+            }
+
             using NpgsqlCommand mark = Command(connection, transaction, "UPDATE brioche_job_schema SET version = @v;",
                 ("v", PostgresSchema.CurrentVersion));
             mark.ExecuteNonQuery();
@@ -677,7 +714,7 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         using NpgsqlCommand command = Command(connection, transaction,
             $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id = @id;", ("id", id));
         using NpgsqlDataReader reader = command.ExecuteReader();
-        return reader.Read() ? ReadBuildOnHost(reader, 0, 9, new Dictionary<int, bool>()) : null;
+        return reader.Read() ? ReadBuildOnHost(reader, 0, BuildColumnCount, new Dictionary<int, bool>()) : null;
     }
 
     private static List<JobView> ReadJobViews(
@@ -687,7 +724,7 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
         var views = new List<JobView>();
-        int jobHost = BuildOrdinal + 9;
+        int jobHost = BuildOrdinal + BuildColumnCount;
         while (reader.Read())
         {
             // A recorder on another machine cannot be checked from here: its running records stay running.
@@ -724,5 +761,28 @@ public sealed class PostgresJobStore : IJobStore, IJobLogStore
         }
 
         return cache;
+    }
+
+    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
+    {
+        BuildProvenance p = provenance ?? BuildProvenance.None;
+        return [("phost", p.Host), ("puser", p.User), ("pcommit", p.GitCommit), ("pbranch", p.GitBranch),
+            ("pci", p.CiSystem), ("prun", p.CiRunId), ("purl", p.CiRunUrl)];
+    }
+
+    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case, on the lower(host) index) and <c>--branch</c>.</summary>
+    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
+    {
+        if (filter?.Host is { } host)
+        {
+            where.Add("lower(b.host) = lower(@bhost)");
+            parameters.Add(("bhost", host));
+        }
+
+        if (filter?.Branch is { } branch)
+        {
+            where.Add("b.git_branch = @bbranch");
+            parameters.Add(("bbranch", branch));
+        }
     }
 }

@@ -88,7 +88,26 @@ internal static class PostgresSchema
             complete boolean NOT NULL
         );
         """),
+        new(4, "where a build ran (host, user, git checkout, CI run), indexed for list/builds --host and --branch", """
+        ALTER TABLE builds ADD COLUMN host text;
+        ALTER TABLE builds ADD COLUMN user_name text;
+        ALTER TABLE builds ADD COLUMN git_commit text;
+        ALTER TABLE builds ADD COLUMN git_branch text;
+        ALTER TABLE builds ADD COLUMN ci_system text;
+        ALTER TABLE builds ADD COLUMN ci_run_id text;
+        ALTER TABLE builds ADD COLUMN ci_run_url text;
+        CREATE INDEX builds_by_host ON builds (lower(host), started_at);
+        CREATE INDEX builds_by_branch ON builds (git_branch, started_at);
+        """),
+        new(5, "the step key (see StepKeys), so the previous run of a step is one index lookup; older rows are filled in right after", """
+        ALTER TABLE jobs ADD COLUMN step_key text COLLATE "C";
+        CREATE INDEX jobs_by_step_key ON jobs (step_key, started_at, id_key);
+        CREATE INDEX jobs_by_recipe_hash_result ON jobs (recipe_hash_key, result);
+        """),
     ]);
+
+    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
+    public const int StepKeyVersion = 5;
 
     public static int CurrentVersion => Migrations.CurrentVersion;
 }

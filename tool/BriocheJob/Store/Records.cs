@@ -36,6 +36,7 @@ public enum RunResult
 /// <summary>A top-level <c>dotnet build</c>, or one CLI run or import.</summary>
 /// <param name="ExternalId">The MSBuild property <c>BriocheJobBuildId</c>: every project of one CI run shares it.</param>
 /// <param name="OwnerPid">The process recording the build; when it is gone a running build reads as interrupted.</param>
+/// <param name="Provenance">Where it ran (host, user, git, CI); null only for a record made without one.</param>
 public sealed record BuildRecord(
     string Id,
     string? ExternalId,
@@ -45,15 +46,18 @@ public sealed record BuildRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset? StoppedAt,
     RunState State,
-    RunResult? Result);
+    RunResult? Result,
+    BuildProvenance? Provenance = null);
 
 /// <summary>What <see cref="IJobStore.BeginBuild"/> needs; <paramref name="StartedAt"/> defaults to now.</summary>
+/// <param name="Provenance">Where the build runs; a rejoined build keeps what it has and fills in what it lacks.</param>
 public sealed record BuildRequest(
     BuildOrigin Origin,
     string? ExternalId = null,
     string? WorkingDirectory = null,
     int? OwnerPid = null,
-    DateTimeOffset? StartedAt = null);
+    DateTimeOffset? StartedAt = null,
+    BuildProvenance? Provenance = null);
 
 /// <summary>A project built as part of a build: a project file, a Dockerfile image, an imported folder.</summary>
 /// <param name="Name">For display: an image name, a Brioche project name.</param>
@@ -115,13 +119,24 @@ public sealed record BuildSummary(BuildRecord Build, int ProjectCount, int JobCo
 /// <summary>Filters for <see cref="IJobStore.QueryJobs"/>; results come most recent first.</summary>
 /// <param name="Project">A case-insensitive substring of the project name, path or registry name.</param>
 /// <param name="BuildId">An exact build id (resolve prefixes with <c>JobSelectorResolver.ResolveBuild</c>).</param>
+/// <param name="FlakyOnly">Only jobs whose recipe hash (or vertex digest) has both succeeded and failed.</param>
 public sealed record JobQuery(
     bool FailedOnly = false,
     string? Project = null,
     string? BuildId = null,
     JobKind? Kind = null,
     int Limit = 20,
-    int Offset = 0);
+    int Offset = 0,
+    BuildFilter? Where = null,
+    bool FlakyOnly = false);
+
+/// <summary>Builds (or the jobs of builds) that ran on a host or built a branch; null parts match anything.</summary>
+/// <param name="Host">The host name, any case.</param>
+/// <param name="Branch">The git branch, exactly.</param>
+public sealed record BuildFilter(string? Host = null, string? Branch = null)
+{
+    public bool IsEmpty => Host is null && Branch is null;
+}
 
 /// <summary>What <c>store info</c> prints: the kind of store, where it is (never with a password), and its counts.</summary>
 public sealed record StoreInfo(
@@ -133,3 +148,4 @@ public sealed record StoreInfo(
     long Jobs,
     long Logs = 0,
     long LogBytes = 0);
+

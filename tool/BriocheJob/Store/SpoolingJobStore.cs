@@ -110,8 +110,23 @@ internal sealed class SpoolingJobStore : IJobStore
 
     public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Do(s => s.FindJobsByPid(pid, max), s => s.FindJobsByPid(pid, max));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0) =>
-        Do(s => s.QueryBuilds(limit, offset), s => s.QueryBuilds(limit, offset));
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
+        Do(s => s.QueryBuilds(limit, offset, where), s => s.QueryBuilds(limit, offset, where));
+
+    public JobView? FindPreviousByStepKey(string stepKey, JobRecord before, bool succeededOnly = false) =>
+        Do(s => s.FindPreviousByStepKey(stepKey, before, succeededOnly), s => s.FindPreviousByStepKey(stepKey, before, succeededOnly));
+
+    public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max) =>
+        Do(s => s.FindJobsByRecipeHash(recipeHash, result, max), s => s.FindJobsByRecipeHash(recipeHash, result, max));
+
+    public IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes)
+    {
+        string[] hashes = [.. recipeHashes];
+        return Do(s => s.FindFlakyRecipeHashes(hashes), s => s.FindFlakyRecipeHashes(hashes));
+    }
+
+    public BuildRecord? FindPreviousBuildSharingProject(string buildId) =>
+        Do(s => s.FindPreviousBuildSharingProject(buildId), s => s.FindPreviousBuildSharingProject(buildId));
 
     public BuildDetails? GetBuild(string idOrExternalId) => Do(s => s.GetBuild(idOrExternalId), s => s.GetBuild(idOrExternalId));
 

@@ -156,9 +156,14 @@ public sealed partial class SqliteJobStore : IJobStore
             if (request.ExternalId is not null)
             {
                 // Reuse: one CI run, many `dotnet build` invocations, one build row.
+                // Another node's provenance stays; what it lacked (say, a CI run id) is filled in.
                 using SqliteCommand reopen = Command(c, t,
-                    "UPDATE builds SET state = 'running', owner_pid = @owner WHERE external_id = @external RETURNING id;",
-                    ("@owner", ownerPid), ("@external", request.ExternalId));
+                    "UPDATE builds SET state = 'running', owner_pid = @owner, host = coalesce(host, @host), " +
+                    "user_name = coalesce(user_name, @user), git_commit = coalesce(git_commit, @commit), " +
+                    "git_branch = coalesce(git_branch, @branch), ci_system = coalesce(ci_system, @ci), " +
+                    "ci_run_id = coalesce(ci_run_id, @run), ci_run_url = coalesce(ci_run_url, @url) " +
+                    "WHERE external_id = @external RETURNING id;",
+                    [("@owner", ownerPid), ("@external", request.ExternalId), .. ProvenanceParameters(request.Provenance)]);
                 if (reopen.ExecuteScalar() is string existingId)
                 {
                     return LoadBuild(c, t, existingId)!;
@@ -167,10 +172,13 @@ public sealed partial class SqliteJobStore : IJobStore
 
             string id = Ulid.NewUlid(startedAt);
             using SqliteCommand insert = Command(c, t,
-                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running');",
-                ("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
-                ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)));
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running', " +
+                "@host, @user, @commit, @branch, @ci, @run, @url);",
+                [("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
+                 ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)),
+                 .. ProvenanceParameters(request.Provenance)]);
             insert.ExecuteNonQuery();
             return LoadBuild(c, t, id)!;
         });
@@ -240,20 +248,21 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             using SqliteCommand upsert = Command(c, t,
                 "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
-                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
-                "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
-                "@pid, @owner, @local) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
+                "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path, step_key) VALUES (@id, " +
+                "@project, @kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, " +
+                "@meta, @pid, @owner, @local, @stepKey) ON CONFLICT(id) DO UPDATE SET build_projects_id = excluded.build_projects_id, " +
                 "kind = excluded.kind, name = excluded.name, started_at = excluded.started_at, " +
                 "stopped_at = excluded.stopped_at, state = excluded.state, result = excluded.result, " +
                 "exit_code = excluded.exit_code, signal = excluded.signal, message = excluded.message, " +
                 "cached = excluded.cached, recipe_hash = excluded.recipe_hash, recipe_meta = excluded.recipe_meta, " +
-                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path " +
+                "pid = excluded.pid, owner_pid = excluded.owner_pid, local_path = excluded.local_path, " +
+                "step_key = excluded.step_key " +
                 // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
                 "WHERE jobs.build_projects_id IS excluded.build_projects_id OR jobs.build_projects_id IS NULL;");
             string[] names =
             [
                 "@id", "@project", "@kind", "@name", "@started", "@stopped", "@state", "@result", "@exit", "@signal",
-                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local",
+                "@message", "@cached", "@recipe", "@meta", "@pid", "@owner", "@local", "@stepKey",
             ];
             foreach (string name in names)
             {
@@ -261,9 +270,14 @@ public sealed partial class SqliteJobStore : IJobStore
             }
 
             upsert.Prepare();
+            var projects = new Dictionary<long, ProjectRecord?>();
             foreach (JobRecord job in list)
             {
-                object?[] values = JobValues(job, cachedAsInteger: true);
+                object?[] values =
+                [
+                    .. JobValues(job, cachedAsInteger: true),
+                    StepKeys.Of(job, ProjectOf(c, t, job.BuildProjectId, projects)),
+                ];
                 for (int i = 0; i < values.Length; i++)
                 {
                     upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -295,6 +309,12 @@ public sealed partial class SqliteJobStore : IJobStore
             where.Add("j.result = 'failed'");
         }
 
+        if (query.FlakyOnly)
+        {
+            where.Add("j.recipe_hash IN (SELECT recipe_hash FROM jobs WHERE result IS NOT NULL AND recipe_hash IS NOT NULL " +
+                "GROUP BY recipe_hash HAVING min(result) <> max(result))");
+        }
+
         if (query.Kind is { } kind)
         {
             where.Add("j.kind = @kind");
@@ -313,6 +333,8 @@ public sealed partial class SqliteJobStore : IJobStore
             where.Add("j.build_projects_id IN (SELECT id FROM build_projects WHERE build_id = @build)");
             parameters.Add(("@build", query.BuildId));
         }
+
+        AddBuildFilter(query.Where, where, parameters);
 
         string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
         string sql = $"{JobViewSelect}{filter} ORDER BY j.started_at DESC, j.id DESC LIMIT @limit OFFSET @offset;";
@@ -356,23 +378,28 @@ public sealed partial class SqliteJobStore : IJobStore
             $"{JobViewSelect} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
             ("@pid", pid), ("@max", max)));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0) => Read(c =>
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Read(c =>
     {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)> { ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)) };
+        AddBuildFilter(where, conditions, parameters);
         using SqliteCommand command = Command(c, null,
             $"SELECT {BuildColumns}, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id), " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id), " +
             "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
             "WHERE p.build_id = b.id AND j.result = 'failed') " +
-            "FROM builds b ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
-            ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)));
+            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
+            "ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
+            [.. parameters]);
         using SqliteDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
         var builds = new List<BuildSummary>();
         while (reader.Read())
         {
             BuildRecord build = ReadBuild(reader, 0, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11)));
+            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount), reader.GetInt32(BuildColumnCount + 1),
+                reader.GetInt32(BuildColumnCount + 2)));
         }
 
         return builds;
@@ -490,12 +517,14 @@ public sealed partial class SqliteJobStore : IJobStore
         return Write((c, t) =>
         {
             using (SqliteCommand insert = Command(c, t,
-                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, stopped_at, state, result) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @started, @stopped, @state, @result) ON CONFLICT DO NOTHING;",
-                ("@id", build.Id), ("@external", build.ExternalId), ("@origin", StoreText.Of(build.Origin)),
-                ("@cwd", build.WorkingDirectory), ("@owner", build.OwnerPid), ("@started", ToUnix(build.StartedAt)),
-                ("@stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("@state", StoreText.Of(build.State)),
-                ("@result", StoreText.Of(build.Result))))
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, stopped_at, state, result, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @started, @stopped, @state, @result, " +
+                "@host, @user, @commit, @branch, @ci, @run, @url) ON CONFLICT DO NOTHING;",
+                [("@id", build.Id), ("@external", build.ExternalId), ("@origin", StoreText.Of(build.Origin)),
+                 ("@cwd", build.WorkingDirectory), ("@owner", build.OwnerPid), ("@started", ToUnix(build.StartedAt)),
+                 ("@stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("@state", StoreText.Of(build.State)),
+                 ("@result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
             {
                 insert.ExecuteNonQuery();
             }
@@ -571,6 +600,11 @@ public sealed partial class SqliteJobStore : IJobStore
         foreach (Migration migration in SqliteSchema.Migrations.After(version))
         {
             Execute(connection, migration.Sql, transaction);
+        }
+
+        if (version > 0 && version < SqliteSchema.StepKeyVersion)
+        {
+            BackfillStepKeys(connection, transaction);
         }
 
         Execute(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion};", transaction);
@@ -677,5 +711,27 @@ public sealed partial class SqliteJobStore : IJobStore
         using SqliteCommand command = Command(connection, null, sql, parameters);
         using SqliteDataReader reader = command.ExecuteReader();
         return StoreRows.ReadJobViews(reader);
+    }
+    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
+    {
+        BuildProvenance p = provenance ?? BuildProvenance.None;
+        return [("@host", p.Host), ("@user", p.User), ("@commit", p.GitCommit), ("@branch", p.GitBranch),
+            ("@ci", p.CiSystem), ("@run", p.CiRunId), ("@url", p.CiRunUrl)];
+    }
+
+    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case: the column is NOCASE) and <c>--branch</c>.</summary>
+    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
+    {
+        if (filter?.Host is { } host)
+        {
+            where.Add("b.host = @host");
+            parameters.Add(("@host", host));
+        }
+
+        if (filter?.Branch is { } branch)
+        {
+            where.Add("b.git_branch = @branch");
+            parameters.Add(("@branch", branch));
+        }
     }
 }

@@ -61,7 +61,27 @@ internal static class SqliteSchema
         CREATE INDEX build_projects_by_build ON build_projects(build_id);
         CREATE INDEX builds_by_started ON builds(started_at, id);
         """),
+
+        new(3, "where a build ran (host, user, git checkout, CI run), indexed for list/builds --host and --branch", """
+        ALTER TABLE builds ADD COLUMN host TEXT COLLATE NOCASE;
+        ALTER TABLE builds ADD COLUMN user_name TEXT;
+        ALTER TABLE builds ADD COLUMN git_commit TEXT;
+        ALTER TABLE builds ADD COLUMN git_branch TEXT;
+        ALTER TABLE builds ADD COLUMN ci_system TEXT;
+        ALTER TABLE builds ADD COLUMN ci_run_id TEXT;
+        ALTER TABLE builds ADD COLUMN ci_run_url TEXT;
+        CREATE INDEX builds_by_host ON builds(host, started_at);
+        CREATE INDEX builds_by_branch ON builds(git_branch, started_at);
+        """),
+
+        new(4, "the step key (see StepKeys), so the previous run of a step is one index lookup; rows written before are filled in right after", """
+        ALTER TABLE jobs ADD COLUMN step_key TEXT;
+        CREATE INDEX jobs_by_step_key ON jobs(step_key, started_at);
+        """),
     ]);
+
+    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
+    public const int StepKeyVersion = 4;
 
     public static int CurrentVersion => Migrations.CurrentVersion;
 }

@@ -1,5 +1,5 @@
-using BriocheJob.Diagnostics;
 using System.Text;
+using BriocheJob.Diagnostics;
 using Npgsql;
 
 namespace BriocheJob.Store;

@@ -18,7 +18,11 @@ internal static class StoreRows
         "p.id, p.build_id, p.kind, p.name, p.project_hash, p.local_project_path, p.registry_project_name";
 
     public const string BuildColumns =
-        "b.id, b.external_id, b.origin, b.working_directory, b.owner_pid, b.started_at, b.stopped_at, b.state, b.result";
+        "b.id, b.external_id, b.origin, b.working_directory, b.owner_pid, b.started_at, b.stopped_at, b.state, b.result, " +
+        "b.host, b.user_name, b.git_commit, b.git_branch, b.ci_system, b.ci_run_id, b.ci_run_url";
+
+    /// <summary>How many columns <see cref="BuildColumns"/> has (what a query selects after them starts here).</summary>
+    public const int BuildColumnCount = 16;
 
     public const string JobViewSelect =
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns} FROM jobs j " +
@@ -133,7 +137,16 @@ internal static class StoreRows
             StartedAt: FromUnix(r.GetInt64(at + 5)),
             StoppedAt: r.IsDBNull(at + 6) ? null : FromUnix(r.GetInt64(at + 6)),
             State: state,
-            Result: StoreText.ParseResult(NullableString(r, at + 8)));
+            Result: StoreText.ParseResult(NullableString(r, at + 8)),
+            Provenance: ReadProvenance(r, at + 9));
+    }
+
+    /// <summary>The seven provenance columns from <paramref name="at"/>; null when the build has none of them.</summary>
+    private static BuildProvenance? ReadProvenance(DbDataReader r, int at)
+    {
+        var where = new BuildProvenance(NullableString(r, at), NullableString(r, at + 1), NullableString(r, at + 2),
+            NullableString(r, at + 3), NullableString(r, at + 4), NullableString(r, at + 5), NullableString(r, at + 6));
+        return where == BuildProvenance.None ? null : where;
     }
 
     /// <summary>
