@@ -205,6 +205,56 @@ public abstract class JobStoreContract : IDisposable
     }
 
     protected static string[] Ids(IEnumerable<JobView> views) => views.Select(v => v.Job.Id).ToArray();
+
+    [Fact]
+    public void Provenance_round_trips_and_filters_builds_and_jobs_by_host_any_case_and_branch_exactly()
+    {
+        using IJobStore store = OpenStore();
+        var here = new BuildProvenance("Agent-7", "ci", new string('c', 40), "main", CiSystems.GitHubActions, "42", "https://ci/42");
+        BuildRecord a = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, StartedAt: T0, Provenance: here));
+        BuildRecord b = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, StartedAt: T0.AddSeconds(1),
+            Provenance: new BuildProvenance("other", GitBranch: "Main")));
+        ProjectRecord pa = store.AddProject(a.Id, new ProjectRequest(JobKind.Docker, "img"));
+        ProjectRecord pb = store.AddProject(b.Id, new ProjectRequest(JobKind.Docker, "img"));
+        store.SaveJobs([new JobRecord("JA", pa.Id, JobKind.Docker, "RUN a", T0), new JobRecord("JB", pb.Id, JobKind.Docker, "RUN b", T0.AddSeconds(1))]);
+
+        store.GetBuild(a.Id).ShouldNotBeNull().Build.Provenance.ShouldBe(here);
+        store.QueryBuilds(10, 0, new BuildFilter(Host: "AGENT-7")).Select(s => s.Build.Id).ShouldBe([a.Id]);
+        store.QueryBuilds(10, 0, new BuildFilter(Branch: "main")).Select(s => s.Build.Id).ShouldBe([a.Id]);
+        store.QueryBuilds(10, 0, new BuildFilter(Branch: "MAIN")).ShouldBeEmpty();
+        store.QueryBuilds(10).Count.ShouldBe(2);
+        store.QueryJobs(new JobQuery(Where: new BuildFilter(Host: "agent-7"))).Select(v => v.Job.Id).ShouldBe(["JA"]);
+        store.QueryJobs(new JobQuery(Where: new BuildFilter(Branch: "Main"))).Select(v => v.Job.Id).ShouldBe(["JB"]);
+    }
+
+    [Fact]
+    public void A_job_stays_with_its_first_build_and_the_previous_run_of_a_step_is_found_in_another_build()
+    {
+        using IJobStore store = OpenStore();
+        string hash = new('d', 64);
+        BuildRecord first = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, StartedAt: T0));
+        BuildRecord second = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, StartedAt: T0.AddMinutes(1)));
+        ProjectRecord p1 = store.AddProject(first.Id, new ProjectRequest(JobKind.Docker, "img"));
+        ProjectRecord p2 = store.AddProject(second.Id, new ProjectRequest(JobKind.Docker, "img"));
+        var old = new JobRecord("J1", p1.Id, JobKind.Docker, "RUN make", T0, T0.AddSeconds(1), RunState.Finished,
+            RunResult.Succeeded, RecipeHash: hash);
+        var now = new JobRecord("J2", p2.Id, JobKind.Docker, "RUN make", T0.AddMinutes(1), T0.AddMinutes(2), RunState.Finished,
+            RunResult.Failed, RecipeHash: hash);
+        store.SaveJobs([old, now]);
+        store.SaveJob(old with { BuildProjectId = p2.Id, Name = "moved" });
+
+        JobView kept = store.GetJob("J1").ShouldNotBeNull();
+        kept.Project!.BuildId.ShouldBe(first.Id);
+        kept.Job.Name.ShouldBe("RUN make");
+        string key = StepKeys.Of(store.GetJob("J2")!).ShouldNotBeNull();
+        store.FindPreviousByStepKey(key, now).ShouldNotBeNull().Job.Id.ShouldBe("J1");
+        store.FindPreviousByStepKey(key, old).ShouldBeNull();
+        store.FindJobsByRecipeHash(hash.ToUpperInvariant(), RunResult.Failed, 5).Select(v => v.Job.Id).ShouldBe(["J2"]);
+        store.FindFlakyRecipeHashes([hash]).ShouldBe([hash]);
+        store.QueryJobs(new JobQuery(FlakyOnly: true)).Select(v => v.Job.Id).ShouldBe(["J2", "J1"]);
+        store.FindPreviousBuildSharingProject(second.Id).ShouldNotBeNull().Id.ShouldBe(first.Id);
+        store.DiscardIfEmpty(second.Id).ShouldBeFalse();
+    }
 }
 
 public sealed class SqliteStoreContractTests : JobStoreContract
@@ -236,4 +286,5 @@ public sealed class PostgresStoreContractTests : JobStoreContract
         (string)schema.Scalar($"SELECT state FROM {table} WHERE id = '{id}'")!;
 
     public override void Dispose() => schema.Dispose();
+
 }
