@@ -23,7 +23,9 @@ public sealed class BriocheHistoryTests : IDisposable
 
     private async Task<string> BuildAsync(string greeting)
     {
-        string command2 = $"echo 'running the tests'; echo 'test one ok'; if [ -f {Flag} ]; then echo 'test two FAILED' >&2; exit 4; fi; echo 'test two ok'";
+        // Both jobs run long enough for the recorder to open their logs before Brioche deletes a succeeded job's folder
+        // (a job gone sooner is recorded without a name: "log not recorded: Brioche removed the job folder …").
+        string command2 = $"echo 'running the tests'; sleep 0.3; echo 'test one ok'; if [ -f {Flag} ]; then echo 'test two FAILED' >&2; exit 4; fi; echo 'test two ok'";
         var project = FakeBriocheProject.Write(_temp.Combine("hello"), "hello",
         [
             new FakeProcess("echo \"compiling with $GREETING\"; sleep 0.3", new Dictionary<string, string> { ["GREETING"] = greeting }),

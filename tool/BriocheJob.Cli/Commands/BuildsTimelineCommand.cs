@@ -48,7 +48,8 @@ internal static class BuildsTimelineCommand
                     "never" => false,
                     var other => throw CommandOptions.Invalid($"--color expects auto, always or never, not '{other}'"),
                 };
-                context.Out.Write(TimelineText.Render(analysis, columns, paint));
+                // Our own colour codes go out as they are; TimelineText escapes the names it prints.
+                (paint ? context.Console.Out : context.Out).Write(TimelineText.Render(analysis, columns, paint));
                 return ExitCodes.Success;
             });
         });

@@ -62,7 +62,8 @@ public static class TimelineText
             var row = new StringBuilder();
             row.Append(critical ? "* " : "  ");
             row.Append(shortIds[job.Id].PadRight(idWidth)).Append(' ');
-            row.Append(JobDisplay.Truncate(job.Name, nameWidth).PadRight(nameWidth)).Append(' ');
+            // Names are data: their control characters are escaped here, since painted output bypasses the escaping writer.
+            row.Append(JobDisplay.Truncate(TerminalText.Escape(job.Name), nameWidth).PadRight(nameWidth)).Append(' ');
             row.Append('|').Append(' ', from).Append(Paint(new string(glyph, to - from), paint, colour)).Append(' ', barWidth - to).Append('|');
             row.Append(' ').Append(JobDisplay.Duration(job.Duration));
             text.Append(row.ToString().TrimEnd()).Append('\n');
