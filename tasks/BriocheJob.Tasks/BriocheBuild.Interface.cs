@@ -23,6 +23,9 @@ public sealed partial class BriocheBuild
     /// <summary>The data home; empty for <c>$BRIOCHE_JOB_HOME</c>, <c>$XDG_DATA_HOME/brioche-job</c>, <c>~/.local/share/brioche-job</c>.</summary>
     public string? BriocheJobHome { get; set; }
 
+    /// <summary>The job store (BriocheJobStore): a postgresql:// URI or Npgsql connection string; default the embedded store.</summary>
+    public string? BriocheJobStore { get; set; }
+
     /// <summary>Groups every project of one pipeline run into one build; empty for one build per MSBuild build.</summary>
     public string? BuildId { get; set; }
 

@@ -30,6 +30,7 @@ public sealed partial class BriocheBuild : RecordingTask
             ExternalBuildId = MSBuildBuildId.Get(BuildEngine, BuildId),
             Origin = BuildOrigin.MsBuild,
             WorkingDirectory = null,
+            Store = string.IsNullOrWhiteSpace(BriocheJobStore) ? null : BriocheJobStore,
         };
         var outcome = await new BriocheBuildRecorder(options, new BriocheBuildLog(Log))
             .RunAsync(projects, cancellationToken).ConfigureAwait(false);

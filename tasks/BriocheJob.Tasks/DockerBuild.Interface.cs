@@ -19,6 +19,9 @@ public sealed partial class DockerBuild
 
     public string? BriocheJobHome { get; set; }
 
+    /// <summary>The job store (BriocheJobStore): a postgresql:// URI or Npgsql connection string; default the embedded store.</summary>
+    public string? BriocheJobStore { get; set; }
+
     /// <summary>The external build id (BriocheJobBuildId); default one per MSBuild build.</summary>
     public string? BuildId { get; set; }
 

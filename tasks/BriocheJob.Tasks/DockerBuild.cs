@@ -38,7 +38,8 @@ public sealed partial class DockerBuild : RecordingTask
             return false;
         }
 
-        var options = new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome, MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory);
+        var options = new RecordingOptions(BuildOrigin.MsBuild, BriocheJobHome, MSBuildBuildId.Get(BuildEngine, BuildId), projectDirectory,
+            string.IsNullOrWhiteSpace(BriocheJobStore) ? null : BriocheJobStore);
         var recorder = new DockerImagesRecorder(options, string.IsNullOrWhiteSpace(DockerHost) ? null : DockerHost,
             new DockerBuildLog(Log, spec => ItemFile(ItemOf(spec)),
                 jobId => History.FailureHistory.Hint(string.IsNullOrWhiteSpace(BriocheJobHome) ? null : BriocheJobHome, jobId)));

@@ -24,6 +24,10 @@ internal static class BriocheJobApp
         context.HomeOption = app.Option("--home <DIR>",
             "The data home (default: $BRIOCHE_JOB_HOME, else $XDG_DATA_HOME/brioche-job, else ~/.local/share/brioche-job).",
             CommandOptionType.SingleValue, inherited: true);
+        context.StoreOption = app.Option("--store <LOCATION>",
+            "The job store: a postgresql://user@host:port/db?sslmode=... URI or an Npgsql connection string " +
+            "(default: $BRIOCHE_JOB_STORE, else the embedded SQLite store in the data home).",
+            CommandOptionType.SingleValue, inherited: true);
         context.RawOption = app.Option("--raw",
             "With output to a pipe or file, print control characters in logs and names as they are (they are escaped as \\xHH otherwise).",
             CommandOptionType.NoValue, inherited: true);
@@ -52,6 +56,7 @@ internal static class BriocheJobApp
         BuildsCommand.Register,
         ImportCommand.Register,
         TraceCommand.Register,
+        StoreCommand.Register,
         PruneCommand.Register,
         ExportCommand.Register,
         CompletionCommand.Register,

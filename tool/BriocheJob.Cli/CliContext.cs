@@ -53,8 +53,14 @@ internal sealed class CliContext : IDisposable
         ? new DataHome(Path.GetFullPath(explicitHome))
         : DataHome.FromEnvironment(Host.GetEnvironmentVariable);
 
-    /// <summary>The store for commands that record (imports): created and migrated as needed.</summary>
-    public IJobStore Store => store ??= SqliteJobStore.Open(Home);
+    /// <summary>The root's <c>--store LOCATION</c> option (inherited by every command); set by <see cref="BriocheJobApp"/>.</summary>
+    public CommandOption? StoreOption { get; set; }
+
+    /// <summary><c>--store</c>, else <c>$BRIOCHE_JOB_STORE</c>, else the embedded store in the data home.</summary>
+    public StoreLocation StoreLocation => StoreLocation.Resolve(StoreOption?.Value(), Host.GetEnvironmentVariable);
+
+    /// <summary>The store for commands that record (imports): created and migrated as needed (a server's schema too).</summary>
+    public IJobStore Store => store ??= JobStores.Open(StoreLocation, Home);
 
     /// <summary>
     /// The store for commands that only read. An absent database reads as empty and nothing is created; a data home
@@ -66,6 +72,11 @@ internal sealed class CliContext : IDisposable
 
     private IJobStore OpenForReading()
     {
+        if (StoreLocation is { IsServer: true } server)
+        {
+            return JobStores.Open(server, Home);
+        }
+
         DataHome home = Home;
         if (!File.Exists(home.DatabasePath))
         {

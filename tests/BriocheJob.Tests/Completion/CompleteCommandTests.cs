@@ -24,7 +24,7 @@ public sealed class CompleteCommandTests : IDisposable
     {
         Values(Complete("l")).ShouldBe(["list", "logs"]);
         Values(Complete("import", "")).ShouldBe(["brioche", "docker", "bundle"]);
-        Values(Complete("logs", "--st")).ShouldBe(["--stream"]);
+        Values(Complete("logs", "--st")).ShouldBe(["--store", "--stream"], ignoreOrder: true);
         Values(Complete("logs", "--stream", "")).ShouldBe(["stdout", "stderr"]);
         Values(Complete("list", "--kind", "d")).ShouldBe(["docker"]);
         Values(Complete("trace", "--encoding", "")).ShouldBe(["auto", "json", "rawjson", "history"]);

@@ -33,6 +33,7 @@ public sealed partial class CatalogTests
         var areaDigit = new Dictionary<string, char>
         {
             ["Store"] = '1',
+            ["Server"] = '1',
             ["Retention"] = '1',
             ["Events"] = '2',
             ["BriocheBuild"] = '3',

@@ -9,6 +9,10 @@ namespace BriocheJob.Cli.Commands;
 /// <summary>What a job selector names: a recorded job, an events file, or standard input (<c>-</c>).</summary>
 internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStandardInput)
 {
+    /// <summary>Set when the job's log is not on this machine but in the server store: <see cref="EventsPath"/> is then
+    /// the cache file, written from the server's frames by <see cref="RequireEventsPath"/>.</summary>
+    public IJobLogStore? ServerLogs { get; init; }
+
     public const string StandardInput = "-";
 
     /// <summary>
@@ -32,7 +36,23 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
         SelectorResolution resolution = context.Resolver.Resolve(selector);
         return resolution.IsFile
             ? new JobTarget(null, resolution.FilePath, false)
-            : new JobTarget(resolution.Job, resolution.Job!.Job.LocalPath, false);
+            : FromJob(context, resolution.Job!);
+    }
+
+    /// <summary>
+    /// The job's events file: its recorded path when this machine has it, else (a server store holding the log as
+    /// frames) a cache file in the data home, written from those frames when first needed, byte for byte the file.
+    /// </summary>
+    private static JobTarget FromJob(CliContext context, JobView job)
+    {
+        string? local = job.Job.LocalPath;
+        if (local is not null && File.Exists(local) || context.Store is not IJobLogStore logs || logs.GetLogState(job.Job.Id) is null)
+        {
+            return new JobTarget(job, local, false);
+        }
+
+        string cached = Path.Combine(context.Home.EnsureLogCacheFolder(), job.Job.Id + ".events.bin.zst");
+        return new JobTarget(job, cached, false) { ServerLogs = logs };
     }
 
     /// <summary>The events file of a recorded job, or BJ6010 when it has none or it is gone.</summary>
@@ -41,6 +61,16 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
         if (Job is null)
         {
             return EventsPath!;
+        }
+
+        if (ServerLogs is not null && EventsPath is not null)
+        {
+            var state = ServerLogs.GetLogState(Job.Job.Id);
+            bool fresh = state is { Complete: true } && File.Exists(EventsPath) && new FileInfo(EventsPath).Length == state.Value.Bytes;
+            if (!fresh)
+            {
+                LogFrames.Download(ServerLogs, Job.Job.Id, EventsPath);
+            }
         }
 
         if (string.IsNullOrEmpty(EventsPath))

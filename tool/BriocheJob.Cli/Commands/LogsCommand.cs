@@ -71,6 +71,17 @@ internal static class LogsCommand
                     return ExitCodes.Success;
                 }
 
+                if (options.Tail is not null && !follow.HasValue() && target is { ServerLogs: { } server, Job: { } recorded })
+                {
+                    foreach (LogLine line in ReadServerTail(server, recorded.Job.Id, target.EventsPath!, options).Lines)
+                    {
+                        formatter.Write(line);
+                    }
+
+                    formatter.Flush();
+                    return ExitCodes.Success;
+                }
+
                 string path = target.RequireEventsPath();
                 // A recorded job that is no longer running has nothing more to follow; a bare file may still grow.
                 bool mayGrow = target.Job is null || target.Job.Job.State == RunState.Running;
@@ -94,6 +105,34 @@ internal static class LogsCommand
                 return ExitCodes.Success;
             });
         });
+    }
+
+    /// <summary>
+    /// A tail of a log held by the server: fetches only its first two and last frames into a sparse cache file and
+    /// reads backwards; when the lines reach further back, twice as many last frames, up to the whole file.
+    /// </summary>
+    private static ProcessLog ReadServerTail(IJobLogStore server, string jobId, string cachePath, ProcessLogOptions options)
+    {
+        string sparse = cachePath + ".tail";
+        try
+        {
+            for (int last = 4; ; last *= 2)
+            {
+                bool whole = LogFrames.DownloadTail(server, jobId, sparse, last);
+                try
+                {
+                    return ProcessLog.Read(sparse, options);
+                }
+                catch (BriocheJobException) when (!whole)
+                {
+                    // The lines reach into frames not fetched yet.
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(sparse);
+        }
     }
 
     private static void PrintFile(string path, ProcessLogOptions options, LogFormatter formatter)

@@ -46,6 +46,22 @@ public static class Catalog
             "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
     }
 
+    /// <summary>BJ110x: a job store in a PostgreSQL server (<c>--store</c>, <c>BRIOCHE_JOB_STORE</c>, <c>BriocheJobStore</c>).</summary>
+    public static class Server
+    {
+        public static readonly Diagnostic Unreachable = new("BJ1101", ErrorKind.Unavailable,
+            "the job store server cannot be reached, or refused the TLS handshake or the login");
+
+        public static readonly Diagnostic MigrationNeedsOwner = new("BJ1102", ErrorKind.Failed,
+            "the server's schema needs a migration that only the owner of its schema may run");
+
+        public static readonly Diagnostic InvalidLocation = new("BJ1103", ErrorKind.Usage,
+            "a store location that is neither sqlite, a postgresql:// URI nor a usable connection string");
+
+        public static readonly Diagnostic RecordedToSpool = new("BJ1104", ErrorKind.Unavailable,
+            "the server could not record; the jobs are kept in the local spool and sent on the next run", DiagnosticSeverity.Warning);
+    }
+
     /// <summary>BJ2xxx: Brioche process-events files and the zstd layer under them.</summary>
     public static class Events
     {
@@ -285,6 +301,7 @@ public static class Catalog
         Store.DataHomeUnusable, Store.DatabaseTooNew, Store.DatabaseCorrupt, Store.DatabaseFailed, Store.InvalidId,
         Store.UnknownReference, Store.InvalidRecord, Store.AlreadyRecorded,
         Store.StoreUnsupported, Store.AutoPruneFailed, Store.InvalidMaxSize,
+        Server.Unreachable, Server.MigrationNeedsOwner, Server.InvalidLocation, Server.RecordedToSpool,
         Events.CorruptEvents, Events.NotAnEventsFile, Events.CorruptCompression, Events.BadDescription,
         Events.WriterMisuse, Events.EventsFileNotFound, Events.EventsFileUnreadable,
         BriocheBuild.ProjectFailed, BriocheBuild.BriocheNotFound, BriocheBuild.InvalidProject, BriocheBuild.Cancelled,

@@ -84,6 +84,9 @@ public sealed record BriocheBuildOptions
 
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>The store location (the MSBuild property <c>BriocheJobStore</c>); null for the environment's or the embedded store.</summary>
+    public string? Store { get; init; }
+
     /// <summary>Brioche's data folder; null uses <c>$BRIOCHE_DATA_DIR</c>, else <c>~/.local/share/brioche</c>.</summary>
     public string? BriocheDataDir { get; init; }
 

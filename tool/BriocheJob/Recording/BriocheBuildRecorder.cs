@@ -43,7 +43,7 @@ public sealed class BriocheBuildRecorder
         }
 
         _session = RecordingSession.TryBegin(
-            new RecordingOptions(_options.Origin, _options.Home, _options.ExternalBuildId, _options.WorkingDirectory),
+            new RecordingOptions(_options.Origin, _options.Home, _options.ExternalBuildId, _options.WorkingDirectory, _options.Store),
             _observer, Catalog.BriocheBuild.RecordingFailed, "could not begin the build");
         var outcomes = new List<BriocheProjectOutcome>();
         var cancelled = false;

@@ -6,11 +6,15 @@ namespace BriocheJob.Recording;
 /// <summary>Where and how a recording starts: the data home, the build to join, and who records it.</summary>
 /// <param name="Home">An explicit data home (the MSBuild property <c>BriocheJobHome</c>); null for the environment's.</param>
 /// <param name="ExternalBuildId">Joins the build with this external id (the MSBuild property <c>BriocheJobBuildId</c>).</param>
+/// <param name="Store">The store location (the MSBuild property <c>BriocheJobStore</c>); null for <c>BRIOCHE_JOB_STORE</c> or the embedded store.</param>
+/// <param name="Warn">Receives a coded warning (code, message) when the server cannot record and jobs go to the spool.</param>
 public sealed record RecordingOptions(
     BuildOrigin Origin,
     string? Home = null,
     string? ExternalBuildId = null,
-    string? WorkingDirectory = null);
+    string? WorkingDirectory = null,
+    string? Store = null,
+    Action<string, string>? Warn = null);
 
 /// <summary>
 /// One build being recorded: the open store, the build row, and the data home for job files. The one entry point
@@ -40,7 +44,8 @@ public sealed class RecordingSession : IDisposable
     public static RecordingSession Begin(RecordingOptions options)
     {
         var home = string.IsNullOrWhiteSpace(options.Home) ? DataHome.FromEnvironment() : new DataHome(options.Home);
-        var store = SqliteJobStore.Open(home);
+        StoreLocation location = StoreLocation.Resolve(options.Store, Environment.GetEnvironmentVariable);
+        var store = JobStores.OpenForRecording(location, home, options.Warn ?? ((_, _) => { }));
         try
         {
             var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
@@ -65,7 +70,9 @@ public sealed class RecordingSession : IDisposable
     /// </summary>
     public static RecordingSession? TryBegin(RecordingOptions options, IRecordingObserver? observer, string code, string failedTo)
     {
-        var session = RecordingPolicy.Try(observer, code, failedTo, () => Begin(options));
+        // A server that cannot record makes the build go on into the spool, with one coded warning to this observer.
+        var session = RecordingPolicy.Try(observer, code, failedTo,
+            () => Begin(options.Warn is null && observer is not null ? options with { Warn = observer.Problem } : options));
         if (session is not null)
         {
             session._observer = observer;

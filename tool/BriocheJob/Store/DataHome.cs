@@ -97,6 +97,16 @@ public sealed class DataHome
         return path;
     }
 
+    /// <summary>Creates <c>&lt;home&gt;/cache/logs</c> (each 0700), where logs held by a server store are written to read them.</summary>
+    public string EnsureLogCacheFolder()
+    {
+        string cache = Path.Combine(Root, "cache");
+        CreatePrivateFolder(Root);
+        CreatePrivateFolder(cache);
+        CreatePrivateFolder(Path.Combine(cache, "logs"));
+        return Path.Combine(cache, "logs");
+    }
+
     /// <summary>Creates a folder 0700 when missing. An existing folder keeps the mode its owner gave it.</summary>
     internal static void CreatePrivateFolder(string path)
     {

@@ -5,7 +5,7 @@ namespace BriocheJob.Store;
 /// a server database can follow behind the same surface. Every write is one transaction: a record is either
 /// fully written or not at all. Reads report a running build or job whose recording process is gone as
 /// <see cref="RunState.Interrupted"/>, so nothing reads "running" forever.
-/// Expected failures are <see cref="BriocheJobException"/> with a <see cref="StoreErrors"/> code.
+/// Expected failures are <see cref="BriocheJobException"/> with a code of <see cref="Diagnostics.Catalog.Store"/> or <see cref="Diagnostics.Catalog.Server"/>.
 /// </summary>
 public interface IJobStore : IDisposable
 {
@@ -60,6 +60,15 @@ public interface IJobStore : IDisposable
 
     /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max);
+
+    /// <summary>
+    /// Copies a build row from another store, keeping its id: inserts it when neither its id nor its external id is
+    /// here, and returns the build as this store holds it (an existing build with the same external id wins).
+    /// </summary>
+    BuildRecord ImportBuild(BuildRecord build);
+
+    /// <summary>Which store this is, its schema version and its counts, for <c>store info</c>.</summary>
+    StoreInfo Describe();
 
     /// <summary>
     /// Removes the build's projects that hold no job, then the build itself when none is left (an import that lost

@@ -137,3 +137,15 @@ public sealed record BuildFilter(string? Host = null, string? Branch = null)
 {
     public bool IsEmpty => Host is null && Branch is null;
 }
+
+/// <summary>What <c>store info</c> prints: the kind of store, where it is (never with a password), and its counts.</summary>
+public sealed record StoreInfo(
+    string Kind,
+    string Location,
+    int SchemaVersion,
+    long Builds,
+    long Projects,
+    long Jobs,
+    long Logs = 0,
+    long LogBytes = 0);
+

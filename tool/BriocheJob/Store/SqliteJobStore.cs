@@ -511,6 +511,55 @@ public sealed partial class SqliteJobStore : IJobStore
         return changed;
     });
 
+    public BuildRecord ImportBuild(BuildRecord build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return Write((c, t) =>
+        {
+            using (SqliteCommand insert = Command(c, t,
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, stopped_at, state, result, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @started, @stopped, @state, @result, " +
+                "@host, @user, @commit, @branch, @ci, @run, @url) ON CONFLICT DO NOTHING;",
+                [("@id", build.Id), ("@external", build.ExternalId), ("@origin", StoreText.Of(build.Origin)),
+                 ("@cwd", build.WorkingDirectory), ("@owner", build.OwnerPid), ("@started", ToUnix(build.StartedAt)),
+                 ("@stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("@state", StoreText.Of(build.State)),
+                 ("@result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            using SqliteCommand find = Command(c, t,
+                "SELECT id FROM builds WHERE id = @id UNION ALL SELECT id FROM builds WHERE external_id = @external LIMIT 1;",
+                ("@id", build.Id), ("@external", build.ExternalId));
+            return LoadBuild(c, t, (string)find.ExecuteScalar()!)!;
+        });
+    }
+
+    public StoreInfo Describe() => Read(c => new StoreInfo(
+        "sqlite", DatabasePath, Convert.ToInt32(Scalar(c, "PRAGMA user_version;")),
+        Convert.ToInt64(Scalar(c, "SELECT count(*) FROM builds;")),
+        Convert.ToInt64(Scalar(c, "SELECT count(*) FROM build_projects;")),
+        Convert.ToInt64(Scalar(c, "SELECT count(*) FROM jobs;"))));
+
+    /// <summary>Deletes builds with their projects and jobs (the spool, once they reached the server).</summary>
+    internal int DeleteBuilds(IEnumerable<string> buildIds) => Write((c, t) =>
+    {
+        int deleted = 0;
+        foreach (string id in buildIds)
+        {
+            using SqliteCommand jobs = Command(c, t,
+                "DELETE FROM jobs WHERE build_projects_id IN (SELECT id FROM build_projects WHERE build_id = @id);", ("@id", id));
+            jobs.ExecuteNonQuery();
+            using SqliteCommand projects = Command(c, t, "DELETE FROM build_projects WHERE build_id = @id;", ("@id", id));
+            projects.ExecuteNonQuery();
+            using SqliteCommand builds = Command(c, t, "DELETE FROM builds WHERE id = @id;", ("@id", id));
+            deleted += builds.ExecuteNonQuery();
+        }
+
+        return deleted;
+    });
+
     public void Dispose()
     {
         lock (gate)

@@ -1,0 +1,788 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using BriocheJob.Diagnostics;
+using Npgsql;
+using static BriocheJob.Store.StoreRows;
+
+namespace BriocheJob.Store;
+
+/// <summary>
+/// The job store in a PostgreSQL server, shared by many machines: the same tables, answers and errors as
+/// <see cref="SqliteJobStore"/>, plus the jobs' logs as zstd frames (<c>job_log_frames</c>). Connections come from
+/// one pooled data source (Npgsql's slim builder, so Native AOT stays small). Writes are single transactions;
+/// concurrent recorders of one build serialise on the build row.
+/// A running record is judged interrupted only on the machine that recorded it (<c>owner_host</c>).
+/// </summary>
+public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
+{
+    private const string JobViewSelectWithHosts =
+        $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
+        "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
+
+    private const string PrefixHigh = " || chr(1114111)";
+
+    private readonly NpgsqlDataSource dataSource;
+
+    private PostgresJobStore(StoreLocation location, NpgsqlDataSource dataSource)
+    {
+        Location = location;
+        this.dataSource = dataSource;
+    }
+
+    public StoreLocation Location { get; }
+
+    /// <summary>This machine's name, as written to <c>owner_host</c>.</summary>
+    public static string ThisHost => Environment.MachineName;
+
+    /// <summary>
+    /// Connects, and migrates under an advisory lock when the schema is older than this build (which needs the
+    /// owner's rights: BJ1102 otherwise). A newer schema is refused (BJ1002) before anything is written.
+    /// </summary>
+    public static PostgresJobStore Open(StoreLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (!location.IsServer)
+        {
+            throw new ArgumentException("not a server location", nameof(location));
+        }
+
+        var builder = new NpgsqlSlimDataSourceBuilder(location.ConnectionString);
+        // A recorder or a long-lived reader runs the same few statements again and again: prepare them after two uses,
+        // so planning (which costs more than running these indexed lookups) is paid once per connection.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+        // The durability of the embedded store (WAL, synchronous=NORMAL): a server crash may lose the last commits,
+        // never corrupt them, and a recorder does not wait for a disk flush per job. A role or URI can override it.
+        if (builder.ConnectionStringBuilder.Options?.Contains("synchronous_commit", StringComparison.Ordinal) != true)
+        {
+            builder.ConnectionStringBuilder.Options = (builder.ConnectionStringBuilder.Options + " -c synchronous_commit=off").Trim();
+        }
+
+        builder.EnableTransportSecurity();
+        NpgsqlDataSource dataSource = builder.Build();
+        var store = new PostgresJobStore(location, dataSource);
+        try
+        {
+            store.Run(connection =>
+            {
+                int version = ReadVersion(connection, null);
+                ThrowIfNewer(version, location);
+                if (version < PostgresSchema.CurrentVersion)
+                {
+                    Migrate(connection, location);
+                }
+
+                return 0;
+            });
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version recorded in the server.</summary>
+    public int SchemaVersion => Run(c => ReadVersion(c, null));
+
+    public BuildRecord BeginBuild(BuildRequest request)
+    {
+        ValidateExternalId(request);
+        DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
+        int ownerPid = request.OwnerPid ?? Environment.ProcessId;
+        string id = Ulid.NewUlid(startedAt);
+        return Write((c, t) =>
+        {
+            // With an external id, the insert and the reuse are one statement: concurrent first recorders of one CI
+            // run cannot both insert.
+            // A rejoined build keeps another node's provenance and fills in what it lacked (say, a CI run id).
+            const string Insert =
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
+                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl)";
+            string sql = request.ExternalId is null
+                ? Insert + " RETURNING id;"
+                : Insert + " ON CONFLICT (external_id) " +
+                  "DO UPDATE SET state = 'running', owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, " +
+                  "host = coalesce(builds.host, excluded.host), user_name = coalesce(builds.user_name, excluded.user_name), " +
+                  "git_commit = coalesce(builds.git_commit, excluded.git_commit), " +
+                  "git_branch = coalesce(builds.git_branch, excluded.git_branch), " +
+                  "ci_system = coalesce(builds.ci_system, excluded.ci_system), " +
+                  "ci_run_id = coalesce(builds.ci_run_id, excluded.ci_run_id), " +
+                  "ci_run_url = coalesce(builds.ci_run_url, excluded.ci_run_url) RETURNING id;";
+            using NpgsqlCommand insert = Command(c, t, sql,
+                [("id", id), ("external", request.ExternalId), ("origin", StoreText.Of(request.Origin)),
+                 ("cwd", request.WorkingDirectory), ("owner", ownerPid), ("host", ThisHost), ("started", ToUnix(startedAt)),
+                 .. ProvenanceParameters(request.Provenance)]);
+            string canonical = (string)insert.ExecuteScalar()!;
+            return LoadBuild(c, t, canonical)!;
+        });
+    }
+
+    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
+    {
+        long stopped = ToUnix(stoppedAt ?? DateTimeOffset.UtcNow);
+        return Write((c, t) =>
+        {
+            using NpgsqlCommand update = Command(c, t,
+                "UPDATE builds SET state = @state, stopped_at = greatest(coalesce(stopped_at, @stopped), @stopped), " +
+                "result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE id_key = lower(@id) RETURNING id;",
+                ("state", StoreText.Of(state)), ("stopped", stopped), ("result", StoreText.Of(result)), ("id", buildId));
+            string id = update.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
+            return LoadBuild(c, t, id)!;
+        });
+    }
+
+    public ProjectRecord AddProject(string buildId, ProjectRequest project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return Write((c, t) =>
+        {
+            // Locking the build row serialises recorders adding the same project to one build.
+            using NpgsqlCommand findBuild = Command(c, t, "SELECT id FROM builds WHERE id_key = lower(@id) FOR UPDATE;", ("id", buildId));
+            string canonicalBuildId = findBuild.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
+            var values = new (string, object?)[]
+            {
+                ("build", canonicalBuildId), ("kind", StoreText.Of(project.Kind)), ("name", project.Name),
+                ("hash", project.ProjectHash), ("path", project.LocalProjectPath), ("registry", project.RegistryProjectName),
+            };
+            using (NpgsqlCommand existing = Command(c, t,
+                $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build AND p.kind = @kind " +
+                "AND p.name IS NOT DISTINCT FROM @name::text AND p.project_hash IS NOT DISTINCT FROM @hash::text " +
+                "AND p.local_project_path IS NOT DISTINCT FROM @path::text " +
+                "AND p.registry_project_name IS NOT DISTINCT FROM @registry::text ORDER BY p.id LIMIT 1;",
+                values))
+            using (NpgsqlDataReader reader = existing.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    return ReadProject(reader, 0)!;
+                }
+            }
+
+            using NpgsqlCommand insert = Command(c, t,
+                "INSERT INTO build_projects (build_id, kind, name, project_hash, local_project_path, registry_project_name) " +
+                "VALUES (@build, @kind, @name, @hash, @path, @registry) RETURNING id;",
+                values);
+            long id = (long)insert.ExecuteScalar()!;
+            return new ProjectRecord(id, canonicalBuildId, project.Kind, project.Name, project.ProjectHash,
+                project.LocalProjectPath, project.RegistryProjectName);
+        });
+    }
+
+    public void SaveJob(JobRecord job) => SaveJobs([job]);
+
+    public void SaveJobs(IEnumerable<JobRecord> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        List<JobRecord> list = jobs.ToList();
+        foreach (JobRecord job in list)
+        {
+            Validate(job);
+        }
+
+        if (list.Count == 0)
+        {
+            return;
+        }
+
+        string columns = string.Join(", ", JobInsertColumns) + ", owner_host, step_key";
+        string placeholders = string.Join(", ", Enumerable.Range(1, JobInsertColumns.Length + 2).Select(i => "$" + i));
+        string updates = string.Join(", ", JobInsertColumns.Skip(1).Append("owner_host").Append("step_key")
+            .Select(name => $"{name} = excluded.{name}"));
+        // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
+        string sql = $"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT (id_key) DO UPDATE SET {updates} " +
+            "WHERE jobs.build_projects_id IS NOT DISTINCT FROM excluded.build_projects_id OR jobs.build_projects_id IS NULL;";
+        // One round trip: a batch without an explicit transaction runs in one implicit transaction (all or nothing).
+        Run(c =>
+        {
+            Dictionary<long, ProjectRecord> projects = LoadProjects(c,
+                list.Where(j => j.BuildProjectId is not null).Select(j => j.BuildProjectId!.Value).Distinct().ToArray());
+            using var batch = new NpgsqlBatch(c);
+            foreach (JobRecord job in list)
+            {
+                var command = new NpgsqlBatchCommand(sql);
+                foreach (object? value in JobValues(job, cachedAsInteger: false))
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+                }
+
+                command.Parameters.Add(new NpgsqlParameter { Value = ThisHost });
+                ProjectRecord? project = job.BuildProjectId is { } pid && projects.TryGetValue(pid, out ProjectRecord? found) ? found : null;
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)StepKeys.Of(job, project) ?? DBNull.Value });
+                batch.BatchCommands.Add(command);
+            }
+
+            batch.ExecuteNonQuery();
+            return 0;
+        });
+    }
+
+    public bool JobExists(string id) =>
+        Run(c =>
+        {
+            using NpgsqlCommand command = Command(c, null, "SELECT 1 FROM jobs WHERE id_key = lower(@id);", ("id", id));
+            return command.ExecuteScalar() is not null;
+        });
+
+    public JobView? GetJob(string id) =>
+        Run(c => ReadJobViews(c, $"{JobViewSelectWithHosts} WHERE j.id_key = lower(@id);", ("id", id)).FirstOrDefault());
+
+    public IReadOnlyList<JobView> QueryJobs(JobQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>
+        {
+            ("limit", Math.Max(0, query.Limit)), ("offset", Math.Max(0, query.Offset)),
+        };
+        if (query.FailedOnly)
+        {
+            where.Add("j.result = 'failed'");
+        }
+
+        if (query.FlakyOnly)
+        {
+            where.Add("j.recipe_hash_key IN (SELECT recipe_hash_key FROM jobs WHERE result IS NOT NULL AND recipe_hash_key IS NOT NULL " +
+                "GROUP BY recipe_hash_key HAVING min(result) <> max(result))");
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("j.kind = @kind");
+            parameters.Add(("kind", StoreText.Of(kind)));
+        }
+
+        if (!string.IsNullOrEmpty(query.Project))
+        {
+            where.Add("(strpos(lower(p.name), @project) > 0 OR strpos(lower(p.local_project_path), @project) > 0 " +
+                "OR strpos(lower(p.registry_project_name), @project) > 0)");
+            parameters.Add(("project", query.Project.ToLowerInvariant()));
+        }
+
+        if (!string.IsNullOrEmpty(query.BuildId))
+        {
+            where.Add("j.build_projects_id IN (SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id " +
+                "WHERE bb.id_key = lower(@build))");
+            parameters.Add(("build", query.BuildId));
+        }
+
+        AddBuildFilter(query.Where, where, parameters);
+        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        string sql = $"{JobViewSelectWithHosts}{filter} ORDER BY j.started_at DESC, j.id_key DESC LIMIT @limit OFFSET @offset;";
+        return Run(c => ReadJobViews(c, sql, [.. parameters]));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return Run(c => ReadJobViews(c,
+            $"{JobViewSelectWithHosts} WHERE j.id_key >= lower(@prefix) AND j.id_key < lower(@prefix){PrefixHigh} " +
+            "ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
+            ("prefix", prefix), ("max", max)));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        // The latest job of each of the first max distinct hashes (in hash order), as SQLite's GROUP BY gives them.
+        return Run(c => MostRecentFirst(ReadJobViews(c,
+            "WITH latest AS (SELECT DISTINCT ON (recipe_hash_key) id_key FROM jobs " +
+            $"WHERE recipe_hash_key >= lower(@prefix) AND recipe_hash_key < lower(@prefix){PrefixHigh} " +
+            "ORDER BY recipe_hash_key, started_at DESC LIMIT @max) " +
+            $"{JobViewSelectWithHosts} JOIN latest l ON l.id_key = j.id_key;",
+            ("prefix", prefix), ("max", max))));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
+        Run(c => ReadJobViews(c,
+            $"{JobViewSelectWithHosts} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
+            ("pid", pid), ("max", max)));
+
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
+        AddBuildFilter(where, conditions, parameters);
+        using NpgsqlCommand command = Command(c, null,
+            $"SELECT {BuildColumns}, b.owner_host, " +
+            "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
+            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id)::integer, " +
+            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
+            "WHERE p.build_id = b.id AND j.result = 'failed')::integer " +
+            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
+            "ORDER BY b.started_at DESC, b.id_key DESC LIMIT @limit OFFSET @offset;",
+            [.. parameters]);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        var builds = new List<BuildSummary>();
+        while (reader.Read())
+        {
+            BuildRecord build = ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!;
+            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount + 1), reader.GetInt32(BuildColumnCount + 2),
+                reader.GetInt32(BuildColumnCount + 3)));
+        }
+
+        return builds;
+    });
+
+    public BuildDetails? GetBuild(string idOrExternalId) => Run(c =>
+    {
+        string? id;
+        using (NpgsqlCommand find = Command(c, null,
+            "(SELECT id FROM builds WHERE id_key = lower(@key)) UNION ALL (SELECT id FROM builds WHERE external_id = @key) LIMIT 1;",
+            ("key", idOrExternalId)))
+        {
+            id = find.ExecuteScalar() as string;
+        }
+
+        BuildRecord? build = id is null ? null : LoadBuild(c, null, id);
+        if (build is null)
+        {
+            return null;
+        }
+
+        var projects = new List<ProjectRecord>();
+        using (NpgsqlCommand command = Command(c, null,
+            $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;", ("build", build.Id)))
+        using (NpgsqlDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                projects.Add(ReadProject(reader, 0)!);
+            }
+        }
+
+        IReadOnlyList<JobView> jobs = ReadJobViews(c,
+            $"{JobViewSelectWithHosts} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", build.Id));
+        return new BuildDetails(build, projects, jobs);
+    });
+
+    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return Run(c =>
+        {
+            using NpgsqlCommand command = Command(c, null,
+                $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id_key >= lower(@prefix) " +
+                $"AND b.id_key < lower(@prefix){PrefixHigh} ORDER BY b.started_at DESC, b.id_key DESC LIMIT @max;",
+                ("prefix", prefix), ("max", max));
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            var liveness = new Dictionary<int, bool>();
+            var builds = new List<BuildRecord>();
+            while (reader.Read())
+            {
+                builds.Add(ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!);
+            }
+
+            return builds;
+        });
+    }
+
+    public int MarkInterrupted() => Write((c, t) =>
+    {
+        int changed = 0;
+        var liveness = new Dictionary<int, bool>();
+        foreach (string table in (string[])["jobs", "builds"])
+        {
+            var stale = new List<(string Id, int? Owner)>();
+            using (NpgsqlCommand running = Command(c, t,
+                table == "jobs"
+                    ? "SELECT id, owner_pid, pid FROM jobs WHERE state = 'running' AND owner_host IS NOT DISTINCT FROM @host;"
+                    : "SELECT id, owner_pid, NULL::integer FROM builds WHERE state = 'running' AND owner_host IS NOT DISTINCT FROM @host;",
+                ("host", ThisHost)))
+            using (NpgsqlDataReader reader = running.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    int? owner = reader.IsDBNull(1) ? null : reader.GetInt32(1);
+                    int? pid = reader.IsDBNull(2) ? null : reader.GetInt32(2);
+                    if (!IsRecorderAlive(owner, pid, liveness))
+                    {
+                        stale.Add((reader.GetString(0), owner));
+                    }
+                }
+            }
+
+            foreach ((string id, int? owner) in stale)
+            {
+                using NpgsqlCommand mark = Command(c, t,
+                    $"UPDATE {table} SET state = 'interrupted' WHERE id = @id AND state = 'running' " +
+                    "AND owner_pid IS NOT DISTINCT FROM @owner::integer;",
+                    ("id", id), ("owner", owner));
+                changed += mark.ExecuteNonQuery();
+            }
+        }
+
+        return changed;
+    });
+
+    public BuildRecord ImportBuild(BuildRecord build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return Write((c, t) =>
+        {
+            using (NpgsqlCommand insert = Command(c, t,
+                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result, " +
+                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
+                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
+                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl) ON CONFLICT DO NOTHING;",
+                [("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
+                 ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
+                 ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
+                 ("result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            using NpgsqlCommand find = Command(c, t,
+                "(SELECT id FROM builds WHERE id_key = lower(@id)) UNION ALL (SELECT id FROM builds WHERE external_id = @external) LIMIT 1;",
+                ("id", build.Id), ("external", build.ExternalId));
+            return LoadBuild(c, t, (string)find.ExecuteScalar()!)!;
+        });
+    }
+
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        using (NpgsqlCommand projects = Command(c, t,
+            "DELETE FROM build_projects bp USING builds b WHERE b.id = bp.build_id AND b.id_key = lower(@build) AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = bp.id);", ("build", buildId)))
+        {
+            projects.ExecuteNonQuery();
+        }
+
+        using NpgsqlCommand build = Command(c, t,
+            "DELETE FROM builds b WHERE b.id_key = lower(@build) AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = b.id);",
+            ("build", buildId));
+        return build.ExecuteNonQuery() > 0;
+    });
+
+    public StoreInfo Describe() => Run(c =>
+    {
+        int version = ReadVersion(c, null);
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT (SELECT count(*) FROM builds), (SELECT count(*) FROM build_projects), (SELECT count(*) FROM jobs), " +
+            "(SELECT count(*) FROM job_logs), (SELECT coalesce(sum(byte_count), 0)::bigint FROM job_logs);");
+        using NpgsqlDataReader r = command.ExecuteReader();
+        r.Read();
+        return new StoreInfo("postgresql", Location.Display, version,
+            r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+    });
+
+    public (int Frames, long Bytes, bool Complete)? GetLogState(string jobId) => Run<(int, long, bool)?>(c =>
+    {
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT frame_count, byte_count, complete FROM job_logs WHERE job_id = lower(@id);", ("id", jobId));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetBoolean(2)) : null;
+    });
+
+    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        long bytes = frames.Sum(f => (long)f.Length);
+        Write((c, t) =>
+        {
+            using var batch = new NpgsqlBatch(c, t);
+            for (int i = 0; i < frames.Count; i++)
+            {
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO job_log_frames (job_id, frame_index, data) VALUES (lower($1), $2, $3) ON CONFLICT DO NOTHING;");
+                insert.Parameters.Add(new NpgsqlParameter { Value = jobId });
+                insert.Parameters.Add(new NpgsqlParameter { Value = firstIndex + i });
+                insert.Parameters.Add(new NpgsqlParameter { Value = frames[i] });
+                batch.BatchCommands.Add(insert);
+            }
+
+            var state = new NpgsqlBatchCommand(
+                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower($1), $2, $3, $4) " +
+                "ON CONFLICT (job_id) DO UPDATE SET frame_count = greatest(job_logs.frame_count, excluded.frame_count), " +
+                "byte_count = (SELECT coalesce(sum(length(data)), 0) FROM job_log_frames WHERE job_id = lower($1)), " +
+                "complete = job_logs.complete OR excluded.complete;");
+            state.Parameters.Add(new NpgsqlParameter { Value = jobId });
+            state.Parameters.Add(new NpgsqlParameter { Value = firstIndex + frames.Count });
+            state.Parameters.Add(new NpgsqlParameter { Value = bytes });
+            state.Parameters.Add(new NpgsqlParameter { Value = complete });
+            batch.BatchCommands.Add(state);
+            batch.ExecuteNonQuery();
+            return 0;
+        });
+    }
+
+    public IReadOnlyList<byte[]> ReadLogFrames(string jobId, int fromIndex) => Run(c =>
+    {
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT data FROM job_log_frames WHERE job_id = lower(@id) AND frame_index >= @from ORDER BY frame_index;",
+            ("id", jobId), ("from", fromIndex));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        var frames = new List<byte[]>();
+        while (r.Read())
+        {
+            frames.Add((byte[])r.GetValue(0));
+        }
+
+        return frames;
+    });
+
+    public IReadOnlyList<int> GetLogFrameSizes(string jobId) => Run(c =>
+    {
+        // octet_length of a stored bytea reads its header, not its bytes.
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT octet_length(data) FROM job_log_frames WHERE job_id = lower(@id) ORDER BY frame_index;", ("id", jobId));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        var sizes = new List<int>();
+        while (r.Read())
+        {
+            sizes.Add(r.GetInt32(0));
+        }
+
+        return sizes;
+    });
+
+    public IReadOnlyDictionary<int, byte[]> ReadLogFrames(string jobId, IReadOnlyCollection<int> indexes) => Run(c =>
+    {
+        var frames = new Dictionary<int, byte[]>();
+        foreach (int index in indexes)
+        {
+            using NpgsqlCommand command = Command(c, null,
+                "SELECT data FROM job_log_frames WHERE job_id = lower(@id) AND frame_index = @index;", ("id", jobId), ("index", index));
+            if (command.ExecuteScalar() is byte[] data)
+            {
+                frames[index] = data;
+            }
+        }
+
+        return frames;
+    });
+
+    public void Dispose() => dataSource.Dispose();
+
+    private static int ReadVersion(NpgsqlConnection connection, NpgsqlTransaction? transaction)
+    {
+        using NpgsqlCommand exists = Command(connection, transaction, "SELECT to_regclass('brioche_job_schema') IS NOT NULL;");
+        if (!(bool)exists.ExecuteScalar()!)
+        {
+            return 0;
+        }
+
+        using NpgsqlCommand read = Command(connection, transaction, "SELECT max(version) FROM brioche_job_schema;");
+        return read.ExecuteScalar() is int version ? version : 0;
+    }
+
+    private static void ThrowIfNewer(int version, StoreLocation location) =>
+        PostgresSchema.Migrations.ThrowIfNewer(version, location.Display, "point --store at another database");
+
+    private static void Migrate(NpgsqlConnection connection, StoreLocation location)
+    {
+        // A session lock, taken before the transaction begins: the transaction then starts after any other migrator
+        // committed, so it sees that migrator's tables (a transaction begun earlier may hold stale catalog caches).
+        using (NpgsqlCommand lockCommand = Command(connection, null, "SELECT pg_advisory_lock(@key);",
+            ("key", PostgresSchema.MigrationLockKey)))
+        {
+            // Another recorder's migration may take a while on a busy server: wait for it rather than spool.
+            lockCommand.CommandTimeout = 300;
+            lockCommand.ExecuteNonQuery();
+        }
+
+        try
+        {
+            MigrateLocked(connection, location);
+        }
+        finally
+        {
+            using NpgsqlCommand unlock = Command(connection, null, "SELECT pg_advisory_unlock(@key);",
+                ("key", PostgresSchema.MigrationLockKey));
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    private static void MigrateLocked(NpgsqlConnection connection, StoreLocation location)
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        // Read again under the lock: another recorder may have migrated since we looked.
+        int version = ReadVersion(connection, transaction);
+        ThrowIfNewer(version, location);
+        try
+        {
+            foreach (Migration migration in PostgresSchema.Migrations.After(version))
+            {
+                using NpgsqlCommand step = Command(connection, transaction, migration.Sql);
+                step.ExecuteNonQuery();
+            }
+
+            if (version > 0 && version < PostgresSchema.StepKeyVersion)
+            {
+                BackfillStepKeys(connection, transaction);
+            }
+
+            using NpgsqlCommand mark = Command(connection, transaction, "UPDATE brioche_job_schema SET version = @v;",
+                ("v", PostgresSchema.CurrentVersion));
+            mark.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new BriocheJobException(Catalog.Server.MigrationNeedsOwner,
+                $"the job store '{location.Display}' is at schema version {version} and needs migrating to " +
+                $"{PostgresSchema.CurrentVersion}, which only the owner of its schema may do: run " +
+                $"'dotnet brioche-job store info --store URL' once as the owner ({OneLine(location.Redact(ex.MessageText))})", ex);
+        }
+    }
+
+    private T Run<T>(Func<NpgsqlConnection, T> read)
+    {
+        try
+        {
+            using NpgsqlConnection connection = dataSource.OpenConnection();
+            return read(connection);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException { InnerException: NpgsqlException })
+        {
+            throw Translate(ex, Location);
+        }
+    }
+
+    private T Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> write) => Run(connection =>
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        T result = write(connection, transaction);
+        transaction.Commit();
+        return result;
+    });
+
+    /// <summary>Maps a server or connection failure to our codes; the message never holds the password.</summary>
+    internal static BriocheJobException Translate(Exception ex, StoreLocation location)
+    {
+        string where = location.Display;
+        if (ex is PostgresException pg)
+        {
+            string text = OneLine(location.Redact(pg.MessageText));
+            return pg.SqlState switch
+            {
+                PostgresErrorCodes.ForeignKeyViolation => new BriocheJobException(Catalog.Store.UnknownReference, "the record refers to a build project that is not in the job store", ex),
+                PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
+                    new BriocheJobException(Catalog.Server.Unreachable,
+                        $"the job store '{where}' refused the login: {text}", ex),
+                PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown =>
+                    new BriocheJobException(Catalog.Server.Unreachable,
+                        $"the job store '{where}' is shutting down: {text}", ex),
+                _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
+                    $"job store '{where}': {text} (SQLSTATE {pg.SqlState})", ex),
+            };
+        }
+
+        string reason = OneLine(location.Redact(Innermost(ex).Message));
+        bool transport = ex is TimeoutException || ex.InnerException is SocketException or IOException or TimeoutException
+            or System.Security.Authentication.AuthenticationException || ex is NpgsqlException { IsTransient: true } ||
+            ex is NpgsqlException && reason.Contains("password", StringComparison.OrdinalIgnoreCase);
+        return transport
+            ? new BriocheJobException(Catalog.Server.Unreachable,
+                $"cannot reach the job store '{where}': {reason}", ex)
+            : new BriocheJobException(Catalog.Store.DatabaseFailed, $"job store '{where}': {reason}", ex);
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        Exception current = ex;
+        while (current.InnerException is { } inner && current is not PostgresException)
+        {
+            current = inner;
+        }
+
+        return current;
+    }
+
+    private static NpgsqlCommand Command(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach ((string name, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id)
+    {
+        using NpgsqlCommand command = Command(connection, transaction,
+            $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id = @id;", ("id", id));
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        return reader.Read() ? ReadBuildOnHost(reader, 0, BuildColumnCount, new Dictionary<int, bool>()) : null;
+    }
+
+    private static List<JobView> ReadJobViews(
+        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using NpgsqlCommand command = Command(connection, null, sql, parameters);
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        var views = new List<JobView>();
+        int jobHost = BuildOrdinal + BuildColumnCount;
+        while (reader.Read())
+        {
+            // A recorder on another machine cannot be checked from here: its running records stay running.
+            bool jobHere = IsThisHost(reader, jobHost);
+            bool buildHere = IsThisHost(reader, jobHost + 1);
+            JobRecord job = jobHere ? ReadJob(reader, liveness) : ReadJob(reader, AliveElsewhere(reader, 15, 14));
+            BuildRecord? build = buildHere
+                ? ReadBuild(reader, BuildOrdinal, liveness)
+                : ReadBuild(reader, BuildOrdinal, AliveElsewhere(reader, BuildOrdinal + 4, -1));
+            views.Add(new JobView(job, ReadProject(reader, ProjectOrdinal), build));
+        }
+
+        return views;
+    }
+
+    private static BuildRecord? ReadBuildOnHost(DbDataReader reader, int at, int hostOrdinal, Dictionary<int, bool> liveness) =>
+        IsThisHost(reader, hostOrdinal)
+            ? ReadBuild(reader, at, liveness)
+            : ReadBuild(reader, at, AliveElsewhere(reader, at + 4, -1));
+
+    private static bool IsThisHost(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) || string.Equals(reader.GetString(ordinal), ThisHost, StringComparison.Ordinal);
+
+    /// <summary>A liveness cache that says "alive" for the pids of this row, so its running state is kept.</summary>
+    private static Dictionary<int, bool> AliveElsewhere(DbDataReader reader, int ownerOrdinal, int pidOrdinal)
+    {
+        var cache = new Dictionary<int, bool>();
+        foreach (int ordinal in (int[])[ownerOrdinal, pidOrdinal])
+        {
+            if (ordinal >= 0 && !reader.IsDBNull(ordinal))
+            {
+                cache[reader.GetInt32(ordinal)] = true;
+            }
+        }
+
+        return cache;
+    }
+
+    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
+    {
+        BuildProvenance p = provenance ?? BuildProvenance.None;
+        return [("phost", p.Host), ("puser", p.User), ("pcommit", p.GitCommit), ("pbranch", p.GitBranch),
+            ("pci", p.CiSystem), ("prun", p.CiRunId), ("purl", p.CiRunUrl)];
+    }
+
+    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case, on the lower(host) index) and <c>--branch</c>.</summary>
+    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
+    {
+        if (filter?.Host is { } host)
+        {
+            where.Add("lower(b.host) = lower(@bhost)");
+            parameters.Add(("bhost", host));
+        }
+
+        if (filter?.Branch is { } branch)
+        {
+            where.Add("b.git_branch = @bbranch");
+            parameters.Add(("bbranch", branch));
+        }
+    }
+}

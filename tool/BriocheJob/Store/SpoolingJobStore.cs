@@ -1,0 +1,221 @@
+using BriocheJob.Diagnostics;
+namespace BriocheJob.Store;
+
+/// <summary>
+/// The server store as recorders use it: when the server is down at the start, or stops answering mid-build, the
+/// build goes on into the local spool (<c>&lt;home&gt;/spool.db</c>, a SQLite store) with one
+/// <see cref="Catalog.Server.RecordedToSpool"/> warning. Builds and projects already on the server are re-created in the
+/// spool under the same build ids, so a later flush (<see cref="JobStores.Flush"/>, the next run or <c>store flush</c>)
+/// joins them up again. Project ids handed out by the spool are negative, so they never collide with the server's.
+/// </summary>
+internal sealed class SpoolingJobStore : IJobStore
+{
+    private readonly DataHome home;
+    private readonly StoreLocation location;
+    private readonly Action<string, string> warn;
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, BuildRecord> builds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<long, (string BuildId, ProjectRequest Request)> serverProjects = [];
+    private readonly Dictionary<long, long> spoolIdOfServerProject = [];
+    private PostgresJobStore? server;
+    private SqliteJobStore? spool;
+
+    private SpoolingJobStore(StoreLocation location, DataHome home, Action<string, string> warn)
+    {
+        this.location = location;
+        this.home = home;
+        this.warn = warn;
+    }
+
+    /// <summary>True once this store records into the spool.</summary>
+    public bool Spooling => spool is not null;
+
+    public static SpoolingJobStore Open(StoreLocation location, DataHome home, Action<string, string> warn)
+    {
+        var store = new SpoolingJobStore(location, home, warn);
+        try
+        {
+            store.server = PostgresJobStore.Open(location);
+            JobStores.Flush(home, store.server);
+        }
+        catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
+        {
+            store.SwitchToSpool(ex);
+        }
+
+        return store;
+    }
+
+    public BuildRecord BeginBuild(BuildRequest request) => Do(
+        s => Remember(s.BeginBuild(request)),
+        s => Remember(s.BeginBuild(request)));
+
+    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null) => Do(
+        s => Remember(s.FinishBuild(buildId, state, result, stoppedAt)),
+        s => Remember(s.FinishBuild(buildId, state, result, stoppedAt)));
+
+    public ProjectRecord AddProject(string buildId, ProjectRequest project) => Do(
+        s =>
+        {
+            ProjectRecord added = s.AddProject(buildId, project);
+            lock (gate)
+            {
+                serverProjects[added.Id] = (added.BuildId, project);
+            }
+
+            return added;
+        },
+        s =>
+        {
+            ProjectRecord added = s.AddProject(buildId, project);
+            return added with { Id = -added.Id };
+        });
+
+    public void SaveJob(JobRecord job) => SaveJobs([job]);
+
+    public void SaveJobs(IEnumerable<JobRecord> jobs)
+    {
+        List<JobRecord> list = jobs.ToList();
+        Do(s =>
+        {
+            s.SaveJobs(list);
+            // A finished job's events file goes to the server with it, as frames.
+            foreach (JobRecord job in list)
+            {
+                if (job.State != RunState.Running && job.LocalPath is { } path && s is IJobLogStore logs)
+                {
+                    LogFrames.Upload(logs, job.Id, path, complete: true);
+                }
+            }
+
+            return 0;
+        }, s =>
+        {
+            s.SaveJobs(list.Select(ToSpool));
+            return 0;
+        });
+    }
+
+    public bool JobExists(string id) => Do(s => s.JobExists(id), s => s.JobExists(id));
+
+    public JobView? GetJob(string id) => Do(s => s.GetJob(id), s => s.GetJob(id));
+
+    public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Do(s => s.QueryJobs(query), s => s.QueryJobs(query));
+
+    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max) =>
+        Do(s => s.FindJobsByIdPrefix(prefix, max), s => s.FindJobsByIdPrefix(prefix, max));
+
+    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max) =>
+        Do(s => s.FindJobsByRecipeHashPrefix(prefix, max), s => s.FindJobsByRecipeHashPrefix(prefix, max));
+
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Do(s => s.FindJobsByPid(pid, max), s => s.FindJobsByPid(pid, max));
+
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
+        Do(s => s.QueryBuilds(limit, offset, where), s => s.QueryBuilds(limit, offset, where));
+
+    public JobView? FindPreviousByStepKey(string stepKey, JobRecord before, bool succeededOnly = false) =>
+        Do(s => s.FindPreviousByStepKey(stepKey, before, succeededOnly), s => s.FindPreviousByStepKey(stepKey, before, succeededOnly));
+
+    public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max) =>
+        Do(s => s.FindJobsByRecipeHash(recipeHash, result, max), s => s.FindJobsByRecipeHash(recipeHash, result, max));
+
+    public IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes)
+    {
+        string[] hashes = [.. recipeHashes];
+        return Do(s => s.FindFlakyRecipeHashes(hashes), s => s.FindFlakyRecipeHashes(hashes));
+    }
+
+    public BuildRecord? FindPreviousBuildSharingProject(string buildId) =>
+        Do(s => s.FindPreviousBuildSharingProject(buildId), s => s.FindPreviousBuildSharingProject(buildId));
+
+    public BuildDetails? GetBuild(string idOrExternalId) => Do(s => s.GetBuild(idOrExternalId), s => s.GetBuild(idOrExternalId));
+
+    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
+        Do(s => s.FindBuildsByIdPrefix(prefix, max), s => s.FindBuildsByIdPrefix(prefix, max));
+
+    public BuildRecord ImportBuild(BuildRecord build) => Do(s => Remember(s.ImportBuild(build)), s => Remember(s.ImportBuild(build)));
+
+    public bool DiscardIfEmpty(string buildId) => Do(s => s.DiscardIfEmpty(buildId), s => s.DiscardIfEmpty(buildId));
+
+    public StoreInfo Describe() => Do(s => s.Describe(), s => s.Describe());
+
+    public int MarkInterrupted() => Do(s => s.MarkInterrupted(), s => s.MarkInterrupted());
+
+    /// <summary>The server store while it answers (for logs); null once spooling.</summary>
+    public IJobLogStore? LogStore => spool is null ? server : null;
+
+    public void Dispose()
+    {
+        server?.Dispose();
+        spool?.Dispose();
+    }
+
+    private T Do<T>(Func<IJobStore, T> onServer, Func<SqliteJobStore, T> onSpool)
+    {
+        if (spool is null && server is not null)
+        {
+            try
+            {
+                return onServer(server);
+            }
+            catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
+            {
+                SwitchToSpool(ex);
+            }
+        }
+
+        return onSpool(spool!);
+    }
+
+    private BuildRecord Remember(BuildRecord build)
+    {
+        lock (gate)
+        {
+            builds[build.Id] = build;
+        }
+
+        return build;
+    }
+
+    private void SwitchToSpool(BriocheJobException why)
+    {
+        lock (gate)
+        {
+            if (spool is not null)
+            {
+                return;
+            }
+
+            home.EnsureCreated();
+            spool = SqliteJobStore.Open(JobStores.SpoolPath(home));
+            foreach (BuildRecord build in builds.Values)
+            {
+                spool.ImportBuild(build);
+            }
+
+            foreach ((long serverId, (string buildId, ProjectRequest request)) in serverProjects)
+            {
+                spoolIdOfServerProject[serverId] = spool.AddProject(buildId, request).Id;
+            }
+        }
+
+        server?.Dispose();
+        server = null;
+        warn(Catalog.Server.RecordedToSpool,
+            $"the job store '{location.Display}' cannot record ({why.Message}); recording into the local spool " +
+            $"'{JobStores.SpoolPath(home)}', sent on the next run or with 'dotnet brioche-job store flush'");
+    }
+
+    private JobRecord ToSpool(JobRecord job) => job.BuildProjectId switch
+    {
+        null => job,
+        < 0 and var own => job with { BuildProjectId = -own },
+        { } serverId => job with
+        {
+            BuildProjectId = spoolIdOfServerProject.TryGetValue(serverId, out long mapped)
+                ? mapped
+                : throw new BriocheJobException(Catalog.Store.UnknownReference,
+                    "the record refers to a build project that is not in the job store"),
+        },
+    };
+}
