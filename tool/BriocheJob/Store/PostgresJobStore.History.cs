@@ -10,9 +10,7 @@ public sealed partial class PostgresJobStore
     {
         ArgumentException.ThrowIfNullOrEmpty(stepKey);
         ArgumentNullException.ThrowIfNull(before);
-        string buildFilter = before.BuildProjectId is null ? "" :
-            " AND j.build_projects_id NOT IN (SELECT id FROM build_projects WHERE build_id = " +
-            "(SELECT build_id FROM build_projects WHERE id = @project))";
+        string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
         string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
         return Run(c => ReadJobViews(c,
             $"{JobViewSelectWithHosts} WHERE j.step_key = @key AND j.started_at <= @started AND j.id_key <> lower(@id)" +

@@ -10,9 +10,7 @@ public sealed partial class SqliteJobStore
     {
         ArgumentException.ThrowIfNullOrEmpty(stepKey);
         ArgumentNullException.ThrowIfNull(before);
-        string buildFilter = before.BuildProjectId is null ? "" :
-            " AND j.build_projects_id NOT IN (SELECT id FROM build_projects WHERE build_id = " +
-            "(SELECT build_id FROM build_projects WHERE id = @project))";
+        string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
         string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
         return Read(c => ReadJobViews(c,
             $"{JobViewSelect} WHERE j.step_key = @key AND j.started_at <= @started AND j.id <> @id" +

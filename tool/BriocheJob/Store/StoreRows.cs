@@ -10,6 +10,11 @@ namespace BriocheJob.Store;
 /// </summary>
 internal static class StoreRows
 {
+    /// <summary>Leaves out the jobs of the build that owns project <c>@project</c> (same SQL in both stores).</summary>
+    public const string NotInBuildOfProject =
+        " AND j.build_projects_id NOT IN (SELECT id FROM build_projects WHERE build_id = " +
+        "(SELECT build_id FROM build_projects WHERE id = @project))";
+
     public const string JobColumns =
         "j.id, j.build_projects_id, j.kind, j.name, j.started_at, j.stopped_at, j.state, j.result, j.exit_code, " +
         "j.signal, j.message, j.cached, j.recipe_hash, j.recipe_meta, j.pid, j.owner_pid, j.local_path";
