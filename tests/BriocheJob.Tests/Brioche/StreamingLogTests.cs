@@ -330,6 +330,40 @@ public sealed class StreamingLogTests : IDisposable
     }
 
     [Fact]
+    public void Reverse_reading_allocates_the_same_few_buffers_however_often_lines_wait_behind_the_other_stream()
+    {
+        // Read backwards, a stderr line stays open until the previous stderr newline is found, and every stdout line
+        // in between waits behind it. 300 waits, each past the hold limit, must reuse one arena, not grow a new one.
+        var path = _temp.File("waits.bin.zst");
+        var stdoutChunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => $"stdout line {i:D4} of a chunk\n")));
+        using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample()))
+        {
+            writer.Write(new SpawnedEvent(1, 2));
+            for (var round = 0; round < 300; round++)
+            {
+                for (var chunk = 0; chunk < 40; chunk++)
+                {
+                    writer.Write(new StdoutEvent((uint)round, stdoutChunk));
+                }
+                writer.Write(new StderrEvent((uint)round, Encoding.ASCII.GetBytes($"warning {round}\n")));
+            }
+            writer.WriteExited(0);
+        }
+
+        var counting = new CountingStream();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using (var output = new LogOutput(counting))
+        {
+            ProcessLogStreamer.WriteReverse(path, new ProcessLogOptions(), LogFormatter.Text(output), maxLineBytes: 16 * 1024, holdLimitBytes: 64 * 1024);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // About 1.2 M lines (over 40 MB) printed; allocated: the reader's windows and the splitter's buffers, once.
+        counting.Written.ShouldBeGreaterThan(40L * 1024 * 1024);
+        allocated.ShouldBeLessThan(12L * 1024 * 1024);
+    }
+
+    [Fact]
     public void The_first_line_of_a_bomb_reaches_the_output_before_much_is_decompressed()
     {
         var path = WriteNewlineBomb(24 * 1024 * 1024);

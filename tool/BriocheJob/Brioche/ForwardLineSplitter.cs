@@ -183,11 +183,9 @@ internal sealed class ForwardLineSplitter
         }
         if (_held.Count == 0)
         {
+            // The arena is kept: it never grows past the hold limit plus one piece, and dropping it would make
+            // every long wait allocate it anew (megabytes of garbage per wait on a large file).
             _arenaUsed = 0;
-            if (_arena.Length > _holdLimit)
-            {
-                _arena = [];
-            }
         }
     }
 
