@@ -110,9 +110,17 @@ internal sealed class CliContext : IDisposable
         if (Console is NoPagerConsole { IsPhysical: true })
         {
             Out.Flush();
-            // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
-            // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            // For a pipe or terminal, a FileStream over fd 1, not Console.OpenStandardOutput(): the console stream
+            // drops writes to a closed pipe silently, so `logs | head -1` would decompress the whole log; this one
+            // throws EPIPE and we stop. For a regular file the console stream: a FileStream there writes at its own
+            // position (pwrite), so the shell's offset stays put and `(logs; echo) > file` would overwrite the log.
+            var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            if (!stdout.CanSeek)
+            {
+                return stdout;
+            }
+            stdout.Dispose();
+            return System.Console.OpenStandardOutput();
         }
         return new TextWriterStream(Out);
     }
