@@ -56,23 +56,15 @@ internal sealed class ReadAheadStream : Stream
                 }
                 buffer = _free.Pop();
             }
-            int length;
-            try
-            {
-                length = Fill(buffer);
-            }
-            catch (Exception e)
-            {
-                lock (_gate)
-                {
-                    _failure = ExceptionDispatchInfo.Capture(e);
-                    _sourceEnded = true;
-                    Monitor.PulseAll(_gate);
-                }
-                return;
-            }
+            var length = Fill(buffer, out var failure);
             lock (_gate)
             {
+                if (failure is not null)
+                {
+                    // The bytes read before the failure still go first, as they would without the thread.
+                    _failure = failure;
+                    _sourceEnded = true;
+                }
                 if (length > 0)
                 {
                     _full.Enqueue((buffer, length));
@@ -92,17 +84,25 @@ internal sealed class ReadAheadStream : Stream
     }
 
     /// <summary>Fills a block as far as the source goes; a short block means the source ended.</summary>
-    private int Fill(byte[] buffer)
+    private int Fill(byte[] buffer, out ExceptionDispatchInfo? failure)
     {
+        failure = null;
         var used = 0;
-        while (used < buffer.Length)
+        try
         {
-            var read = _source.Read(buffer, used, buffer.Length - used);
-            if (read == 0)
+            while (used < buffer.Length)
             {
-                break;
+                var read = _source.Read(buffer, used, buffer.Length - used);
+                if (read == 0)
+                {
+                    break;
+                }
+                used += read;
             }
-            used += read;
+        }
+        catch (Exception e)
+        {
+            failure = ExceptionDispatchInfo.Capture(e);
         }
         return used;
     }
