@@ -23,7 +23,7 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         long cap = AutoPrune.DefaultMaxBytes;
         if (!string.IsNullOrWhiteSpace(MaxSize) && !SizeText.TryParse(MaxSize, out cap))
         {
-            Log.LogWarning("brioche-job", Catalog.Store.InvalidMaxSize, null, null, 0, 0, 0, 0,
+            Log.LogWarning(null, Catalog.Store.InvalidMaxSize, null, null, 0, 0, 0, 0,
                 $"BriocheJobMaxSize '{MaxSize}' is not a size (e.g. 5GB, 500MB); the data home was not pruned");
             return true;
         }
@@ -43,7 +43,7 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         catch (Exception e)
         {
             // Pruning is housekeeping: a problem with it never fails the user's build.
-            Log.LogWarning("brioche-job", Catalog.Store.AutoPruneFailed, null, null, 0, 0, 0, 0,
+            Log.LogWarning(null, Catalog.Store.AutoPruneFailed, null, null, 0, 0, 0, 0,
                 $"the automatic prune of the data home failed: {e.GetType().Name}: {e.Message}");
         }
 

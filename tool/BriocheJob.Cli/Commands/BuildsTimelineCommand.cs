@@ -34,7 +34,7 @@ internal static class BuildsTimelineCommand
                         throw new BriocheJobException(Catalog.History.WriteFailed, $"cannot write '{path}': {e.Message}");
                     }
 
-                    context.Out.WriteLine($"wrote {path} ({analysis.Jobs.Count} jobs)");
+                    context.Out.WriteLine($"wrote {path} ({Counted.Of(analysis.Jobs.Count, "job")})");
                     return ExitCodes.Success;
                 }
 

@@ -34,7 +34,7 @@ internal static class DebugShellDocker
 
         preamble.WriteLine($"step:    {plan.DockerfilePath}:{plan.Line} (stage {plan.Stage})");
         preamble.WriteLine($"command: {plan.Command ?? plan.Instruction}");
-        preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");
+        preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ShortExitStatus(job) is { } exit ? $" ({exit})" : "")}");
         preamble.WriteLine($"building {Path.GetFileName(plan.DockerfilePath)} up to line {plan.Line - 1} as {plan.ImageTag}…");
         preamble.Flush();
 

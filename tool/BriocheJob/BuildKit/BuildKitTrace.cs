@@ -41,7 +41,7 @@ public static class BuildKitTrace
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new BriocheJobException(Catalog.BuildKit.TraceFileNotFound,
-                $"Trace file '{path}' does not exist.", ex);
+                $"trace file '{path}' does not exist", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -47,7 +47,7 @@ public sealed record JobJson(
             Id: job.Id,
             ShortId: shortId,
             BuildId: view.Build?.Id ?? project?.BuildId,
-            BuildExternalId: view.Build?.ExternalId,
+            BuildExternalId: ExternalIds.Shown(view.Build?.ExternalId),
             Project: project is null ? null : project.Name ?? project.RegistryProjectName ?? project.LocalProjectPath,
             ProjectPath: project?.LocalProjectPath,
             Kind: StoreText.Of(job.Kind),
