@@ -181,4 +181,21 @@ public sealed class PolishedOutputTests : IDisposable
         lines.ShouldContain("[0.01s] [process exited with code 1]");
         lines.Last().ShouldBe("after");
     }
+
+    [Fact]
+    public void Show_json_from_the_source_generated_context_keeps_its_shape_every_job_field_then_what_the_events_file_adds()
+    {
+        _ = new SeededStore(_cli);
+        using JsonDocument list = JsonDocument.Parse(_cli.Run("list", "--json").Out);
+        string[] jobFields = list.RootElement[0].EnumerateObject().Select(p => p.Name).ToArray();
+        using JsonDocument show = JsonDocument.Parse(_cli.Run("show", SeededStore.Failed1, "--json").Out);
+
+        show.RootElement.EnumerateObject().Select(p => p.Name).ShouldBe(
+            [.. jobFields, "stackTrace", "command", "args", "lastLines", "eventsPath", "eventsProblem"]);
+        show.RootElement.GetProperty("command").GetString().ShouldBe("/bin/sh");
+        show.RootElement.GetProperty("args").EnumerateArray().Select(a => a.GetString()).ShouldBe(["-c", "echo `hi`\u00e9"]);
+        JsonElement last = show.RootElement.GetProperty("lastLines");
+        last.EnumerateArray().Last().GetProperty("kind").GetString().ShouldBe("exit");
+        last[0].EnumerateObject().Select(p => p.Name).ShouldBe(["kind", "stream", "elapsedMs", "text"]);
+    }
 }
