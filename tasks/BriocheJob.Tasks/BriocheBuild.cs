@@ -39,7 +39,7 @@ public sealed partial class BriocheBuild : RecordingTask
         if (outcome.Cancelled)
         {
             Log.LogWarning(null, Catalog.BriocheBuild.Cancelled, null, null, 0, 0, 0, 0,
-                "Brioche build cancelled: brioche was stopped and its running jobs recorded as cancelled");
+                Catalog.BriocheBuild.Cancelled.Message());
             return false;
         }
 

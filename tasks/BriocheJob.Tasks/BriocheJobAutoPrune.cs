@@ -24,7 +24,7 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         if (!string.IsNullOrWhiteSpace(MaxSize) && !SizeText.TryParse(MaxSize, out cap))
         {
             Log.LogWarning(null, Catalog.Store.InvalidMaxSize, null, null, 0, 0, 0, 0,
-                $"BriocheJobMaxSize '{MaxSize}' is not a size (e.g. 5GB, 500MB); the data home was not pruned");
+                Catalog.Store.InvalidMaxSize.Message(MaxSize));
             return true;
         }
 
@@ -44,7 +44,7 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         {
             // Pruning is housekeeping: a problem with it never fails the user's build.
             Log.LogWarning(null, Catalog.Store.AutoPruneFailed, null, null, 0, 0, 0, 0,
-                $"the automatic prune of the data home failed: {e.GetType().Name}: {e.Message}");
+                Catalog.Store.AutoPruneFailed.Message(e.GetType().Name, e.Message));
         }
 
         return true;

@@ -30,7 +30,7 @@ public sealed partial class DockerBuild : RecordingTask
             else
             {
                 Log.LogError(null, Catalog.DockerBuild.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
-                    "DockerImage '{0}': {1}", item.ItemSpec, problem);
+                    Catalog.DockerBuild.BadImageItem.Message(item.ItemSpec, problem));
             }
         }
         if (Log.HasLoggedErrors)

@@ -42,8 +42,7 @@ public abstract class RecordingTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.LogError(null, Unexpected, null, null, 0, 0, 0, 0,
-                $"brioche-job failed unexpectedly while running the {BuildKind} build: {e.GetType().Name}: {e.Message}");
+            Log.LogError(null, Unexpected, null, null, 0, 0, 0, 0, Unexpected.Message(BuildKind, e.GetType().Name, e.Message));
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
         }

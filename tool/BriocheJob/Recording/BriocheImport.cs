@@ -62,8 +62,7 @@ public static class BriocheImport
         string processTemp = Path.GetFullPath(Path.Combine(dataDir, "process-temp"));
         if (!Directory.Exists(processTemp))
         {
-            throw new BriocheJobException(Catalog.Commands.BriocheDataDirNotFound,
-                $"no Brioche process-temp folder at {processTemp} (set --data-dir or {DataDirVariable})");
+            throw Catalog.Commands.BriocheDataDirNotFound.Exception(processTemp, DataDirVariable);
         }
 
         var warnings = new List<string>();
