@@ -32,8 +32,8 @@ public sealed class JobSelectorResolver
     /// <summary>The shortest recipe hash prefix accepted, so short hex text reads as an id prefix or pid only.</summary>
     public const int MinRecipePrefixLength = 8;
 
-    private readonly IJobStore store;
-    private readonly Func<string, bool> fileExists;
+    private readonly IJobStore _store;
+    private readonly Func<string, bool> _fileExists;
 
     public JobSelectorResolver(IJobStore store)
         : this(store, File.Exists)
@@ -43,8 +43,8 @@ public sealed class JobSelectorResolver
     /// <param name="fileExists">Checks bare names against the file system (tests pass their own).</param>
     public JobSelectorResolver(IJobStore store, Func<string, bool> fileExists)
     {
-        this.store = store;
-        this.fileExists = fileExists;
+        _store = store;
+        _fileExists = fileExists;
     }
 
     /// <summary>Resolves a job selector; see the class remarks for the rules.</summary>
@@ -60,7 +60,7 @@ public sealed class JobSelectorResolver
 
         if (text.Equals("last", StringComparison.OrdinalIgnoreCase))
         {
-            JobView last = store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
+            JobView last = _store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
                 ?? throw new BriocheJobException(Catalog.Selectors.NoMatch, "no jobs are recorded yet");
             return new SelectorResolution(SelectorForm.MostRecent, last, null);
         }
@@ -85,7 +85,7 @@ public sealed class JobSelectorResolver
             throw Invalid(text, "expected failed, last, -N, a job id or prefix, a recipe hash, a pid or an events file path");
         }
 
-        if (store.GetJob(text) is { } exact)
+        if (_store.GetJob(text) is { } exact)
         {
             return new SelectorResolution(SelectorForm.JobId, exact, null);
         }
@@ -93,18 +93,18 @@ public sealed class JobSelectorResolver
         var matches = new List<(SelectorForm Form, JobView Job)>();
         bool more = false;
 
-        IReadOnlyList<JobView> byId = store.FindJobsByIdPrefix(text, MaxCandidates + 1);
+        IReadOnlyList<JobView> byId = _store.FindJobsByIdPrefix(text, MaxCandidates + 1);
         more |= byId.Count > MaxCandidates;
         matches.AddRange(byId.Take(MaxCandidates).Select(j => (SelectorForm.JobIdPrefix, j)));
 
         if (IsPid(text, out int pid))
         {
-            matches.AddRange(store.FindJobsByPid(pid, 1).Select(j => (SelectorForm.Pid, j)));
+            matches.AddRange(_store.FindJobsByPid(pid, 1).Select(j => (SelectorForm.Pid, j)));
         }
 
         if (text.Length >= MinRecipePrefixLength && text.All(char.IsAsciiHexDigit))
         {
-            IReadOnlyList<JobView> byRecipe = store.FindJobsByRecipeHashPrefix(text, MaxCandidates + 1);
+            IReadOnlyList<JobView> byRecipe = _store.FindJobsByRecipeHashPrefix(text, MaxCandidates + 1);
             more |= byRecipe.Count > MaxCandidates;
             matches.AddRange(byRecipe.Take(MaxCandidates).Select(j => (SelectorForm.RecipeHash, j)));
         }
@@ -129,7 +129,7 @@ public sealed class JobSelectorResolver
                 more);
         }
 
-        if (fileExists(text))
+        if (_fileExists(text))
         {
             return new SelectorResolution(SelectorForm.EventsFile, null, text);
         }
@@ -157,21 +157,21 @@ public sealed class JobSelectorResolver
 
         if (offset >= 0)
         {
-            BuildSummary summary = store.QueryBuilds(1, offset).FirstOrDefault()
+            BuildSummary summary = _store.QueryBuilds(1, offset).FirstOrDefault()
                 ?? throw new BriocheJobException(Catalog.Selectors.NoMatch,
                     offset == 0 ? "no builds are recorded yet" : $"fewer than {offset + 1} builds are recorded");
-            return store.GetBuild(summary.Build.Id)!;
+            return _store.GetBuild(summary.Build.Id)!;
         }
 
-        if (store.GetBuild(text) is { } exact)
+        if (_store.GetBuild(text) is { } exact)
         {
             return exact;
         }
 
-        IReadOnlyList<BuildRecord> byPrefix = store.FindBuildsByIdPrefix(text, MaxCandidates + 1);
+        IReadOnlyList<BuildRecord> byPrefix = _store.FindBuildsByIdPrefix(text, MaxCandidates + 1);
         if (byPrefix.Count == 1)
         {
-            return store.GetBuild(byPrefix[0].Id)!;
+            return _store.GetBuild(byPrefix[0].Id)!;
         }
 
         if (byPrefix.Count > 1)
@@ -192,7 +192,7 @@ public sealed class JobSelectorResolver
 
     private SelectorResolution NthMostRecentFailed(int n, SelectorForm form)
     {
-        JobView? job = store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 1, Offset: n - 1)).FirstOrDefault();
+        JobView? job = _store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 1, Offset: n - 1)).FirstOrDefault();
         if (job is not null)
         {
             return new SelectorResolution(form, job, null);
