@@ -86,4 +86,18 @@ public sealed class StepMetaTests
         meta.Instruction.ShouldBe("RUN é ünïcode");
         meta.Line.ShouldBe(9);
     }
+
+    [Fact]
+    public void Inputs_only_reads_the_inputs_and_skips_the_rest()
+    {
+        var job = new BriocheJob.Store.JobRecord("01J", null, BriocheJob.Store.JobKind.Docker, "x", DateTimeOffset.UnixEpoch, null,
+            BriocheJob.Store.RunState.Finished, null,
+            RecipeMeta: "{\"instruction\":\"RUN a\",\"in\\u0070uts\":[\"sha256:01\"],\"line\":3,\"source\":[{\"fileName\":\"f\"}]}");
+        StepMeta meta = StepMeta.InputsOf(job);
+        meta.Inputs.ShouldBe(["sha256:01"], "an escaped name is the same name");
+        meta.Instruction.ShouldBeNull();
+        meta.Line.ShouldBeNull();
+        meta.Frames.ShouldBeEmpty();
+        StepMeta.InputsOf(job with { RecipeMeta = "{\"inputs\":[\"a\"],\"x\":" }).ShouldBeSameAs(StepMeta.Empty);
+    }
 }

@@ -117,9 +117,9 @@ public sealed class BuildAnalysis
             return ([], CriticalPathMethod.None);
         }
 
-        // Only the jobs on the path need their inputs: their meta is parsed when the walk reaches them.
+        // Only the jobs on the path need their inputs (and nothing else): read when the walk reaches them.
         var metas = new StepMeta?[timed.Count];
-        StepMeta Meta(int i) => metas[i] ??= StepMeta.Of(timed[i].Job);
+        StepMeta Meta(int i) => metas[i] ??= StepMeta.InputsOf(timed[i].Job);
         bool graph = false;
         for (int i = 0; i < timed.Count && !graph; i++)
         {

@@ -59,7 +59,16 @@ public sealed class StepMeta
     /// these). Invalid JSON anywhere gives <see cref="Empty"/>, as a strict parse would; when a name repeats, the
     /// last value counts.
     /// </summary>
-    public static StepMeta Parse(string? json)
+    public static StepMeta Parse(string? json) => Parse(json, inputsOnly: false);
+
+    /// <summary>Only <see cref="Inputs"/>, the rest skipped unread: what the critical path needs of every job.</summary>
+    public static StepMeta InputsOf(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return Parse(job.RecipeMeta, inputsOnly: true);
+    }
+
+    private static StepMeta Parse(string? json, bool inputsOnly)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -72,7 +81,7 @@ public sealed class StepMeta
         try
         {
             int length = Encoding.UTF8.GetBytes(json, utf8);
-            return Read(utf8[..length]);
+            return Read(utf8[..length], inputsOnly);
         }
         catch (JsonException)
         {
@@ -87,7 +96,7 @@ public sealed class StepMeta
         }
     }
 
-    private static StepMeta Read(ReadOnlySpan<byte> utf8)
+    private static StepMeta Read(ReadOnlySpan<byte> utf8, bool inputsOnly)
     {
         var reader = new Utf8JsonReader(utf8);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -102,10 +111,11 @@ public sealed class StepMeta
         List<string>? inputs = null, argsInScope = null, frames = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string name = reader.GetString()!;
+            string? name = inputsOnly && !reader.ValueTextEquals("inputs"u8) ? null : reader.GetString();
             reader.Read();
             switch (name)
             {
+                case null: reader.Skip(); break;
                 case "type": type = Text(ref reader); break;
                 case "digest": digest = Text(ref reader); break;
                 case "vertex": vertex = Text(ref reader); break;
