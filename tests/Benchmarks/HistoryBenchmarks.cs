@@ -99,6 +99,29 @@ internal static class HistoryStoreData
         transaction.Commit();
     }
 
+    /// <summary>
+    /// <c>make-history-store</c>: the million-job store of <see cref="WhyBenchmarks"/> (made once, cached);
+    /// <c>make-history-store show|diff FILE</c>: the stores of the show and diff benchmarks, for whole-process runs.
+    /// </summary>
+    public static int Make(string[] args)
+    {
+        switch (args)
+        {
+            case [_]:
+                Console.WriteLine(WhyBenchmarks.EnsureStore());
+                return 0;
+            case [_, "show" or "diff", string file] when !File.Exists(file):
+                var stopwatch = Stopwatch.StartNew();
+                bool show = args[1] == "show";
+                Fill(file, builds: show ? 1 : 2, jobsPerBuild: show ? 10_000 : 5_000, projects: 1);
+                Console.WriteLine($"{file}: {(show ? "1 build of 10,000" : "2 builds of 5,000")} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s");
+                return 0;
+            default:
+                Console.Error.WriteLine("usage: make-history-store [show|diff NEW-FILE]");
+                return 2;
+        }
+    }
+
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using SqliteCommand command = connection.CreateCommand();

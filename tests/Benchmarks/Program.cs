@@ -6,10 +6,9 @@ if (args is ["make-events", ..])
     return EventsFiles.Make(args);
 }
 
-if (args is ["make-history-store"])
+if (args is ["make-history-store", ..])
 {
-    Console.WriteLine(WhyBenchmarks.EnsureStore());
-    return 0;
+    return HistoryStoreData.Make(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
