@@ -35,8 +35,16 @@ public sealed class TextTable
             }
         }
 
-        // Written straight into one builder (a table of 10,000 jobs is 80,000 cells): no padded copy of each cell.
-        var text = new StringBuilder();
+        // Written straight into one builder sized for the widest rows (a table of 10,000 jobs is 80,000 cells): no
+        // padded copy of each cell, and no growing the builder chunk by chunk.
+        int padded = widths.Length == 0 ? 0 : widths.Sum() - widths[^1] + (2 * (widths.Length - 1));
+        long capacity = 0;
+        foreach (string[] row in _rows.Prepend(_headers))
+        {
+            capacity += padded + (row.Length == 0 ? 0 : row[^1].Length) + 1;
+        }
+
+        var text = new StringBuilder((int)Math.Min(capacity, Array.MaxLength / 2));
         foreach (string[] row in _rows.Prepend(_headers))
         {
             int start = text.Length;
