@@ -50,6 +50,22 @@ public sealed class HistoryAlgorithmTests : IDisposable
     }
 
     [Fact]
+    public void A_builds_jobs_come_most_recent_first_sharing_its_records_with_their_stored_step_keys()
+    {
+        BuildDetails build = Build(T0, JobKind.Docker, "web",
+            Job("01JA", JobKind.Docker, T0, 10, "h1", DockerMeta(1, "RUN a")),
+            Job("01JC", JobKind.Docker, T0.AddSeconds(1), 10, "h3", DockerMeta(3, "RUN c", "h1")),
+            Job("01JB", JobKind.Docker, T0.AddSeconds(1), 10, "h2", DockerMeta(2, "RUN b", "h1")),
+            Job("01JD", JobKind.Docker, T0.AddSeconds(2), 10, "h4", "not json"));
+
+        build.Jobs.Select(v => v.Job.Id).ShouldBe(["01JD", "01JC", "01JB", "01JA"], "started_at DESC, id DESC");
+        build.Jobs.ShouldAllBe(v => ReferenceEquals(v.Build, build.Build) && ReferenceEquals(v.Project, build.Projects[0]));
+        build.Jobs.Select(v => v.StoredStepKey).ShouldBe(["web:cmd:job 01JD", "web:stage-0:3", "web:stage-0:2", "web:stage-0:1"]);
+        build.Jobs.ShouldAllBe(v => StepKeys.Of(v) == StepKeys.Of(v.Job, v.Project), "the stored key is the computed one");
+        build.Jobs.ShouldAllBe(v => v.Job == _store.GetJob(v.Job.Id)!.Job, "the same record as a single lookup reads");
+    }
+
+    [Fact]
     public void Timing_critical_path_is_the_longest_chain_each_starting_after_the_previous_ended()
     {
         // a (0-100) then c (150-400); b (0-300) overlaps a and c, so a+c (350 ms) beats b alone (300 ms).

@@ -113,6 +113,11 @@ public static partial class WhyExplainer
         {
             string what = ancestor.Job.Job.Name ?? ancestor.Job.Job.Id;
             changes.Add(new FieldChange("input", ancestor.Previous.Job.Name ?? ancestor.Previous.Job.Id, what));
+            // What changed in that step, under its name: the instruction, a build arg, a context file's digest.
+            if (ancestor.Reason is WhyReason.InstructionChanged or WhyReason.BuildArgChanged or WhyReason.ContextChanged)
+            {
+                changes.AddRange(ancestor.Changes.Select(c => c with { Field = "input." + c.Field }));
+            }
             return new WhyAnswer(view, previous, WhyReason.InputChanged, changes, ancestor.Job,
                 $"an input step changed: {what} (job {ancestor.Job.Job.Id}), {WhyAnswer.ReasonName(ancestor.Reason)}");
         }
@@ -131,7 +136,7 @@ public static partial class WhyExplainer
                 : "same instruction, build args, context and inputs: the cache was not used (pruned, or --no-cache)");
     }
 
-    private sealed record ChangedAncestor(JobView Job, JobView Previous, WhyReason Reason);
+    private sealed record ChangedAncestor(JobView Job, JobView Previous, WhyReason Reason, IReadOnlyList<FieldChange> Changes);
 
     /// <summary>Depth-first through the step's inputs: the changed step closest to the roots.</summary>
     private static ChangedAncestor? FirstChangedAncestor(IJobStore store, JobView view, HashSet<string> visited, int depth)
@@ -171,7 +176,7 @@ public static partial class WhyExplainer
                 if (own.Reason is WhyReason.InstructionChanged or WhyReason.BuildArgChanged or WhyReason.ContextChanged
                     || StepMeta.Of(input.Job).Line is not null)
                 {
-                    return new ChangedAncestor(input, before, own.Reason);
+                    return new ChangedAncestor(input, before, own.Reason, own.Changes);
                 }
             }
         }
