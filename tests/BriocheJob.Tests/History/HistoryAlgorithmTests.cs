@@ -140,4 +140,31 @@ public sealed class HistoryAlgorithmTests : IDisposable
         _store.FindPreviousByStepKey(StepKeys.Of(other)!, other.Job).ShouldBeNull();
         WhyExplainer.Explain(_store, other).Reason.ShouldBe(WhyReason.FirstRun);
     }
+
+    [Fact]
+    public void Why_names_the_changed_ancestor_even_when_its_digest_recurs_in_many_later_builds()
+    {
+        Build(T0, JobKind.Docker, "web",
+            Job("01JE00000000000000000000A0", JobKind.Docker, T0, 10, "sha256:a", DockerMeta(1, "FROM x")),
+            Job("01JE00000000000000000000B0", JobKind.Docker, T0.AddMilliseconds(10), 10, "sha256:b", DockerMeta(2, "RUN one", "sha256:a")),
+            Job("01JE00000000000000000000C0", JobKind.Docker, T0.AddMilliseconds(20), 10, "sha256:c", DockerMeta(3, "RUN two", "sha256:b")));
+        DateTimeOffset t1 = T0.AddHours(1);
+        BuildDetails changed = Build(t1, JobKind.Docker, "web",
+            Job("01JE00000000000000000000A1", JobKind.Docker, t1, 10, "sha256:a", DockerMeta(1, "FROM x"), cached: true),
+            Job("01JE00000000000000000000B1", JobKind.Docker, t1.AddMilliseconds(10), 10, "sha256:b2", DockerMeta(2, "RUN one!", "sha256:a")),
+            Job("01JE00000000000000000000C1", JobKind.Docker, t1.AddMilliseconds(20), 10, "sha256:c2", DockerMeta(3, "RUN two", "sha256:b2")));
+        // Thirty later builds hit the cache for the changed step, so its digest's most recent runs are all theirs.
+        for (int n = 0; n < 30; n++)
+        {
+            DateTimeOffset t = t1.AddHours(1 + n);
+            Build(t, JobKind.Docker, "web",
+                Job($"01JE{n + 10:D2}000000000000000000B2", JobKind.Docker, t, 10, "sha256:b2", DockerMeta(2, "RUN one!", "sha256:a"), cached: true));
+        }
+
+        JobView rebuilt = changed.Jobs.Single(j => j.Job.Id == "01JE00000000000000000000C1");
+        WhyAnswer answer = WhyExplainer.Explain(_store, rebuilt);
+        answer.Reason.ShouldBe(WhyReason.InputChanged);
+        answer.Ancestor.ShouldNotBeNull().Job.Id.ShouldBe("01JE00000000000000000000B1");
+        answer.Changes.ShouldContain(c => c.Field == "input.instruction" && c.Before == "RUN one" && c.After == "RUN one!");
+    }
 }
