@@ -482,7 +482,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetBoolean(2)) : null;
     });
 
-    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete)
+    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete, byte[]? openFrame = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         long bytes = frames.Sum(f => (long)f.Length);
@@ -499,20 +499,52 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
                 batch.BatchCommands.Add(insert);
             }
 
+            // The frames and the open frame change in one transaction, so a follower never sees them disagree.
             var state = new NpgsqlBatchCommand(
-                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower($1), $2, $3, $4) " +
+                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete, open_frame) VALUES (lower($1), $2, $3, $4, $5) " +
                 "ON CONFLICT (job_id) DO UPDATE SET frame_count = greatest(job_logs.frame_count, excluded.frame_count), " +
                 "byte_count = (SELECT coalesce(sum(length(data)), 0) FROM job_log_frames WHERE job_id = lower($1)), " +
-                "complete = job_logs.complete OR excluded.complete;");
+                "complete = job_logs.complete OR excluded.complete, " +
+                "open_frame = CASE WHEN job_logs.complete OR excluded.complete THEN NULL ELSE excluded.open_frame END;");
             state.Parameters.Add(new NpgsqlParameter { Value = jobId });
             state.Parameters.Add(new NpgsqlParameter { Value = firstIndex + frames.Count });
             state.Parameters.Add(new NpgsqlParameter { Value = bytes });
             state.Parameters.Add(new NpgsqlParameter { Value = complete });
+            state.Parameters.Add(new NpgsqlParameter
+            {
+                Value = complete || openFrame is not { Length: > 0 } ? DBNull.Value : openFrame,
+                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea,
+            });
             batch.BatchCommands.Add(state);
             batch.ExecuteNonQuery();
             return 0;
         });
     }
+
+    public LogSince? ReadLogSince(string jobId, int fromIndex) => Run(c =>
+    {
+        // One statement, one snapshot: the open frame read belongs with the frames read.
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT -1, l.open_frame, l.complete FROM job_logs l WHERE l.job_id = lower(@id) " +
+            "UNION ALL SELECT f.frame_index, f.data, NULL FROM job_log_frames f WHERE f.job_id = lower(@id) AND f.frame_index >= @from " +
+            "ORDER BY 1;",
+            ("id", jobId), ("from", fromIndex));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        if (!r.Read() || r.GetInt32(0) != -1)
+        {
+            return null;
+        }
+
+        byte[] open = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
+        bool complete = r.GetBoolean(2);
+        var frames = new List<byte[]>();
+        while (r.Read())
+        {
+            frames.Add((byte[])r.GetValue(1));
+        }
+
+        return new LogSince(frames, open, complete);
+    });
 
     public IReadOnlyList<byte[]> ReadLogFrames(string jobId, int fromIndex) => Run(c =>
     {

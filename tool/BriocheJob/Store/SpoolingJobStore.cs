@@ -1,4 +1,6 @@
 using BriocheJob.Diagnostics;
+using BriocheJob.Zstd;
+
 namespace BriocheJob.Store;
 
 /// <summary>
@@ -17,6 +19,9 @@ internal sealed class SpoolingJobStore : IJobStore
     private readonly Dictionary<string, BuildRecord> builds = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<long, (string BuildId, ProjectRequest Request)> serverProjects = [];
     private readonly Dictionary<long, long> spoolIdOfServerProject = [];
+    private readonly Dictionary<string, LiveLogUpload> liveLogs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock logGate = new();
+    private Timer? logTimer;
     private PostgresJobStore? server;
     private SqliteJobStore? spool;
 
@@ -26,6 +31,9 @@ internal sealed class SpoolingJobStore : IJobStore
         this.home = home;
         this.warn = warn;
     }
+
+    /// <summary>How often the logs of running jobs are sent to the server.</summary>
+    public static TimeSpan LiveLogInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>True once this store records into the spool.</summary>
     public bool Spooling => spool is not null;
@@ -79,13 +87,9 @@ internal sealed class SpoolingJobStore : IJobStore
         Do(s =>
         {
             s.SaveJobs(list);
-            // A finished job's events file goes to the server with it, as frames.
-            foreach (JobRecord job in list)
+            if (s is IJobLogStore logs)
             {
-                if (job.State != RunState.Running && job.LocalPath is { } path && s is IJobLogStore logs)
-                {
-                    LogFrames.Upload(logs, job.Id, path, complete: true);
-                }
+                TrackLogs(logs, list);
             }
 
             return 0;
@@ -146,6 +150,13 @@ internal sealed class SpoolingJobStore : IJobStore
 
     public void Dispose()
     {
+        lock (logGate)
+        {
+            logTimer?.Dispose();
+            logTimer = null;
+            liveLogs.Clear();
+        }
+
         server?.Dispose();
         spool?.Dispose();
     }
@@ -165,6 +176,54 @@ internal sealed class SpoolingJobStore : IJobStore
         }
 
         return onSpool(spool!);
+    }
+
+    /// <summary>
+    /// A running job's log is sent while it grows (every <see cref="LiveLogInterval"/>), so <c>logs --follow</c> on
+    /// another machine sees its lines; a finished job's events file goes whole, and its log is marked complete.
+    /// </summary>
+    private void TrackLogs(IJobLogStore logs, List<JobRecord> jobs)
+    {
+        lock (logGate)
+        {
+            foreach (JobRecord job in jobs)
+            {
+                if (job.LocalPath is not { } path)
+                {
+                    continue;
+                }
+
+                if (job.State == RunState.Running)
+                {
+                    liveLogs.TryAdd(job.Id, new LiveLogUpload(logs, job.Id, path));
+                    logTimer ??= new Timer(_ => SendLiveLogs(), null, LiveLogInterval, LiveLogInterval);
+                }
+                else
+                {
+                    liveLogs.Remove(job.Id);
+                    LogFrames.Upload(logs, job.Id, path, complete: true);
+                }
+            }
+        }
+    }
+
+    private void SendLiveLogs()
+    {
+        lock (logGate)
+        {
+            foreach (LiveLogUpload upload in liveLogs.Values.ToList())
+            {
+                try
+                {
+                    upload.Send();
+                }
+                catch (Exception ex) when (ex is BriocheJobException or IOException or UnauthorizedAccessException or ObjectDisposedException
+                    or InvalidOperationException or ZstdDataException)
+                {
+                    // A live upload is a courtesy to followers: the job's last save sends the whole log anyway.
+                }
+            }
+        }
     }
 
     private BuildRecord Remember(BuildRecord build)
