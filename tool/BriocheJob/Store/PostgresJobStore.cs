@@ -298,6 +298,41 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             ("prefix", prefix), ("max", max))));
     }
 
+    /// <summary>
+    /// The whole selector in one statement (one round trip): each form's ids tagged with it, then the views of those
+    /// ids. The planner runs each branch on its own index (id key, pid, recipe-hash key).
+    /// </summary>
+    public SelectorMatches FindSelectorMatches(SelectorLookup lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        var branches = new List<string>
+        {
+            "(SELECT 0, id_key FROM jobs WHERE id_key = lower(@text))",
+            "(SELECT 1, id_key FROM jobs WHERE id_key >= lower(@text) AND id_key < lower(@text)" + PrefixHigh +
+            " ORDER BY started_at DESC, id_key DESC LIMIT @max)",
+        };
+        var parameters = new List<(string, object?)> { ("text", lookup.Text), ("max", lookup.Max) };
+        if (lookup.Pid is { } pid)
+        {
+            branches.Add("(SELECT 2, id_key FROM jobs WHERE pid = @pid ORDER BY started_at DESC, id_key DESC LIMIT 1)");
+            parameters.Add(("pid", pid));
+        }
+
+        if (lookup.RecipePrefix)
+        {
+            branches.Add("(SELECT 3, id_key FROM (SELECT DISTINCT ON (recipe_hash_key) id_key FROM jobs " +
+                $"WHERE recipe_hash_key >= lower(@text) AND recipe_hash_key < lower(@text){PrefixHigh} " +
+                "ORDER BY recipe_hash_key, started_at DESC LIMIT @max) r)");
+        }
+
+        string sql = $"WITH m (form, id_key) AS ({string.Join(" UNION ALL ", branches)}) " +
+            $"{JobViewSelectWithHosts} JOIN m ON m.id_key = j.id_key;";
+        List<(JobView View, int Form)> rows = Run(c => ReadTaggedJobViews(c, sql, "m.form", [.. parameters]));
+        List<JobView> Of(int form) => MostRecentFirst(rows.Where(r => r.Form == form).Select(r => r.View));
+        JobView? exact = rows.FirstOrDefault(r => r.Form == 0).View;
+        return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
+    }
+
     public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
         Run(c => ReadJobViews(c,
             $"{JobViewSelectWithHosts} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
@@ -750,12 +785,25 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     }
 
     private static List<JobView> ReadJobViews(
-        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
+        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        ReadTaggedJobViews(connection, sql, null, parameters).Select(r => r.View).ToList();
+
+    /// <summary>
+    /// Reads <see cref="JobViewSelectWithHosts"/> rows; with <paramref name="tagColumn"/>, that column is selected after
+    /// the others and returned with each view.
+    /// </summary>
+    private static List<(JobView View, int Tag)> ReadTaggedJobViews(
+        NpgsqlConnection connection, string sql, string? tagColumn, params (string Name, object? Value)[] parameters)
     {
+        if (tagColumn is not null)
+        {
+            sql = sql.Replace(" FROM jobs j ", $", {tagColumn} FROM jobs j ", StringComparison.Ordinal);
+        }
+
         using NpgsqlCommand command = Command(connection, null, sql, parameters);
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
-        var views = new List<JobView>();
+        var views = new List<(JobView, int)>();
         int jobHost = BuildOrdinal + BuildColumnCount;
         while (reader.Read())
         {
@@ -766,7 +814,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             BuildRecord? build = buildHere
                 ? ReadBuild(reader, BuildOrdinal, liveness)
                 : ReadBuild(reader, BuildOrdinal, AliveElsewhere(reader, BuildOrdinal + 4, -1));
-            views.Add(new JobView(job, ReadProject(reader, ProjectOrdinal), build));
+            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagColumn is null ? 0 : reader.GetInt32(jobHost + 2)));
         }
 
         return views;

@@ -114,6 +114,9 @@ internal sealed class SpoolingJobStore : IJobStore
 
     public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Do(s => s.FindJobsByPid(pid, max), s => s.FindJobsByPid(pid, max));
 
+    public SelectorMatches FindSelectorMatches(SelectorLookup lookup) =>
+        Do(s => s.FindSelectorMatches(lookup), s => ((IJobStore)s).FindSelectorMatches(lookup));
+
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
         Do(s => s.QueryBuilds(limit, offset, where), s => s.QueryBuilds(limit, offset, where));
 
