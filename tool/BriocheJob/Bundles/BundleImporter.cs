@@ -27,7 +27,7 @@ public static partial class BundleImporter
     public static BundleImportResult Import(string bundlePath, DataHome home, IJobStore store, DateTimeOffset now)
     {
         var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
-            "this job store cannot import bundles (import needs the SQLite store)");
+            "this job store cannot import bundles (import needs the SQLite or PostgreSQL store)");
         bundlePath = Path.GetFullPath(bundlePath);
         if (!File.Exists(bundlePath))
         {

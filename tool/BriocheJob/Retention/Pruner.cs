@@ -19,7 +19,7 @@ public sealed class Pruner
     {
         _store = store;
         _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
-            "this job store cannot be pruned (prune needs the SQLite store)");
+            "this job store cannot be pruned (prune needs the SQLite or PostgreSQL store)");
         _home = home;
     }
 
