@@ -1,6 +1,6 @@
 using System.Text;
-using BriocheJob.Bundles;
 using BriocheJob.Brioche;
+using BriocheJob.Bundles;
 using BriocheJob.Diagnostics;
 using BriocheJob.Retention;
 using BriocheJob.Store;
