@@ -10,23 +10,23 @@ namespace Benchmarks;
 /// </summary>
 public class CompletionBenchmarks
 {
-    private string folder = "";
-    private string tool = "";
+    private string _folder = "";
+    private string _tool = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        tool = Environment.GetEnvironmentVariable("BRIOCHE_JOB_BENCH_TOOL") is { Length: > 0 } explicitTool
+        _tool = Environment.GetEnvironmentVariable("BRIOCHE_JOB_BENCH_TOOL") is { Length: > 0 } explicitTool
             ? explicitTool
             : throw new InvalidOperationException("set BRIOCHE_JOB_BENCH_TOOL to the Native AOT dotnet-brioche-job");
-        folder = Path.Combine(Path.GetTempPath(), "bj-complete-bench-" + Guid.NewGuid().ToString("N"));
+        _folder = Path.Combine(Path.GetTempPath(), "bj-complete-bench-" + Guid.NewGuid().ToString("N"));
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "BriocheJob.slnx")))
         {
             root = Path.GetDirectoryName(root.TrimEnd('/'))!;
         }
 
-        string data = Path.Combine(folder, "brioche-data");
+        string data = Path.Combine(_folder, "brioche-data");
         foreach (string file in Directory.GetFiles(Path.Combine(root, "tests", "Fixtures", "brioche", "brioche-data"), "*", SearchOption.AllDirectories))
         {
             string target = Path.Combine(data, Path.GetRelativePath(Path.Combine(root, "tests", "Fixtures", "brioche", "brioche-data"), file));
@@ -42,7 +42,7 @@ public class CompletionBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Directory.Delete(folder, recursive: true);
+    public void Cleanup() => Directory.Delete(_folder, recursive: true);
 
     /// <summary><c>logs &lt;Tab&gt;</c>: job selectors from the store, failed first.</summary>
     [Benchmark(Baseline = true)]
@@ -58,19 +58,19 @@ public class CompletionBenchmarks
 
     private string Run(string home, string[] arguments)
     {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(_tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(folder, home);
+        start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(_folder, home);
         using Process process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"'{tool} {string.Join(' ', arguments)}' exited {process.ExitCode}");
+            throw new InvalidOperationException($"'{_tool} {string.Join(' ', arguments)}' exited {process.ExitCode}");
         }
 
         return output;

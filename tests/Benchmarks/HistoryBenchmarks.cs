@@ -97,20 +97,20 @@ internal static class HistoryStoreData
 [MemoryDiagnoser]
 public class BuildsDiffBenchmarks
 {
-    private string folder = "";
-    private SqliteJobStore store = null!;
-    private string baseId = "", headId = "";
+    private string _folder = "";
+    private SqliteJobStore _store = null!;
+    private string _baseId = "", _headId = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        folder = Directory.CreateTempSubdirectory("bj-diff-bench-").FullName;
-        string db = Path.Combine(folder, "jobs.db");
+        _folder = Directory.CreateTempSubdirectory("bj-diff-bench-").FullName;
+        string db = Path.Combine(_folder, "jobs.db");
         HistoryStoreData.Fill(db, builds: 2, jobsPerBuild: 5_000, projects: 1);
-        store = SqliteJobStore.Open(db);
-        var builds = store.QueryBuilds(2);
-        headId = builds[0].Build.Id;
-        baseId = builds[1].Build.Id;
+        _store = SqliteJobStore.Open(db);
+        var builds = _store.QueryBuilds(2);
+        _headId = builds[0].Build.Id;
+        _baseId = builds[1].Build.Id;
         BuildDiff check = Diff();
         if (check.Pairs.Count != 5_000 || check.Count(StepChange.Changed) != 5_000)
         {
@@ -121,11 +121,11 @@ public class BuildsDiffBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        store.Dispose();
-        Directory.Delete(folder, recursive: true);
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
     }
 
-    private BuildDiff Diff() => BuildDiff.Compare(store.GetBuild(baseId)!, store.GetBuild(headId)!);
+    private BuildDiff Diff() => BuildDiff.Compare(_store.GetBuild(_baseId)!, _store.GetBuild(_headId)!);
 
     [Benchmark]
     public int DiffText() => DiffReport.Text(Diff(), all: false, TimeZoneInfo.Utc).Length;
@@ -135,19 +135,19 @@ public class BuildsDiffBenchmarks
 [MemoryDiagnoser]
 public class BuildsShowBenchmarks
 {
-    private string folder = "";
-    private SqliteJobStore store = null!;
-    private string buildId = "";
+    private string _folder = "";
+    private SqliteJobStore _store = null!;
+    private string _buildId = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        folder = Directory.CreateTempSubdirectory("bj-show-bench-").FullName;
-        string db = Path.Combine(folder, "jobs.db");
+        _folder = Directory.CreateTempSubdirectory("bj-show-bench-").FullName;
+        string db = Path.Combine(_folder, "jobs.db");
         HistoryStoreData.Fill(db, builds: 1, jobsPerBuild: 10_000, projects: 1);
-        store = SqliteJobStore.Open(db);
-        buildId = store.QueryBuilds(1)[0].Build.Id;
-        BuildAnalysis check = BuildAnalysis.Of(store.GetBuild(buildId)!);
+        _store = SqliteJobStore.Open(db);
+        _buildId = _store.QueryBuilds(1)[0].Build.Id;
+        BuildAnalysis check = BuildAnalysis.Of(_store.GetBuild(_buildId)!);
         if (check.Jobs.Count != 10_000 || check.CriticalPath.Count < 2000 || check.Method != CriticalPathMethod.StepGraph)
         {
             throw new InvalidOperationException($"unexpected analysis: {check.CriticalPath.Count} on the path, {check.Method}");
@@ -157,19 +157,19 @@ public class BuildsShowBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        store.Dispose();
-        Directory.Delete(folder, recursive: true);
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
     }
 
     [Benchmark]
     public int Show()
     {
-        BuildAnalysis analysis = BuildAnalysis.Of(store.GetBuild(buildId)!);
+        BuildAnalysis analysis = BuildAnalysis.Of(_store.GetBuild(_buildId)!);
         return BuildReport.Summary(analysis).Length + BuildReport.JobRows(analysis).Length;
     }
 
     [Benchmark]
-    public int Timeline() => TimelineText.Render(BuildAnalysis.Of(store.GetBuild(buildId)!), 120, colour: true).Length;
+    public int Timeline() => TimelineText.Render(BuildAnalysis.Of(_store.GetBuild(_buildId)!), 120, colour: true).Length;
 }
 
 /// <summary>
@@ -181,8 +181,8 @@ public class BuildsShowBenchmarks
 public class WhyBenchmarks
 {
     private const int Builds = 5_000, JobsPerBuild = 200;
-    private SqliteJobStore store = null!;
-    private JobView target = null!;
+    private SqliteJobStore _store = null!;
+    private JobView _target = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -196,10 +196,10 @@ public class WhyBenchmarks
             Console.WriteLine($"// generated {Builds * JobsPerBuild:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s: {db}");
         }
 
-        store = SqliteJobStore.Open(db);
-        string lastBuild = store.QueryBuilds(1)[0].Build.Id;
-        target = store.QueryJobs(new JobQuery(BuildId: lastBuild, Limit: JobsPerBuild)).Single(v => v.Job.RecipeHash == HistoryStoreData.Digest(Builds - 1, 30));
-        WhyAnswer check = WhyExplainer.Explain(store, target);
+        _store = SqliteJobStore.Open(db);
+        string lastBuild = _store.QueryBuilds(1)[0].Build.Id;
+        _target = _store.QueryJobs(new JobQuery(BuildId: lastBuild, Limit: JobsPerBuild)).Single(v => v.Job.RecipeHash == HistoryStoreData.Digest(Builds - 1, 30));
+        WhyAnswer check = WhyExplainer.Explain(_store, _target);
         if (check.Reason != WhyReason.InputChanged || check.Ancestor?.Job.RecipeHash != HistoryStoreData.Digest(Builds - 1, 10))
         {
             throw new InvalidOperationException($"unexpected answer: {check.Reason} {check.Detail}");
@@ -207,8 +207,8 @@ public class WhyBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => store.Dispose();
+    public void Cleanup() => _store.Dispose();
 
     [Benchmark]
-    public WhyReason Why() => WhyExplainer.Explain(store, target).Reason;
+    public WhyReason Why() => WhyExplainer.Explain(_store, _target).Reason;
 }

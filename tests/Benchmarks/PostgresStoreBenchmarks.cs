@@ -20,13 +20,13 @@ public class PostgresStoreBenchmarks
     private const int JobCount = 1_000_000;
     private const string Database = "brioche_job_bench_v2";
 
-    private PostgresJobStore store = null!;
-    private JobSelectorResolver resolver = null!;
-    private string idPrefix = "";
-    private string recipePrefix = "";
-    private string pid = "";
-    private long projectId;
-    private int sequence;
+    private PostgresJobStore _store = null!;
+    private JobSelectorResolver _resolver = null!;
+    private string _idPrefix = "";
+    private string _recipePrefix = "";
+    private string _pid = "";
+    private long _projectId;
+    private int _sequence;
 
     private static string Server => Environment.GetEnvironmentVariable("BRIOCHE_JOB_BENCH_PG") is { Length: > 0 } s
         ? s
@@ -47,15 +47,15 @@ public class PostgresStoreBenchmarks
         }
 
         var location = StoreLocation.Parse(Server + $";Database={Database}");
-        store = PostgresJobStore.Open(location);
-        if (store.Describe().Jobs < JobCount)
+        _store = PostgresJobStore.Open(location);
+        if (_store.Describe().Jobs < JobCount)
         {
             var stopwatch = Stopwatch.StartNew();
             Generate(Server + $";Database={Database}");
             Console.WriteLine($"// generated {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s");
         }
 
-        resolver = new JobSelectorResolver(store, _ => false);
+        _resolver = new JobSelectorResolver(_store, _ => false);
         using (var connection = new NpgsqlConnection(Server + $";Database={Database}"))
         {
             connection.Open();
@@ -70,16 +70,16 @@ public class PostgresStoreBenchmarks
             using NpgsqlDataReader reader = probe.ExecuteReader();
             reader.Read();
             string id = reader.GetString(0);
-            idPrefix = id[..16].ToLowerInvariant();
-            recipePrefix = reader.GetString(1)[..12].ToUpperInvariant();
-            pid = reader.GetInt32(2).ToString(CultureInfo.InvariantCulture);
-            projectId = reader.GetInt64(3);
+            _idPrefix = id[..16].ToLowerInvariant();
+            _recipePrefix = reader.GetString(1)[..12].ToUpperInvariant();
+            _pid = reader.GetInt32(2).ToString(CultureInfo.InvariantCulture);
+            _projectId = reader.GetInt64(3);
         }
 
-        Check(resolver.Resolve(idPrefix).Job is not null, "id prefix");
-        Check(resolver.Resolve(recipePrefix).Job is not null, "recipe prefix");
-        Check(resolver.Resolve(pid).Job is not null, "pid");
-        Check(store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
+        Check(_resolver.Resolve(_idPrefix).Job is not null, "id prefix");
+        Check(_resolver.Resolve(_recipePrefix).Job is not null, "recipe prefix");
+        Check(_resolver.Resolve(_pid).Job is not null, "pid");
+        Check(_store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
     }
 
     [GlobalCleanup]
@@ -92,38 +92,38 @@ public class PostgresStoreBenchmarks
             delete.ExecuteNonQuery();
         }
 
-        store.Dispose();
+        _store.Dispose();
     }
 
     [Benchmark]
-    public JobView? IdPrefix() => resolver.Resolve(idPrefix).Job;
+    public JobView? IdPrefix() => _resolver.Resolve(_idPrefix).Job;
 
     [Benchmark]
-    public JobView? MostRecentFailed() => resolver.Resolve("-1").Job;
+    public JobView? MostRecentFailed() => _resolver.Resolve("-1").Job;
 
     [Benchmark]
-    public JobView? FiftiethMostRecentFailed() => resolver.Resolve("-50").Job;
+    public JobView? FiftiethMostRecentFailed() => _resolver.Resolve("-50").Job;
 
     [Benchmark]
-    public JobView? RecipePrefix() => resolver.Resolve(recipePrefix).Job;
+    public JobView? RecipePrefix() => _resolver.Resolve(_recipePrefix).Job;
 
     [Benchmark]
-    public JobView? Pid() => resolver.Resolve(pid).Job;
+    public JobView? Pid() => _resolver.Resolve(_pid).Job;
 
     [Benchmark]
-    public int ListFirst20() => store.QueryJobs(new JobQuery(Limit: 20)).Count;
+    public int ListFirst20() => _store.QueryJobs(new JobQuery(Limit: 20)).Count;
 
     [Benchmark]
-    public int ListFailedFirst20() => store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
+    public int ListFailedFirst20() => _store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
 
     /// <summary>One job recorded as the recorders do: saved when it starts and again when it ends.</summary>
     [Benchmark]
     public void RecordOneJob()
     {
         var started = DateTimeOffset.UtcNow;
-        var job = new JobRecord($"REC{Environment.ProcessId}X{sequence++}", projectId, JobKind.Docker, "RUN make", started);
-        store.SaveJob(job);
-        store.SaveJob(job with { StoppedAt = started.AddMilliseconds(5), State = RunState.Finished, Result = RunResult.Succeeded });
+        var job = new JobRecord($"REC{Environment.ProcessId}X{_sequence++}", _projectId, JobKind.Docker, "RUN make", started);
+        _store.SaveJob(job);
+        _store.SaveJob(job with { StoppedAt = started.AddMilliseconds(5), State = RunState.Finished, Result = RunResult.Succeeded });
     }
 
     /// <summary>Builds of 200 jobs in 4 projects, one job in ten failed, a recipe run about four times on average.</summary>

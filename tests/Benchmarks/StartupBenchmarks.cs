@@ -13,47 +13,47 @@ namespace Benchmarks;
 /// </summary>
 public class StartupBenchmarks
 {
-    private string folder = "";
-    private string helloWorld = "";
-    private string[] tool = [];
-    private string root = "";
-    private string eventsPath = "";
+    private string _folder = "";
+    private string _helloWorld = "";
+    private string[] _tool = [];
+    private string _root = "";
+    private string _eventsPath = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        root = RepositoryRoot();
-        folder = Path.Combine(Path.GetTempPath(), "bj-startup-bench-" + Guid.NewGuid().ToString("N"));
-        helloWorld = Path.Combine(root, "tests", "HelloWorld", "bin", "Release", "net10.0", "HelloWorld.dll");
-        if (!File.Exists(helloWorld))
+        _root = RepositoryRoot();
+        _folder = Path.Combine(Path.GetTempPath(), "bj-startup-bench-" + Guid.NewGuid().ToString("N"));
+        _helloWorld = Path.Combine(_root, "tests", "HelloWorld", "bin", "Release", "net10.0", "HelloWorld.dll");
+        if (!File.Exists(_helloWorld))
         {
-            Run("dotnet", ["build", Path.Combine(root, "tests", "HelloWorld"), "-c", "Release", "-nologo", "-v", "q"]);
+            Run("dotnet", ["build", Path.Combine(_root, "tests", "HelloWorld"), "-c", "Release", "-nologo", "-v", "q"]);
         }
 
         string path = Environment.GetEnvironmentVariable("BRIOCHE_JOB_BENCH_TOOL") is { Length: > 0 } explicitTool
             ? explicitTool
             : InstalledTool() ?? throw new InvalidOperationException("the tool is not installed; run 'bash eng/pack.sh' first");
         // A dll runs through the dotnet host; the AOT executable runs by itself.
-        tool = path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", path] : [path];
+        _tool = path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", path] : [path];
         Console.WriteLine($"// tool: {path}");
 
         // A store holding Brioche's failed jobs, imported from tests/Fixtures (one has a 100,000-line log).
-        string data = Path.Combine(folder, "brioche-data");
-        CopyDirectory(Path.Combine(root, "tests", "Fixtures", "brioche", "brioche-data"), data);
+        string data = Path.Combine(_folder, "brioche-data");
+        CopyDirectory(Path.Combine(_root, "tests", "Fixtures", "brioche", "brioche-data"), data);
         Tool(["import", "brioche", "--data-dir", data]);
-        eventsPath = Directory.GetFiles(Path.Combine(data, "process-temp"), "events.bin.zst", SearchOption.AllDirectories)[0];
+        _eventsPath = Directory.GetFiles(Path.Combine(data, "process-temp"), "events.bin.zst", SearchOption.AllDirectories)[0];
 
         // Fail fast if a command does not do what the benchmark means to measure.
-        Check(Run("dotnet", [helloWorld]).Contains("Hello, World!", StringComparison.Ordinal), "hello world");
+        Check(Run("dotnet", [_helloWorld]).Contains("Hello, World!", StringComparison.Ordinal), "hello world");
         Check(Tool(["show"]).Contains("last 10 log lines:", StringComparison.Ordinal), "show of a failed job");
         Check(Tool(["list"]).Contains("failed", StringComparison.Ordinal), "list");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Directory.Delete(folder, recursive: true);
+    public void Cleanup() => Directory.Delete(_folder, recursive: true);
 
     [Benchmark(Baseline = true)]
-    public string HelloWorld() => Run("dotnet", [helloWorld]);
+    public string HelloWorld() => Run("dotnet", [_helloWorld]);
 
     [Benchmark]
     public string Show() => Tool(["show"]);
@@ -72,15 +72,15 @@ public class StartupBenchmarks
 
     /// <summary><c>logs</c> of an events file named by path: the store is never opened.</summary>
     [Benchmark]
-    public string LogsTail20OfFile() => Tool(["logs", eventsPath, "--tail", "20"]);
+    public string LogsTail20OfFile() => Tool(["logs", _eventsPath, "--tail", "20"]);
 
-    private string Tool(string[] arguments) => Run(tool[0], [.. tool[1..], .. arguments]);
+    private string Tool(string[] arguments) => Run(_tool[0], [.. _tool[1..], .. arguments]);
 
     private string Run(string fileName, string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = root, // where dotnet-tools.json names the tool
+            WorkingDirectory = _root, // where dotnet-tools.json names the tool
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -90,7 +90,7 @@ public class StartupBenchmarks
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(folder, "home");
+        start.Environment["BRIOCHE_JOB_HOME"] = Path.Combine(_folder, "home");
         using Process process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();

@@ -17,11 +17,11 @@ public class StoreBenchmarks
     private const int JobsPerBuild = 200;
     private const int ProjectsPerBuild = 4;
 
-    private SqliteJobStore store = null!;
-    private JobSelectorResolver resolver = null!;
-    private string idPrefix = "";
-    private string recipePrefix = "";
-    private string pid = "";
+    private SqliteJobStore _store = null!;
+    private JobSelectorResolver _resolver = null!;
+    private string _idPrefix = "";
+    private string _recipePrefix = "";
+    private string _pid = "";
 
     [GlobalSetup]
     public void Setup()
@@ -30,21 +30,21 @@ public class StoreBenchmarks
         var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
         Console.WriteLine($"// SQLite store: {BenchStoreCache.Size(databasePath)}");
 
-        store = SqliteJobStore.Open(databasePath);
-        resolver = new JobSelectorResolver(store, _ => false);
-        idPrefix = probe.id[..16];
-        recipePrefix = probe.recipe[..12];
-        pid = probe.pid.ToString(CultureInfo.InvariantCulture);
+        _store = SqliteJobStore.Open(databasePath);
+        _resolver = new JobSelectorResolver(_store, _ => false);
+        _idPrefix = probe.id[..16];
+        _recipePrefix = probe.recipe[..12];
+        _pid = probe.pid.ToString(CultureInfo.InvariantCulture);
 
         // Fail fast if a lookup does not find what the benchmark means to measure.
-        Check(resolver.Resolve(idPrefix).Job!.Job.Id == probe.id, "id prefix");
-        Check(resolver.Resolve(recipePrefix).Job!.Job.RecipeHash == probe.recipe, "recipe prefix");
-        Check(resolver.Resolve(pid).Job!.Job.Pid == probe.pid, "pid");
-        Check(store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
+        Check(_resolver.Resolve(_idPrefix).Job!.Job.Id == probe.id, "id prefix");
+        Check(_resolver.Resolve(_recipePrefix).Job!.Job.RecipeHash == probe.recipe, "recipe prefix");
+        Check(_resolver.Resolve(_pid).Job!.Job.Pid == probe.pid, "pid");
+        Check(_store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => store.Dispose();
+    public void Cleanup() => _store.Dispose();
 
     /// <summary>The million-job SQLite store, made once (see <see cref="BenchStoreCache"/>).</summary>
     public static (string Path, string Id, string Recipe, int Pid) EnsureStore() =>
@@ -62,25 +62,25 @@ public class StoreBenchmarks
         });
 
     [Benchmark]
-    public JobView? IdPrefix() => resolver.Resolve(idPrefix).Job;
+    public JobView? IdPrefix() => _resolver.Resolve(_idPrefix).Job;
 
     [Benchmark]
-    public JobView? MostRecentFailed() => resolver.Resolve("-1").Job;
+    public JobView? MostRecentFailed() => _resolver.Resolve("-1").Job;
 
     [Benchmark]
-    public JobView? FiftiethMostRecentFailed() => resolver.Resolve("-50").Job;
+    public JobView? FiftiethMostRecentFailed() => _resolver.Resolve("-50").Job;
 
     [Benchmark]
-    public JobView? RecipePrefix() => resolver.Resolve(recipePrefix).Job;
+    public JobView? RecipePrefix() => _resolver.Resolve(_recipePrefix).Job;
 
     [Benchmark]
-    public JobView? Pid() => resolver.Resolve(pid).Job;
+    public JobView? Pid() => _resolver.Resolve(_pid).Job;
 
     [Benchmark]
-    public int ListFirst20() => store.QueryJobs(new JobQuery(Limit: 20)).Count;
+    public int ListFirst20() => _store.QueryJobs(new JobQuery(Limit: 20)).Count;
 
     [Benchmark]
-    public int ListFailedFirst20() => store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
+    public int ListFailedFirst20() => _store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
 
     /// <summary>
     /// Writes builds, projects and jobs in one transaction with prepared commands; returns one job from the middle

@@ -13,10 +13,10 @@ namespace BriocheJob.Cli;
 /// </summary>
 internal sealed class CliContext : IDisposable
 {
-    private IJobStore? store;
-    private IJobStore? readStore;
-    private TextWriter? escapingOut;
-    private JobSelectorResolver? resolver;
+    private IJobStore? _store;
+    private IJobStore? _readStore;
+    private TextWriter? _escapingOut;
+    private JobSelectorResolver? _resolver;
 
     public CliContext(IConsole console, CancellationToken cancellationToken, CliHost host)
     {
@@ -35,7 +35,7 @@ internal sealed class CliContext : IDisposable
     /// Standard output. Control characters in what is written are escaped (<see cref="TerminalText"/>) unless the
     /// output is not a terminal and <c>--raw</c> was given.
     /// </summary>
-    public TextWriter Out => Raw ? Console.Out : escapingOut ??= new EscapingWriter(Console.Out);
+    public TextWriter Out => Raw ? Console.Out : _escapingOut ??= new EscapingWriter(Console.Out);
 
     /// <summary>The root's <c>--raw</c> option (inherited by every command); set by <see cref="BriocheJobApp"/>.</summary>
     public CommandOption? RawOption { get; set; }
@@ -60,15 +60,15 @@ internal sealed class CliContext : IDisposable
     public StoreLocation StoreLocation => StoreLocation.Resolve(StoreOption?.Value(), Host.GetEnvironmentVariable);
 
     /// <summary>The store for commands that record (imports): created and migrated as needed (a server's schema too).</summary>
-    public IJobStore Store => store ??= JobStores.Open(StoreLocation, Home);
+    public IJobStore Store => _store ??= JobStores.Open(StoreLocation, Home);
 
     /// <summary>
     /// The store for commands that only read. An absent database reads as empty and nothing is created; a data home
     /// that cannot be written is opened read-only.
     /// </summary>
-    public IJobStore ReadStore => store ?? (readStore ??= OpenForReading());
+    public IJobStore ReadStore => _store ?? (_readStore ??= OpenForReading());
 
-    public JobSelectorResolver Resolver => resolver ??= new JobSelectorResolver(ReadStore);
+    public JobSelectorResolver Resolver => _resolver ??= new JobSelectorResolver(ReadStore);
 
     private IJobStore OpenForReading()
     {
@@ -138,9 +138,9 @@ internal sealed class CliContext : IDisposable
 
     public void Dispose()
     {
-        store?.Dispose();
-        store = null;
-        readStore?.Dispose();
-        readStore = null;
+        _store?.Dispose();
+        _store = null;
+        _readStore?.Dispose();
+        _readStore = null;
     }
 }

@@ -15,12 +15,12 @@ public sealed class FleetTests : IDisposable
 {
     private const int Nodes = 8;
     private const int JobsPerBuild = 50;
-    private readonly ITestOutputHelper output;
-    private readonly TempDirectory temp = new("bj-fleet-");
+    private readonly ITestOutputHelper _output;
+    private readonly TempDirectory _temp = new("bj-fleet-");
 
-    public FleetTests(ITestOutputHelper output) => this.output = output;
+    public FleetTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Eight_nodes_record_into_one_server_without_losing_or_mixing_a_job()
@@ -35,14 +35,14 @@ public sealed class FleetTests : IDisposable
     public async Task Eight_nodes_record_into_one_embedded_store_without_losing_or_mixing_a_job()
     {
         await RunFleet(null);
-        using SqliteJobStore store = SqliteJobStore.Open(new DataHome(temp.Combine("home")));
+        using SqliteJobStore store = SqliteJobStore.Open(new DataHome(_temp.Combine("home")));
         CheckEveryBuild(store);
     }
 
     private async Task RunFleet(string? storeLocation)
     {
         string recorder = RepositoryLayout.RequireFile(Path.Combine(RepositoryLayout.OutputOf("tests/FleetRecorder"), "FleetRecorder"));
-        string home = temp.Combine("home");
+        string home = _temp.Combine("home");
         IEnumerable<Task<ProcessResult>> nodes = Enumerable.Range(0, Nodes).Select(node => ProcessRunner.RunAsync(recorder,
             storeLocation is null
                 ? [node.ToString(CultureInfo.InvariantCulture), "1", JobsPerBuild.ToString(CultureInfo.InvariantCulture), home]
@@ -50,7 +50,7 @@ public sealed class FleetTests : IDisposable
         ProcessResult[] results = await Task.WhenAll(nodes);
         foreach (ProcessResult result in results)
         {
-            output.WriteLine(result.Stdout.Trim());
+            _output.WriteLine(result.Stdout.Trim());
             result.ExitCode.ShouldBe(0, result.Describe());
             result.Stdout.ShouldContain($"jobs={JobsPerBuild} errors=0 warnings=0", customMessage: result.Describe());
             result.Stderr.ShouldBeEmpty();

@@ -15,18 +15,18 @@ namespace BriocheJob.IntegrationTests.Store;
 /// </summary>
 public sealed class ServerFollowTests : IDisposable
 {
-    private readonly TempDirectory temp = new("bj-follow-");
+    private readonly TempDirectory _temp = new("bj-follow-");
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_follower_elsewhere_prints_lines_while_the_job_runs_and_ends_with_the_whole_log()
     {
         using var schema = new TestSchema();
-        string marker = temp.Combine("marker");
-        string recorderHome = temp.Combine("recorder-home");
-        string followerHome = temp.Combine("follower-home");
-        string brioche = temp.Combine("app", "slow");
+        string marker = _temp.Combine("marker");
+        string recorderHome = _temp.Combine("recorder-home");
+        string followerHome = _temp.Combine("follower-home");
+        string brioche = _temp.Combine("app", "slow");
         FakeBriocheProject.Write(brioche, "slow",
         [
             new FakeProcess($"echo first line; seq 1 200000; echo waiting for the follower; " +
@@ -36,10 +36,10 @@ public sealed class ServerFollowTests : IDisposable
             .Property("BriocheExe", FakeBriocheProject.Executable)
             .Property("BriocheJobHome", recorderHome)
             .Item("BriocheProject", "slow")
-            .WriteTo(temp.Combine("app"));
+            .WriteTo(_temp.Combine("app"));
         Task<ProcessResult> build = DotnetCli.BuildAsync(project, new Dictionary<string, string?>
         {
-            ["BRIOCHE_DATA_DIR"] = temp.Combine("brioche-data"),
+            ["BRIOCHE_DATA_DIR"] = _temp.Combine("brioche-data"),
             [StoreLocation.StoreVariable] = schema.ConnectionString(),
         });
 
@@ -96,7 +96,7 @@ public sealed class ServerFollowTests : IDisposable
         server.GetLogState(jobId)!.Value.Complete.ShouldBeTrue();
         byte[] original = await File.ReadAllBytesAsync(job.LocalPath!);
         server.GetLogFrameSizes(jobId).Count.ShouldBeGreaterThan(2, "over 1 MiB of output makes several frames");
-        string copy = temp.Combine("copy.events.bin.zst");
+        string copy = _temp.Combine("copy.events.bin.zst");
         LogFrames.Download(server, jobId, copy).ShouldBeTrue();
         (await File.ReadAllBytesAsync(copy)).ShouldBe(original);
         string cached = Path.Combine(followerHome, "cache", "logs", jobId + ".events.bin.zst");

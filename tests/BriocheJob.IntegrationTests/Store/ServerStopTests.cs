@@ -14,23 +14,23 @@ namespace BriocheJob.IntegrationTests.Store;
 public sealed class ServerStopTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly string root = Path.Combine("/var/tmp", "bj-pg-stop-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly string home;
-    private readonly int port = FreePort();
-    private readonly string bin = Directory.GetDirectories("/usr/lib/postgresql").Order().Last() + "/bin";
+    private readonly string _root = Path.Combine("/var/tmp", "bj-pg-stop-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _home;
+    private readonly int _port = FreePort();
+    private readonly string _bin = Directory.GetDirectories("/usr/lib/postgresql").Order().Last() + "/bin";
 
     public ServerStopTests()
     {
-        home = Path.Combine(root, "home");
-        Directory.CreateDirectory(root);
-        Run("chown", "postgres", root);
+        _home = Path.Combine(_root, "home");
+        Directory.CreateDirectory(_root);
+        Run("chown", "postgres", _root);
         AsPostgres("initdb", "-D", Data, "-U", "postgres", "--auth=trust", "-E", "UTF8");
         File.AppendAllText(Path.Combine(Data, "postgresql.conf"),
-            $"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n");
+            $"\nlisten_addresses = '127.0.0.1'\nport = {_port}\nunix_socket_directories = '{_root}'\n");
         Start();
     }
 
-    private string Data => Path.Combine(root, "data");
+    private string Data => Path.Combine(_root, "data");
 
     public void Dispose()
     {
@@ -43,16 +43,16 @@ public sealed class ServerStopTests : IDisposable
             // Already stopped.
         }
 
-        Directory.Delete(root, recursive: true);
+        Directory.Delete(_root, recursive: true);
     }
 
     [Fact]
     public void A_server_stopped_mid_build_spools_the_rest_with_one_warning_and_flush_sends_every_job()
     {
-        var location = StoreLocation.Parse($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5");
+        var location = StoreLocation.Parse($"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Timeout=5");
         var warnings = new List<(string Code, string Message)>();
         string buildId;
-        using (var session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, home, "ci-stop",
+        using (var session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, _home, "ci-stop",
             Store: location.ConnectionString, Warn: (code, message) => warnings.Add((code, message)))))
         {
             buildId = session.Build.Id;
@@ -73,12 +73,12 @@ public sealed class ServerStopTests : IDisposable
         }
 
         warnings.ShouldHaveSingleItem().Code.ShouldBe(Catalog.Server.RecordedToSpool);
-        File.Exists(JobStores.SpoolPath(new DataHome(home))).ShouldBeTrue();
+        File.Exists(JobStores.SpoolPath(new DataHome(_home))).ShouldBeTrue();
 
         Start();
         using PostgresJobStore server = PostgresJobStore.Open(location);
         server.GetBuild(buildId)!.Jobs.Count.ShouldBe(10);
-        StoreCopyResult flushed = JobStores.Flush(new DataHome(home), server);
+        StoreCopyResult flushed = JobStores.Flush(new DataHome(_home), server);
 
         flushed.NewJobs.ShouldBe(10);
         BuildDetails build = server.GetBuild("ci-stop")!;
@@ -87,13 +87,13 @@ public sealed class ServerStopTests : IDisposable
         build.Projects.ShouldHaveSingleItem();
         build.Jobs.Select(j => j.Job.Id).Order().ShouldBe(Enumerable.Range(0, 20).Select(i => $"STOP{i:D2}"));
         build.Jobs.ShouldAllBe(j => j.Job.State == RunState.Finished);
-        JobStores.Flush(new DataHome(home), server).NewJobs.ShouldBe(0);
+        JobStores.Flush(new DataHome(_home), server).NewJobs.ShouldBe(0);
     }
 
-    private void Start() => AsPostgres("pg_ctl", "-D", Data, "-l", Path.Combine(root, "server.log"), "-w", "start");
+    private void Start() => AsPostgres("pg_ctl", "-D", Data, "-l", Path.Combine(_root, "server.log"), "-w", "start");
 
     private void AsPostgres(string tool, params string[] arguments) =>
-        Run("runuser", ["-u", "postgres", "--", Path.Combine(bin, tool), .. arguments]);
+        Run("runuser", ["-u", "postgres", "--", Path.Combine(_bin, tool), .. arguments]);
 
     private static void Run(string file, params string[] arguments)
     {

@@ -9,20 +9,20 @@ namespace BriocheJob.Tests.Cli;
 public sealed class ControlCharacterTests : IDisposable
 {
     private const string Id = "01JD0000EEEE00000000000001";
-    private readonly CliHarness cli = new();
+    private readonly CliHarness _cli = new();
 
     public ControlCharacterTests()
     {
-        string events = cli.WriteEvents("esc", new string('e', 64), 77,
+        string events = _cli.WriteEvents("esc", new string('e', 64), 77,
             [(OutputStream.Stdout, "\u001b]0;owned\u0007\u001b[31mred\u001b[0m\rover\n")], new ExitedEvent(40, 1));
-        using SqliteJobStore store = cli.OpenStore();
+        using SqliteJobStore store = _cli.OpenStore();
         BuildRecord build = store.BeginBuild(new BuildRequest(BuildOrigin.Import, null, "/src", StartedAt: CliHarness.T0));
         long project = store.AddProject(build.Id, new ProjectRequest(JobKind.Brioche, "app\u001b[2J")).Id;
         store.SaveJob(new JobRecord(Id, project, JobKind.Brioche, "/bin/sh -c \u001b[8mhidden", CliHarness.T0, CliHarness.T0.AddSeconds(1),
             RunState.Finished, RunResult.Failed, ExitCode: 1, LocalPath: events));
     }
 
-    public void Dispose() => cli.Dispose();
+    public void Dispose() => _cli.Dispose();
 
     [Theory]
     [InlineData("list")]
@@ -31,7 +31,7 @@ public sealed class ControlCharacterTests : IDisposable
     [InlineData("logs")]
     public void Control_characters_are_escaped_in_text_output(string command)
     {
-        CliResult result = cli.Run(command.Split(' '));
+        CliResult result = _cli.Run(command.Split(' '));
         result.ExitCode.ShouldBe(0, result.Error);
         result.Out.ShouldNotContain("\u001b");
         result.Out.ShouldNotContain("\r");
@@ -41,11 +41,11 @@ public sealed class ControlCharacterTests : IDisposable
     [Fact]
     public void Raw_prints_them_as_they_are_only_into_a_pipe()
     {
-        CliResult piped = cli.Run("logs", "--raw");
+        CliResult piped = _cli.Run("logs", "--raw");
         piped.Out.ShouldContain("\u001b[31mred\u001b[0m\rover");
 
-        cli.OutputIsTerminal = true;
-        CliResult terminal = cli.Run("logs", "--raw");
+        _cli.OutputIsTerminal = true;
+        CliResult terminal = _cli.Run("logs", "--raw");
         terminal.Out.ShouldNotContain("\u001b");
         terminal.Out.ShouldContain("\\x1b[31mred");
     }
@@ -53,7 +53,7 @@ public sealed class ControlCharacterTests : IDisposable
     [Fact]
     public void Json_output_escapes_control_characters_itself()
     {
-        CliResult result = cli.Run("list", "--json");
+        CliResult result = _cli.Run("list", "--json");
         result.Out.ShouldNotContain("\u001b");
         result.Out.ShouldContain("\\u001B[8mhidden");
     }

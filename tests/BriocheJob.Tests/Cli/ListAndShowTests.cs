@@ -4,14 +4,14 @@ namespace BriocheJob.Tests.Cli;
 
 public sealed class ListAndShowTests : IDisposable
 {
-    private readonly CliHarness cli = new();
+    private readonly CliHarness _cli = new();
 
-    public void Dispose() => cli.Dispose();
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public void List_on_an_empty_store_says_so_and_succeeds()
     {
-        CliResult result = cli.Run("list");
+        CliResult result = _cli.Run("list");
         result.ExitCode.ShouldBe(0);
         result.OutLines.ShouldHaveSingleItem().ShouldStartWith("No jobs recorded yet.");
         result.Error.ShouldBeEmpty();
@@ -20,8 +20,8 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void List_prints_jobs_most_recent_first_with_short_ids_and_outcomes()
     {
-        _ = new SeededStore(cli);
-        CliResult result = cli.Run("list");
+        _ = new SeededStore(_cli);
+        CliResult result = _cli.Run("list");
         result.ExitCode.ShouldBe(0);
         string[] lines = result.OutLines;
         lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)
@@ -50,8 +50,8 @@ public sealed class ListAndShowTests : IDisposable
     [InlineData(new[] { "--build", "ci-42", "--kind", "brioche" }, new[] { SeededStore.Failed3, SeededStore.Succeeded2, SeededStore.Failed1 })]
     public void List_filters(string[] filters, string[] expectedIds)
     {
-        _ = new SeededStore(cli);
-        CliResult result = cli.Run(["list", "--json", .. filters]);
+        _ = new SeededStore(_cli);
+        CliResult result = _cli.Run(["list", "--json", .. filters]);
         result.ExitCode.ShouldBe(0, result.Error);
         using var json = JsonDocument.Parse(result.Out);
         json.RootElement.EnumerateArray().Select(j => j.GetProperty("id").GetString()).ShouldBe(expectedIds);
@@ -60,8 +60,8 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void List_json_uses_the_stable_field_names()
     {
-        _ = new SeededStore(cli);
-        CliResult result = cli.Run("list", "--json", "--limit", "1", "--failed");
+        _ = new SeededStore(_cli);
+        CliResult result = _cli.Run("list", "--json", "--limit", "1", "--failed");
         using var json = JsonDocument.Parse(result.Out);
         JsonElement job = json.RootElement.EnumerateArray().Single();
         string[] required = ["id", "buildId", "project", "kind", "name", "result", "startedAt", "stoppedAt", "durationMs",
@@ -82,8 +82,8 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void Show_without_a_selector_shows_the_most_recent_failed_job_with_its_last_lines()
     {
-        var seeded = new SeededStore(cli);
-        CliResult result = cli.Run("show");
+        var seeded = new SeededStore(_cli);
+        CliResult result = _cli.Run("show");
         result.ExitCode.ShouldBe(0, result.Error);
         string o = result.Out;
         o.ShouldContain($"job       {SeededStore.Failed3}  brioche, failed");
@@ -107,8 +107,8 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void Show_json_adds_stack_trace_command_args_and_last_lines()
     {
-        _ = new SeededStore(cli);
-        CliResult result = cli.Run("show", "--json", "--lines", "1");
+        _ = new SeededStore(_cli);
+        CliResult result = _cli.Run("show", "--json", "--lines", "1");
         result.ExitCode.ShouldBe(0, result.Error);
         using var json = JsonDocument.Parse(result.Out);
         JsonElement root = json.RootElement;
@@ -127,8 +127,8 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void Show_of_a_job_whose_events_file_is_gone_still_shows_the_record()
     {
-        _ = new SeededStore(cli);
-        CliResult result = cli.Run("show", SeededStore.Succeeded2);
+        _ = new SeededStore(_cli);
+        CliResult result = _cli.Run("show", SeededStore.Succeeded2);
         result.ExitCode.ShouldBe(0, result.Error);
         result.Out.ShouldContain($"job       {SeededStore.Succeeded2}  brioche, succeeded");
         result.Out.ShouldContain("exit      exit code 0");
@@ -139,21 +139,21 @@ public sealed class ListAndShowTests : IDisposable
     [Fact]
     public void Builds_lists_builds_and_builds_show_lists_projects_and_jobs()
     {
-        var seeded = new SeededStore(cli);
-        CliResult list = cli.Run("builds");
+        var seeded = new SeededStore(_cli);
+        CliResult list = _cli.Run("builds");
         list.ExitCode.ShouldBe(0, list.Error);
         list.OutLines.Length.ShouldBe(2);
         list.OutLines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .ShouldBe([seeded.BuildId[..8], "ci-42", "msbuild", "failed", "03-01", "12:00", "4m00s", "2", "4", "2"]);
 
-        CliResult show = cli.Run("builds", "show", "ci-42");
+        CliResult show = _cli.Run("builds", "show", "ci-42");
         show.ExitCode.ShouldBe(0, show.Error);
         show.Out.ShouldContain($"build     {seeded.BuildId}  msbuild, failed");
         show.Out.ShouldContain("  app (brioche, 3 jobs, 2 failed)  /src/app");
         show.Out.ShouldContain("  web-image (docker, 1 jobs, 0 failed)  /src/web");
         show.OutLines.Count(l => l.StartsWith("01JD0000", StringComparison.Ordinal)).ShouldBe(4);
 
-        CliResult json = cli.Run("builds", "show", seeded.BuildId[..10].ToLowerInvariant(), "--json");
+        CliResult json = _cli.Run("builds", "show", seeded.BuildId[..10].ToLowerInvariant(), "--json");
         json.ExitCode.ShouldBe(0, json.Error);
         using var doc = JsonDocument.Parse(json.Out);
         doc.RootElement.GetProperty("build").GetProperty("externalId").GetString().ShouldBe("ci-42");

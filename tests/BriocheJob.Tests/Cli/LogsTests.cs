@@ -4,16 +4,16 @@ namespace BriocheJob.Tests.Cli;
 
 public sealed class LogsTests : IDisposable
 {
-    private readonly CliHarness cli = new();
+    private readonly CliHarness _cli = new();
 
-    public LogsTests() => _ = new SeededStore(cli);
+    public LogsTests() => _ = new SeededStore(_cli);
 
-    public void Dispose() => cli.Dispose();
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public void Logs_print_in_brioches_style()
     {
-        CliResult result = cli.Run("logs");
+        CliResult result = _cli.Run("logs");
         result.ExitCode.ShouldBe(0, result.Error);
         result.OutLines.ShouldBe(
         [
@@ -30,7 +30,7 @@ public sealed class LogsTests : IDisposable
     [Fact]
     public void Tail_reverse_and_stream_select_lines()
     {
-        cli.Run("logs", "--tail", "2").OutLines.ShouldBe(
+        _cli.Run("logs", "--tail", "2").OutLines.ShouldBe(
         [
             "- demo/project.bri:7:3",
             "[0.00s] [spawned process with pid 6000, preparation took 0.01s]",
@@ -38,7 +38,7 @@ public sealed class LogsTests : IDisposable
             "[0.03s] four",
             "[0.06s] [process exited with signal 9]",
         ]);
-        cli.Run("logs", "--reverse", "--tail", "2").OutLines.ShouldBe(
+        _cli.Run("logs", "--reverse", "--tail", "2").OutLines.ShouldBe(
         [
             "- demo/project.bri:7:3",
             "[0.06s] [process exited with signal 9]",
@@ -46,16 +46,16 @@ public sealed class LogsTests : IDisposable
             "[0.02s] three",
             "[0.00s] [spawned process with pid 6000, preparation took 0.01s]",
         ]);
-        cli.Run("logs", "--stream", "stderr").OutLines.Where(l => !l.StartsWith("- ", StringComparison.Ordinal) && !l.Contains("[spawned", StringComparison.Ordinal) && !l.Contains("[process", StringComparison.Ordinal))
+        _cli.Run("logs", "--stream", "stderr").OutLines.Where(l => !l.StartsWith("- ", StringComparison.Ordinal) && !l.Contains("[spawned", StringComparison.Ordinal) && !l.Contains("[process", StringComparison.Ordinal))
             .ShouldBe(["[0.02s] three"]);
-        cli.Run("logs", "-2", "--stream", "stdout").OutLines.ShouldContain("[0.01s] compiling");
-        cli.Run("logs", "-2", "--stream", "stdout").OutLines.ShouldNotContain("[0.02s] error: boom");
+        _cli.Run("logs", "-2", "--stream", "stdout").OutLines.ShouldContain("[0.01s] compiling");
+        _cli.Run("logs", "-2", "--stream", "stdout").OutLines.ShouldNotContain("[0.02s] error: boom");
     }
 
     [Fact]
     public void Json_is_one_object_per_line()
     {
-        CliResult result = cli.Run("logs", "--json", "--tail", "1");
+        CliResult result = _cli.Run("logs", "--json", "--tail", "1");
         result.ExitCode.ShouldBe(0, result.Error);
         JsonElement[] lines = [.. result.OutLines.Select(l => JsonDocument.Parse(l).RootElement)];
         lines.Select(l => l.GetProperty("kind").GetString()).ShouldBe(["stackFrame", "spawned", "output", "exit"]);
@@ -68,7 +68,7 @@ public sealed class LogsTests : IDisposable
     [Fact]
     public void Follow_of_a_finished_job_prints_the_whole_log_and_returns()
     {
-        CliResult result = cli.Run("logs", "--follow", "--tail", "1");
+        CliResult result = _cli.Run("logs", "--follow", "--tail", "1");
         result.ExitCode.ShouldBe(0, result.Error);
         result.OutLines.ShouldContain("[0.03s] four");
         result.OutLines.ShouldNotContain("[0.01s] one");
@@ -77,7 +77,7 @@ public sealed class LogsTests : IDisposable
     [Fact]
     public void Follow_of_a_file_prints_the_tail_then_stops_at_the_exit_event()
     {
-        CliResult result = cli.Run("logs", "--follow", "--tail", "2", Directory.GetFiles(cli.Temp.File("job3"))[0]);
+        CliResult result = _cli.Run("logs", "--follow", "--tail", "2", Directory.GetFiles(_cli.Temp.File("job3"))[0]);
         result.ExitCode.ShouldBe(0, result.Error);
         result.OutLines.ShouldBe(
         [
@@ -92,7 +92,7 @@ public sealed class LogsTests : IDisposable
     [Fact]
     public void Follow_and_reverse_do_not_combine()
     {
-        CliResult result = cli.Run("logs", "--follow", "--reverse");
+        CliResult result = _cli.Run("logs", "--follow", "--reverse");
         result.ExitCode.ShouldBe(2);
         result.ErrorLines.ShouldHaveSingleItem().ShouldContain("--follow and --reverse");
     }

@@ -11,22 +11,22 @@ public sealed partial class ParallelImportTests : IDisposable
 {
     private const int Processes = 8;
     private const int Jobs = 5;
-    private readonly CliHarness cli = new();
+    private readonly CliHarness _cli = new();
 
-    public void Dispose() => cli.Dispose();
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public async Task Parallel_imports_of_one_data_dir_record_each_job_once_in_the_build_that_recorded_it_first()
     {
         for (int i = 0; i < Jobs; i++)
         {
-            cli.WriteEvents($"data/process-temp/01JD00000000000000000000P{i}", new string((char)('a' + i), 64), (uint)(100 + i),
+            _cli.WriteEvents($"data/process-temp/01JD00000000000000000000P{i}", new string((char)('a' + i), 64), (uint)(100 + i),
                 [(OutputStream.Stdout, $"job {i}\n")], new ExitedEvent(40, i % 2 == 0 ? 0 : 3));
         }
 
         string tool = Path.Combine(AppContext.BaseDirectory, "dotnet-brioche-job");
         Task<(int Exit, string Out, string Error)>[] runs = [.. Enumerable.Range(0, Processes).Select(_ => Task.Run(() =>
-            RunProcess(tool, "--home", cli.HomePath, "import", "brioche", "--data-dir", cli.Temp.File("data"))))];
+            RunProcess(tool, "--home", _cli.HomePath, "import", "brioche", "--data-dir", _cli.Temp.File("data"))))];
         (int Exit, string Out, string Error)[] results = await Task.WhenAll(runs);
 
         int imported = 0, failed = 0, already = 0;
@@ -50,7 +50,7 @@ public sealed partial class ParallelImportTests : IDisposable
         already.ShouldBe(Processes * Jobs - Jobs);
 
         // Every build left behind is one that reported new jobs, and holds exactly those.
-        using JsonDocument builds = JsonDocument.Parse(cli.Run("builds", "--json", "--limit", "100").Out);
+        using JsonDocument builds = JsonDocument.Parse(_cli.Run("builds", "--json", "--limit", "100").Out);
         JsonElement[] all = [.. builds.RootElement.EnumerateArray()];
         all.Select(b => b.GetProperty("id").GetString()!).ToHashSet().ShouldBe(buildIds, ignoreOrder: true);
         all.Sum(b => b.GetProperty("jobCount").GetInt32()).ShouldBe(Jobs);
@@ -61,7 +61,7 @@ public sealed partial class ParallelImportTests : IDisposable
     [Fact]
     public void A_job_belongs_to_the_build_that_recorded_it_first_forever()
     {
-        using var store = cli.OpenStore();
+        using var store = _cli.OpenStore();
         var first = store.BeginBuild(new BuildRequest(BuildOrigin.Import, null, "/a"));
         var second = store.BeginBuild(new BuildRequest(BuildOrigin.Import, null, "/b"));
         long p1 = store.AddProject(first.Id, new ProjectRequest(JobKind.Brioche, "one")).Id;

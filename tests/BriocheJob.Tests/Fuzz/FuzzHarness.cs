@@ -14,7 +14,7 @@ namespace BriocheJob.Tests.Fuzz;
 /// <summary>What a fuzz run did: how many inputs, and every input that neither succeeded nor failed with a coded error.</summary>
 internal sealed class FuzzReport
 {
-    private readonly Lock gate = new();
+    private readonly Lock _gate = new();
 
     public Dictionary<string, int> RunsByTarget { get; } = [];
 
@@ -26,7 +26,7 @@ internal sealed class FuzzReport
 
     public void Count(string target)
     {
-        lock (gate)
+        lock (_gate)
         {
             RunsByTarget[target] = RunsByTarget.GetValueOrDefault(target) + 1;
         }
@@ -34,7 +34,7 @@ internal sealed class FuzzReport
 
     public void Crash(string what)
     {
-        lock (gate)
+        lock (_gate)
         {
             Crashes.Add(what);
         }
@@ -42,7 +42,7 @@ internal sealed class FuzzReport
 
     public void Hang(string what)
     {
-        lock (gate)
+        lock (_gate)
         {
             Hangs.Add(what);
         }
@@ -66,20 +66,20 @@ internal sealed class FuzzHarness : IDisposable
     /// <summary>A CLI process that takes longer than this is a hang (a process start costs seconds on a loaded machine).</summary>
     public static readonly TimeSpan CliHangAfter = TimeSpan.FromSeconds(60);
 
-    private readonly CliHarness cli = new();
-    private readonly SqliteJobStore store;
-    private readonly JobSelectorResolver resolver;
-    private readonly string scratch;
-    private readonly (string Name, byte[][] Seeds, Action<byte[]> Run)[] targets;
+    private readonly CliHarness _cli = new();
+    private readonly SqliteJobStore _store;
+    private readonly JobSelectorResolver _resolver;
+    private readonly string _scratch;
+    private readonly (string Name, byte[][] Seeds, Action<byte[]> Run)[] _targets;
 
     public FuzzHarness()
     {
-        _ = new SeededStore(cli);
-        store = cli.OpenStore();
-        resolver = new JobSelectorResolver(store);
-        scratch = cli.Temp.File("scratch");
-        Directory.CreateDirectory(scratch);
-        targets =
+        _ = new SeededStore(_cli);
+        _store = _cli.OpenStore();
+        _resolver = new JobSelectorResolver(_store);
+        _scratch = _cli.Temp.File("scratch");
+        Directory.CreateDirectory(_scratch);
+        _targets =
         [
             ("events-compressed", [EventsFile(compress: true)], RunEvents),
             ("events-plain", [EventsFile(compress: false)], RunEvents),
@@ -92,7 +92,7 @@ internal sealed class FuzzHarness : IDisposable
         ];
     }
 
-    public IReadOnlyList<string> TargetNames => [.. targets.Select(t => t.Name)];
+    public IReadOnlyList<string> TargetNames => [.. _targets.Select(t => t.Name)];
 
     /// <summary>Runs <paramref name="iterations"/> inputs per target, seeds <paramref name="firstSeed"/> and up.</summary>
     public void RunIterations(FuzzReport report, int iterations, int firstSeed = 0, TimeSpan? budget = null)
@@ -100,7 +100,7 @@ internal sealed class FuzzHarness : IDisposable
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
-            foreach ((string name, byte[][] seeds, Action<byte[]> run) in targets)
+            foreach ((string name, byte[][] seeds, Action<byte[]> run) in _targets)
             {
                 RunOne(report, name, seeds, run, firstSeed + i);
             }
@@ -132,7 +132,7 @@ internal sealed class FuzzHarness : IDisposable
             (string targetName, string[] args) = CliInput(seed);
             string name = "cli-" + targetName;
             report.Count(name);
-            var start = new ProcessStartInfo(tool, ["--home", cli.HomePath, .. args])
+            var start = new ProcessStartInfo(tool, ["--home", _cli.HomePath, .. args])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -167,9 +167,9 @@ internal sealed class FuzzHarness : IDisposable
     public (string Target, string[] Args) CliInput(int seed)
     {
         var random = new Random(seed);
-        (string Name, byte[][] Seeds, Action<byte[]> Run) target = targets[random.Next(targets.Length)];
+        (string Name, byte[][] Seeds, Action<byte[]> Run) target = _targets[random.Next(_targets.Length)];
         byte[] input = Mutator.Mutate(target.Seeds[random.Next(target.Seeds.Length)], random);
-        string file = Path.Combine(scratch, $"cli-{seed % 4}.input");
+        string file = Path.Combine(_scratch, $"cli-{seed % 4}.input");
         File.WriteAllBytes(file, input);
         string text = Encoding.UTF8.GetString(input).Replace("\0", "", StringComparison.Ordinal);
         string[] args = target.Name switch
@@ -237,7 +237,7 @@ internal sealed class FuzzHarness : IDisposable
     {
         ProcessLog.Read(new MemoryStream(input), new ProcessLogOptions());
         ProcessLog.Read(new MemoryStream(input), new ProcessLogOptions { Tail = 3, Reverse = true, Stream = OutputStream.Stderr });
-        string path = Path.Combine(scratch, $"events-{Environment.CurrentManagedThreadId}.bin.zst");
+        string path = Path.Combine(_scratch, $"events-{Environment.CurrentManagedThreadId}.bin.zst");
         File.WriteAllBytes(path, input);
         try
         {
@@ -282,17 +282,17 @@ internal sealed class FuzzHarness : IDisposable
         string text = Encoding.UTF8.GetString(input);
         try
         {
-            resolver.Resolve(text);
+            _resolver.Resolve(text);
         }
         finally
         {
-            resolver.ResolveBuild(text);
+            _resolver.ResolveBuild(text);
         }
     }
 
     private byte[] EventsFile(bool compress)
     {
-        string path = Path.Combine(cli.Temp.Path, $"seed-{compress}.bin.zst");
+        string path = Path.Combine(_cli.Temp.Path, $"seed-{compress}.bin.zst");
         using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample(), new ProcessEventsWriterOptions { Compress = compress, FrameSize = 64 }))
         {
             writer.WriteSpawned(4242);
@@ -360,8 +360,8 @@ internal sealed class FuzzHarness : IDisposable
 
     public void Dispose()
     {
-        store.Dispose();
-        cli.Dispose();
+        _store.Dispose();
+        _cli.Dispose();
     }
 }
 

@@ -12,15 +12,15 @@ public sealed class JobSelectorResolverTests : IDisposable
     private static readonly string RecipeB = "abcdef34" + new string('1', 56);
     private static readonly string RecipeC = "0123456789" + new string('c', 54);
 
-    private readonly TempHome temp = new();
-    private readonly SqliteJobStore store;
-    private readonly HashSet<string> existingFiles = [];
-    private readonly JobSelectorResolver resolver;
+    private readonly TempHome _temp = new();
+    private readonly SqliteJobStore _store;
+    private readonly HashSet<string> _existingFiles = [];
+    private readonly JobSelectorResolver _resolver;
 
     public JobSelectorResolverTests()
     {
-        store = temp.Open();
-        resolver = new JobSelectorResolver(store, existingFiles.Contains);
+        _store = _temp.Open();
+        _resolver = new JobSelectorResolver(_store, _existingFiles.Contains);
         // Oldest to newest.
         Save("01JD0000AAAA00000000000001", 0, RunResult.Failed, RecipeA, pid: 1001);
         Save("01JD0000AAAA00000000000002", 1, RunResult.Succeeded, RecipeA, pid: 1002);
@@ -32,8 +32,8 @@ public sealed class JobSelectorResolverTests : IDisposable
 
     public void Dispose()
     {
-        store.Dispose();
-        temp.Dispose();
+        _store.Dispose();
+        _temp.Dispose();
     }
 
     [Theory]
@@ -44,7 +44,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     [InlineData("-1")]
     public void Default_failed_and_minus_one_pick_the_most_recent_failed_job(string? selector)
     {
-        SelectorResolution resolution = resolver.Resolve(selector);
+        SelectorResolution resolution = _resolver.Resolve(selector);
         resolution.Job!.Job.Id.ShouldBe("01JD0001DDDD00000000000005");
         resolution.IsFile.ShouldBeFalse();
     }
@@ -52,11 +52,11 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void Minus_n_counts_back_through_failed_jobs_only()
     {
-        resolver.Resolve("-2").ShouldSatisfyAllConditions(
+        _resolver.Resolve("-2").ShouldSatisfyAllConditions(
             r => r.Form.ShouldBe(SelectorForm.NthMostRecentFailed),
             r => r.Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003"));
-        resolver.Resolve("-3").Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000001");
-        var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("-4"));
+        _resolver.Resolve("-3").Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000001");
+        var error = Should.Throw<BriocheJobException>(() => _resolver.Resolve("-4"));
         error.Code.ShouldBe(Catalog.Selectors.NotEnoughFailedJobs);
         error.Message.ShouldContain("4");
     }
@@ -64,7 +64,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void Last_picks_the_most_recent_job_of_any_result()
     {
-        SelectorResolution resolution = resolver.Resolve("last");
+        SelectorResolution resolution = _resolver.Resolve("last");
         resolution.Form.ShouldBe(SelectorForm.MostRecent);
         resolution.Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
     }
@@ -72,10 +72,10 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void Whole_ids_and_unique_prefixes_select_in_any_case()
     {
-        resolver.Resolve("01jd0000bbbb00000000000003").ShouldSatisfyAllConditions(
+        _resolver.Resolve("01jd0000bbbb00000000000003").ShouldSatisfyAllConditions(
             r => r.Form.ShouldBe(SelectorForm.JobId),
             r => r.Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003"));
-        resolver.Resolve("01jd0000cc").ShouldSatisfyAllConditions(
+        _resolver.Resolve("01jd0000cc").ShouldSatisfyAllConditions(
             r => r.Form.ShouldBe(SelectorForm.JobIdPrefix),
             r => r.Job!.Job.Id.ShouldBe("01JD0000CCCC00000000000004"));
     }
@@ -83,7 +83,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void An_ambiguous_id_prefix_lists_its_candidates_most_recent_first()
     {
-        var error = Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("01JD0000AAAA"));
+        var error = Should.Throw<AmbiguousSelectorException>(() => _resolver.Resolve("01JD0000AAAA"));
 
         error.Code.ShouldBe(Catalog.Selectors.Ambiguous);
         error.Kind.ShouldBe(ErrorKind.Ambiguous);
@@ -102,7 +102,7 @@ public sealed class JobSelectorResolverTests : IDisposable
             Save($"01JD0002FFFF{i:D14}", 10 + i, RunResult.Failed, null, pid: null);
         }
 
-        var error = Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("01JD0002"));
+        var error = Should.Throw<AmbiguousSelectorException>(() => _resolver.Resolve("01JD0002"));
         error.Candidates.Count.ShouldBe(JobSelectorResolver.MaxCandidates);
         error.MoreCandidates.ShouldBeTrue();
         error.Message.ShouldContain("more than 10");
@@ -112,17 +112,17 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void A_recipe_hash_or_8_hex_prefix_picks_the_latest_job_of_that_recipe()
     {
-        resolver.Resolve(RecipeA).ShouldSatisfyAllConditions(
+        _resolver.Resolve(RecipeA).ShouldSatisfyAllConditions(
             r => r.Form.ShouldBe(SelectorForm.RecipeHash),
             r => r.Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000002"));
-        resolver.Resolve("ABCDEF12").Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000002");
-        resolver.Resolve("abcdef34").Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003");
+        _resolver.Resolve("ABCDEF12").Job!.Job.Id.ShouldBe("01JD0000AAAA00000000000002");
+        _resolver.Resolve("abcdef34").Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003");
     }
 
     [Fact]
     public void Seven_hex_characters_are_not_a_recipe_prefix()
     {
-        var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("abcdef1"));
+        var error = Should.Throw<BriocheJobException>(() => _resolver.Resolve("abcdef1"));
         error.Code.ShouldBe(Catalog.Selectors.NoMatch);
         error.Message.ShouldNotContain("recipe");
     }
@@ -133,12 +133,12 @@ public sealed class JobSelectorResolverTests : IDisposable
         string recipeD = "abcdef129" + new string('d', 55);
         Save("01JD0003GGGG00000000000008", 30, RunResult.Failed, recipeD, pid: null);
 
-        var error = Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("abcdef12"));
+        var error = Should.Throw<AmbiguousSelectorException>(() => _resolver.Resolve("abcdef12"));
         error.Candidates.Select(c => c.Id).ShouldBe(["01JD0003GGGG00000000000008", "01JD0000AAAA00000000000002"]);
         error.Candidates.ShouldAllBe(c => c.Description.Contains("recipe abcdef12"));
 
-        resolver.Resolve("abcdef120").Job!.Job.RecipeHash.ShouldBe(RecipeA);
-        resolver.Resolve("abcdef129").Job!.Job.RecipeHash.ShouldBe(recipeD);
+        _resolver.Resolve("abcdef120").Job!.Job.RecipeHash.ShouldBe(RecipeA);
+        _resolver.Resolve("abcdef129").Job!.Job.RecipeHash.ShouldBe(recipeD);
     }
 
     [Fact]
@@ -147,28 +147,28 @@ public sealed class JobSelectorResolverTests : IDisposable
         // RecipeC starts with 0123456789, which is also a prefix of this job id.
         Save("0123456789ZZ00000000000007", 20, RunResult.Failed, null, pid: null);
 
-        var error = Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("0123456789"));
+        var error = Should.Throw<AmbiguousSelectorException>(() => _resolver.Resolve("0123456789"));
         error.Candidates.Select(c => c.Id).ShouldBe(["0123456789ZZ00000000000007", "01JD0000CCCC00000000000004"]);
         error.Candidates[1].Description.ShouldContain("recipe");
 
-        resolver.Resolve("0123456789Z").Job!.Job.Id.ShouldBe("0123456789ZZ00000000000007");
+        _resolver.Resolve("0123456789Z").Job!.Job.Id.ShouldBe("0123456789ZZ00000000000007");
     }
 
     [Fact]
     public void Digits_without_a_leading_zero_are_a_pid_picking_its_latest_job()
     {
-        resolver.Resolve("1001").ShouldSatisfyAllConditions(
+        _resolver.Resolve("1001").ShouldSatisfyAllConditions(
             r => r.Form.ShouldBe(SelectorForm.Pid),
             r => r.Job!.Job.Id.ShouldBe("01JD0000BBBB00000000000003"));
-        resolver.Resolve("2000").Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
-        Should.Throw<BriocheJobException>(() => resolver.Resolve("4321")).Code.ShouldBe(Catalog.Selectors.NoMatch);
+        _resolver.Resolve("2000").Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
+        Should.Throw<BriocheJobException>(() => _resolver.Resolve("4321")).Code.ShouldBe(Catalog.Selectors.NoMatch);
     }
 
     [Fact]
     public void Digits_with_a_leading_zero_are_an_id_prefix()
     {
-        resolver.Resolve("01JD0001E").Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
-        Should.Throw<AmbiguousSelectorException>(() => resolver.Resolve("01")).Candidates.Count.ShouldBe(6);
+        _resolver.Resolve("01JD0001E").Job!.Job.Id.ShouldBe("01JD0001EEEE00000000000006");
+        Should.Throw<AmbiguousSelectorException>(() => _resolver.Resolve("01")).Candidates.Count.ShouldBe(6);
     }
 
     [Theory]
@@ -178,7 +178,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     [InlineData("logs/01JD0000AAAA00000000000001")]
     public void Paths_are_returned_as_files_without_a_lookup(string selector)
     {
-        SelectorResolution resolution = resolver.Resolve(selector);
+        SelectorResolution resolution = _resolver.Resolve(selector);
         resolution.IsFile.ShouldBeTrue();
         resolution.FilePath.ShouldBe(selector);
         resolution.Job.ShouldBeNull();
@@ -187,17 +187,17 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void A_bare_existing_file_name_is_a_file_only_when_no_job_matches()
     {
-        existingFiles.Add("events");
-        existingFiles.Add("1001");
+        _existingFiles.Add("events");
+        _existingFiles.Add("1001");
 
-        resolver.Resolve("events").IsFile.ShouldBeTrue();
-        resolver.Resolve("1001").Form.ShouldBe(SelectorForm.Pid);
+        _resolver.Resolve("events").IsFile.ShouldBeTrue();
+        _resolver.Resolve("1001").Form.ShouldBe(SelectorForm.Pid);
     }
 
     [Fact]
     public void No_match_is_one_line_naming_the_selector()
     {
-        var error = Should.Throw<BriocheJobException>(() => resolver.Resolve("zzzz"));
+        var error = Should.Throw<BriocheJobException>(() => _resolver.Resolve("zzzz"));
         error.Code.ShouldBe(Catalog.Selectors.NoMatch);
         error.Kind.ShouldBe(ErrorKind.NotFound);
         error.Message.ShouldContain("'zzzz'");
@@ -211,7 +211,7 @@ public sealed class JobSelectorResolverTests : IDisposable
     [InlineData("job*")]
     public void Text_of_no_selector_form_is_a_usage_error(string selector)
     {
-        var error = Should.Throw<BriocheJobException>(() => resolver.Resolve(selector));
+        var error = Should.Throw<BriocheJobException>(() => _resolver.Resolve(selector));
         error.Code.ShouldBe(Catalog.Selectors.Invalid);
         error.Kind.ShouldBe(ErrorKind.Usage);
     }
@@ -230,19 +230,19 @@ public sealed class JobSelectorResolverTests : IDisposable
     [Fact]
     public void Builds_resolve_by_recency_id_external_id_and_prefix()
     {
-        BuildRecord older = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "pipeline-9", StartedAt: T0));
-        BuildRecord newer = store.BeginBuild(new BuildRequest(BuildOrigin.Cli, StartedAt: T0.AddSeconds(1)));
+        BuildRecord older = _store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "pipeline-9", StartedAt: T0));
+        BuildRecord newer = _store.BeginBuild(new BuildRequest(BuildOrigin.Cli, StartedAt: T0.AddSeconds(1)));
 
-        resolver.ResolveBuild(null).Build.Id.ShouldBe(newer.Id);
-        resolver.ResolveBuild("-2").Build.Id.ShouldBe(older.Id);
-        resolver.ResolveBuild("pipeline-9").Build.Id.ShouldBe(older.Id);
-        resolver.ResolveBuild(newer.Id.ToLowerInvariant()).Build.Id.ShouldBe(newer.Id);
-        Should.Throw<AmbiguousSelectorException>(() => resolver.ResolveBuild(older.Id[..2]))
+        _resolver.ResolveBuild(null).Build.Id.ShouldBe(newer.Id);
+        _resolver.ResolveBuild("-2").Build.Id.ShouldBe(older.Id);
+        _resolver.ResolveBuild("pipeline-9").Build.Id.ShouldBe(older.Id);
+        _resolver.ResolveBuild(newer.Id.ToLowerInvariant()).Build.Id.ShouldBe(newer.Id);
+        Should.Throw<AmbiguousSelectorException>(() => _resolver.ResolveBuild(older.Id[..2]))
             .Candidates.Select(c => c.Id).ShouldBe([newer.Id, older.Id]);
-        Should.Throw<BriocheJobException>(() => resolver.ResolveBuild("nope")).Code.ShouldBe(Catalog.Selectors.NoMatch);
+        Should.Throw<BriocheJobException>(() => _resolver.ResolveBuild("nope")).Code.ShouldBe(Catalog.Selectors.NoMatch);
     }
 
     private void Save(string id, int secondsAfterT0, RunResult result, string? recipe, int? pid) =>
-        store.SaveJob(new JobRecord(id, null, JobKind.Brioche, $"job {id[^1]}", T0.AddSeconds(secondsAfterT0),
+        _store.SaveJob(new JobRecord(id, null, JobKind.Brioche, $"job {id[^1]}", T0.AddSeconds(secondsAfterT0),
             StoppedAt: T0.AddSeconds(secondsAfterT0 + 1), State: RunState.Finished, Result: result, RecipeHash: recipe, Pid: pid));
 }

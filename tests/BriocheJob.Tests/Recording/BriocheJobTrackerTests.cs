@@ -9,14 +9,14 @@ public sealed class BriocheJobTrackerTests : IDisposable
 {
     // A pid that no process has: ownership cannot be checked, so the job counts as ours.
     private const uint GonePid = 4_000_000;
-    private readonly TempDir temp = new();
+    private readonly TempDir _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_job_is_reported_finished_as_soon_as_its_exit_event_is_read_while_brioche_still_runs()
     {
-        string folder = Directory.CreateDirectory(Path.Combine(temp.Path, "01JD0000000000000000000EX1")).FullName;
+        string folder = Directory.CreateDirectory(Path.Combine(_temp.Path, "01JD0000000000000000000EX1")).FullName;
         using var writer = ProcessEventsWriter.Create(Path.Combine(folder, "events.bin.zst"), Descriptions.Sample(new string('e', 64)));
         var exited = new TaskCompletionSource<ExitEvent?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var launch = new BriocheLaunch();
@@ -44,7 +44,7 @@ public sealed class BriocheJobTrackerTests : IDisposable
     [Fact]
     public async Task A_job_killed_before_its_spawn_event_is_still_reported_with_its_description()
     {
-        string folder = Directory.CreateDirectory(Path.Combine(temp.Path, "01JD0000000000000000000EX2")).FullName;
+        string folder = Directory.CreateDirectory(Path.Combine(_temp.Path, "01JD0000000000000000000EX2")).FullName;
         string recipe = new('f', 64);
         using (var writer = ProcessEventsWriter.Create(Path.Combine(folder, "events.bin.zst"), Descriptions.Sample(recipe)))
         {

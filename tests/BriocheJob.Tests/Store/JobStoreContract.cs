@@ -273,13 +273,13 @@ public abstract class JobStoreContract : IDisposable
 
 public sealed class SqliteStoreContractTests : JobStoreContract
 {
-    private readonly TempHome temp = new();
+    private readonly TempHome _temp = new();
 
-    protected override IJobStore OpenStore() => temp.Open();
+    protected override IJobStore OpenStore() => _temp.Open();
 
     protected override string StoredState(string table, string id)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={temp.Home.DatabasePath};Mode=ReadOnly;Pooling=False");
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_temp.Home.DatabasePath};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT state FROM {table} WHERE id = $id";
@@ -287,18 +287,18 @@ public sealed class SqliteStoreContractTests : JobStoreContract
         return (string)command.ExecuteScalar()!;
     }
 
-    public override void Dispose() => temp.Dispose();
+    public override void Dispose() => _temp.Dispose();
 }
 
 public sealed class PostgresStoreContractTests : JobStoreContract
 {
-    private readonly TestSchema schema = new();
+    private readonly TestSchema _schema = new();
 
-    protected override IJobStore OpenStore() => schema.Open();
+    protected override IJobStore OpenStore() => _schema.Open();
 
     protected override string StoredState(string table, string id) =>
-        (string)schema.Scalar($"SELECT state FROM {table} WHERE id = '{id}'")!;
+        (string)_schema.Scalar($"SELECT state FROM {table} WHERE id = '{id}'")!;
 
-    public override void Dispose() => schema.Dispose();
+    public override void Dispose() => _schema.Dispose();
 
 }

@@ -10,13 +10,13 @@ namespace BriocheJob.Tests.Store;
 public sealed class PostgresStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, 123, TimeSpan.Zero);
-    private readonly TestSchema schema = new();
-    private readonly TempHome temp = new();
+    private readonly TestSchema _schema = new();
+    private readonly TempHome _temp = new();
 
     public void Dispose()
     {
-        schema.Dispose();
-        temp.Dispose();
+        _schema.Dispose();
+        _temp.Dispose();
     }
 
     private static string EventsFixture => Path.Combine(Fixtures.FixturesDir, "brioche", "brioche-data", "process-temp",
@@ -25,28 +25,28 @@ public sealed class PostgresStoreTests : IDisposable
     [Fact]
     public void Migrates_to_the_current_version_and_refuses_a_newer_schema_untouched()
     {
-        using (PostgresJobStore store = schema.Open())
+        using (PostgresJobStore store = _schema.Open())
         {
             store.SchemaVersion.ShouldBe(PostgresSchema.CurrentVersion);
             store.SaveJob(new JobRecord("J1", null, JobKind.Docker, null, T0));
         }
 
-        schema.Execute("UPDATE brioche_job_schema SET version = 99");
-        BriocheJobException refused = Should.Throw<BriocheJobException>(() => schema.Open());
+        _schema.Execute("UPDATE brioche_job_schema SET version = 99");
+        BriocheJobException refused = Should.Throw<BriocheJobException>(() => _schema.Open());
 
         refused.Code.ShouldBe(Catalog.Store.DatabaseTooNew);
         refused.Message.ShouldContain("schema version 99");
-        schema.Scalar("SELECT version FROM brioche_job_schema").ShouldBe(99);
-        schema.Scalar("SELECT count(*) FROM jobs").ShouldBe(1L);
+        _schema.Scalar("SELECT version FROM brioche_job_schema").ShouldBe(99);
+        _schema.Scalar("SELECT count(*) FROM jobs").ShouldBe(1L);
     }
 
     [Fact]
     public void Prefix_lookups_use_the_key_indexes_whatever_the_case()
     {
-        using PostgresJobStore store = schema.Open();
+        using PostgresJobStore store = _schema.Open();
         store.SaveJobs(Enumerable.Range(0, 2000).Select(i =>
             new JobRecord($"01JD{i:D22}", null, JobKind.Brioche, null, T0.AddSeconds(i), RecipeHash: $"{i:x8}{new string('a', 56)}")));
-        schema.Execute("ANALYZE jobs");
+        _schema.Execute("ANALYZE jobs");
 
         string idPlan = Plan("SELECT id FROM jobs j WHERE j.id_key >= lower('01jd00') AND j.id_key < lower('01jd00') || chr(1114111)");
         string hashPlan = Plan("SELECT id FROM jobs WHERE recipe_hash_key >= lower('0000007') AND recipe_hash_key < lower('0000007') || chr(1114111)");
@@ -67,7 +67,7 @@ public sealed class PostgresStoreTests : IDisposable
         var location = StoreLocation.Parse(uri);
         location.Display.ShouldBe($"postgresql://postgres@localhost:{TestPostgres.Port}/postgres?sslmode={mode}");
 
-        var builder = new NpgsqlConnectionStringBuilder(location.ConnectionString) { SearchPath = schema.Name };
+        var builder = new NpgsqlConnectionStringBuilder(location.ConnectionString) { SearchPath = _schema.Name };
         using PostgresJobStore store = PostgresJobStore.Open(StoreLocation.Parse(builder.ConnectionString));
         store.Describe().SchemaVersion.ShouldBe(PostgresSchema.CurrentVersion);
 
@@ -110,25 +110,25 @@ public sealed class PostgresStoreTests : IDisposable
     [Fact]
     public void A_role_with_only_the_documented_grants_records_and_reads_but_only_the_owner_migrates()
     {
-        string owner = schema.Name + "_owner", app = schema.Name + "_app";
+        string owner = _schema.Name + "_owner", app = _schema.Name + "_app";
         TestPostgres.Execute($"CREATE ROLE {owner} LOGIN PASSWORD 'owner-pw'; CREATE ROLE {app} LOGIN PASSWORD 'app-pw'; " +
-            $"ALTER SCHEMA {schema.Name} OWNER TO {owner}; GRANT CONNECT ON DATABASE postgres TO {app}; " +
-            $"GRANT USAGE ON SCHEMA {schema.Name} TO {app};");
+            $"ALTER SCHEMA {_schema.Name} OWNER TO {owner}; GRANT CONNECT ON DATABASE postgres TO {app}; " +
+            $"GRANT USAGE ON SCHEMA {_schema.Name} TO {app};");
         try
         {
             // Before the owner migrates, the application role cannot.
             BriocheJobException refused = Should.Throw<BriocheJobException>(
-                () => PostgresJobStore.Open(StoreLocation.Parse(schema.ConnectionString(app, "app-pw"))));
+                () => PostgresJobStore.Open(StoreLocation.Parse(_schema.ConnectionString(app, "app-pw"))));
             refused.Code.ShouldBe(Catalog.Server.MigrationNeedsOwner);
             refused.Message.ShouldNotContain("app-pw");
 
-            PostgresJobStore.Open(StoreLocation.Parse(schema.ConnectionString(owner, "owner-pw"))).Dispose();
+            PostgresJobStore.Open(StoreLocation.Parse(_schema.ConnectionString(owner, "owner-pw"))).Dispose();
             // The grants the README lists.
             TestPostgres.Execute(
-                $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema.Name} TO {app}; " +
-                $"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema.Name} TO {app};");
+                $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema.Name} TO {app}; " +
+                $"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema.Name} TO {app};");
 
-            using PostgresJobStore store = PostgresJobStore.Open(StoreLocation.Parse(schema.ConnectionString(app, "app-pw")));
+            using PostgresJobStore store = PostgresJobStore.Open(StoreLocation.Parse(_schema.ConnectionString(app, "app-pw")));
             BuildRecord build = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "ci-1"));
             ProjectRecord project = store.AddProject(build.Id, new ProjectRequest(JobKind.Docker, "web"));
             store.SaveJob(new JobRecord("J1", project.Id, JobKind.Docker, "RUN x", T0, StoppedAt: T0.AddSeconds(1),
@@ -145,30 +145,30 @@ public sealed class PostgresStoreTests : IDisposable
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            TestPostgres.Execute($"DROP SCHEMA IF EXISTS {schema.Name} CASCADE; REVOKE ALL ON DATABASE postgres FROM {app}; " +
-                $"DROP ROLE IF EXISTS {app}; CREATE SCHEMA {schema.Name}; DROP ROLE IF EXISTS {owner};");
+            TestPostgres.Execute($"DROP SCHEMA IF EXISTS {_schema.Name} CASCADE; REVOKE ALL ON DATABASE postgres FROM {app}; " +
+                $"DROP ROLE IF EXISTS {app}; CREATE SCHEMA {_schema.Name}; DROP ROLE IF EXISTS {owner};");
         }
     }
 
     [Fact]
     public void A_log_copied_to_the_server_is_byte_for_byte_the_events_file()
     {
-        using PostgresJobStore store = schema.Open();
+        using PostgresJobStore store = _schema.Open();
         store.SaveJob(new JobRecord("J1", null, JobKind.Brioche, null, T0));
         byte[] original = File.ReadAllBytes(EventsFixture);
         List<byte[]> frames = LogFrames.Split(original);
         frames.Count.ShouldBeGreaterThan(1);
 
         // Half the frames while the job runs, the rest when it ends; uploading again sends nothing.
-        string growing = Path.Combine(temp.Path, "growing.zst");
-        Directory.CreateDirectory(temp.Path);
+        string growing = Path.Combine(_temp.Path, "growing.zst");
+        Directory.CreateDirectory(_temp.Path);
         File.WriteAllBytes(growing, frames.Take(frames.Count / 2).SelectMany(f => f).Concat(original.Skip(frames.Take(frames.Count / 2).Sum(f => f.Length)).Take(3)).ToArray());
         LogFrames.Upload(store, "J1", growing, complete: false).ShouldBe(frames.Count / 2);
         File.Copy(EventsFixture, growing, overwrite: true);
         LogFrames.Upload(store, "J1", growing, complete: true).ShouldBe(frames.Count - frames.Count / 2);
         LogFrames.Upload(store, "J1", growing, complete: true).ShouldBe(0);
 
-        string copy = Path.Combine(temp.Path, "copy.zst");
+        string copy = Path.Combine(_temp.Path, "copy.zst");
         LogFrames.Download(store, "j1", copy).ShouldBeTrue();
         File.ReadAllBytes(copy).ShouldBe(original);
         store.GetLogState("J1").ShouldBe((frames.Count, (long)original.Length, true));
@@ -177,12 +177,12 @@ public sealed class PostgresStoreTests : IDisposable
     [Fact]
     public void A_follower_mirror_is_always_a_prefix_of_the_growing_file_and_ends_as_the_file()
     {
-        using PostgresJobStore store = schema.Open();
+        using PostgresJobStore store = _schema.Open();
         store.SaveJob(new JobRecord("J1", null, JobKind.Brioche, null, T0));
         byte[] original = File.ReadAllBytes(EventsFixture);
-        string growing = Path.Combine(temp.Path, "growing.zst");
-        string mirrorPath = Path.Combine(temp.Path, "mirror.zst");
-        Directory.CreateDirectory(temp.Path);
+        string growing = Path.Combine(_temp.Path, "growing.zst");
+        string mirrorPath = Path.Combine(_temp.Path, "mirror.zst");
+        Directory.CreateDirectory(_temp.Path);
         var upload = new LiveLogUpload(store, "J1", growing);
         using var mirror = new LogMirror(store, "j1", mirrorPath);
 
@@ -206,21 +206,21 @@ public sealed class PostgresStoreTests : IDisposable
         LogFrames.Upload(store, "J1", growing, complete: true).ShouldBeGreaterThan(0);
         mirror.Poll().ShouldBeTrue();
         File.ReadAllBytes(mirrorPath).ShouldBe(original);
-        schema.Scalar("SELECT open_frame IS NULL FROM job_logs").ShouldBe(true);
+        _schema.Scalar("SELECT open_frame IS NULL FROM job_logs").ShouldBe(true);
         store.ReadLogSince("nobody", 0).ShouldBeNull();
     }
 
     [Fact]
     public void Store_copy_keeps_ids_and_logs_and_a_second_run_adds_only_what_is_new()
     {
-        using SqliteJobStore local = temp.Open();
+        using SqliteJobStore local = _temp.Open();
         BuildRecord build = local.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "ci-9", StartedAt: T0));
         ProjectRecord project = local.AddProject(build.Id, new ProjectRequest(JobKind.Brioche, "hello"));
         local.SaveJob(new JobRecord("01JD0000000000000000000004", project.Id, JobKind.Brioche, "process", T0,
             StoppedAt: T0.AddSeconds(2), State: RunState.Finished, Result: RunResult.Failed, LocalPath: EventsFixture));
         local.FinishBuild(build.Id, RunState.Finished, RunResult.Failed, T0.AddSeconds(3));
 
-        using PostgresJobStore server = schema.Open();
+        using PostgresJobStore server = _schema.Open();
         StoreCopyResult first = StoreCopy.Copy(local, server);
         first.ShouldBe(new StoreCopyResult(1, 1, 0, 1, LogFrames.Split(File.ReadAllBytes(EventsFixture)).Count));
         local.SaveJob(new JobRecord("01JD0000000000000000000005", project.Id, JobKind.Brioche, "second", T0.AddSeconds(1),
@@ -233,7 +233,7 @@ public sealed class PostgresStoreTests : IDisposable
         copied.Build.Result.ShouldBe(RunResult.Failed);
         copied.Projects.ShouldHaveSingleItem().Name.ShouldBe("hello");
         copied.Jobs.Select(j => j.Job.Id).ShouldBe(["01JD0000000000000000000005", "01JD0000000000000000000004"]);
-        string back = Path.Combine(temp.Path, "back.zst");
+        string back = Path.Combine(_temp.Path, "back.zst");
         LogFrames.Download(server, "01JD0000000000000000000004", back);
         File.ReadAllBytes(back).ShouldBe(File.ReadAllBytes(EventsFixture));
     }
@@ -244,7 +244,7 @@ public sealed class PostgresStoreTests : IDisposable
         var warnings = new List<(string Code, string Message)>();
         var down = StoreLocation.Parse($"Host=127.0.0.1;Port=1;Username=postgres;Password=pw-not-shown;Database=postgres;Timeout=3");
         BuildRecord build;
-        using (IJobStore spooling = JobStores.OpenForRecording(down, temp.Home, (c, m) => warnings.Add((c, m))))
+        using (IJobStore spooling = JobStores.OpenForRecording(down, _temp.Home, (c, m) => warnings.Add((c, m))))
         {
             build = spooling.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "ci-down"));
             ProjectRecord project = spooling.AddProject(build.Id, new ProjectRequest(JobKind.Docker, "web"));
@@ -259,23 +259,23 @@ public sealed class PostgresStoreTests : IDisposable
 
         warnings.ShouldHaveSingleItem().Code.ShouldBe(Catalog.Server.RecordedToSpool);
         warnings[0].Message.ShouldNotContain("pw-not-shown");
-        File.Exists(JobStores.SpoolPath(temp.Home)).ShouldBeTrue();
+        File.Exists(JobStores.SpoolPath(_temp.Home)).ShouldBeTrue();
 
         // The next run reaches the server: the spool is flushed before it records.
-        using (IJobStore next = JobStores.OpenForRecording(schema.Location, temp.Home, (c, m) => warnings.Add((c, m))))
+        using (IJobStore next = JobStores.OpenForRecording(_schema.Location, _temp.Home, (c, m) => warnings.Add((c, m))))
         {
             next.GetBuild("ci-down")!.Jobs.Count.ShouldBe(5);
             next.GetBuild("ci-down")!.Build.Id.ShouldBe(build.Id);
         }
 
         warnings.Count.ShouldBe(1);
-        using SqliteJobStore spool = SqliteJobStore.Open(JobStores.SpoolPath(temp.Home));
+        using SqliteJobStore spool = SqliteJobStore.Open(JobStores.SpoolPath(_temp.Home));
         spool.Describe().Jobs.ShouldBe(0);
     }
 
     private string Plan(string sql)
     {
-        using var connection = new NpgsqlConnection(schema.ConnectionString());
+        using var connection = new NpgsqlConnection(_schema.ConnectionString());
         connection.Open();
         using var command = new NpgsqlCommand($"SET enable_seqscan = off; EXPLAIN {sql}", connection);
         using NpgsqlDataReader reader = command.ExecuteReader();

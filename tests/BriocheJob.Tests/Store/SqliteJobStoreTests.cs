@@ -9,35 +9,35 @@ namespace BriocheJob.Tests.Store;
 public sealed class SqliteJobStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, 123, TimeSpan.Zero);
-    private readonly TempHome temp = new();
+    private readonly TempHome _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Creates_schema_at_current_version_in_wal_mode()
     {
-        using SqliteJobStore store = temp.Open();
+        using SqliteJobStore store = _temp.Open();
 
         store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         store.JournalMode.ShouldBe("wal");
-        TableNames(temp.Home.DatabasePath).ShouldBe(["build_projects", "builds", "jobs"], ignoreOrder: true);
-        IndexNames(temp.Home.DatabasePath).ShouldContain("jobs_by_recipe_hash");
+        TableNames(_temp.Home.DatabasePath).ShouldBe(["build_projects", "builds", "jobs"], ignoreOrder: true);
+        IndexNames(_temp.Home.DatabasePath).ShouldContain("jobs_by_recipe_hash");
     }
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
     public void Files_and_folders_are_private_whatever_the_umask()
     {
-        using SqliteJobStore store = temp.Open();
+        using SqliteJobStore store = _temp.Open();
         store.BeginBuild(new BuildRequest(BuildOrigin.Cli));
-        string jobFolder = temp.Home.EnsureJobDirectory("01JD0000000000000000000001");
+        string jobFolder = _temp.Home.EnsureJobDirectory("01JD0000000000000000000001");
 
-        File.GetUnixFileMode(temp.Home.Root).ShouldBe(DataHome.FolderMode);
-        File.GetUnixFileMode(temp.Home.JobsRoot).ShouldBe(DataHome.FolderMode);
+        File.GetUnixFileMode(_temp.Home.Root).ShouldBe(DataHome.FolderMode);
+        File.GetUnixFileMode(_temp.Home.JobsRoot).ShouldBe(DataHome.FolderMode);
         File.GetUnixFileMode(jobFolder).ShouldBe(DataHome.FolderMode);
         foreach (string suffix in new[] { "", "-wal", "-shm" })
         {
-            string file = temp.Home.DatabasePath + suffix;
+            string file = _temp.Home.DatabasePath + suffix;
             File.Exists(file).ShouldBeTrue(file);
             File.GetUnixFileMode(file).ShouldBe(DataHome.FileMode, file);
         }
@@ -46,8 +46,8 @@ public sealed class SqliteJobStoreTests : IDisposable
     [Fact]
     public void Migrates_a_hand_made_v1_database_keeping_its_rows()
     {
-        Directory.CreateDirectory(temp.Home.Root);
-        using (var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Pooling=False"))
+        Directory.CreateDirectory(_temp.Home.Root);
+        using (var connection = new SqliteConnection($"Data Source={_temp.Home.DatabasePath};Pooling=False"))
         {
             connection.Open();
             Exec(connection, SqliteSchema.Migrations.All[0].Sql);
@@ -59,10 +59,10 @@ public sealed class SqliteJobStoreTests : IDisposable
                 "PRAGMA user_version = 1;");
         }
 
-        using SqliteJobStore store = temp.Open();
+        using SqliteJobStore store = _temp.Open();
 
         store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
-        IndexNames(temp.Home.DatabasePath).ShouldContain("jobs_by_pid");
+        IndexNames(_temp.Home.DatabasePath).ShouldContain("jobs_by_pid");
         JobView job = store.FindJobsByPid(4242, 5).ShouldHaveSingleItem();
         job.Job.Id.ShouldBe("J1");
         job.Job.Duration.ShouldBe(TimeSpan.FromMilliseconds(500));
@@ -73,46 +73,46 @@ public sealed class SqliteJobStoreTests : IDisposable
     [Fact]
     public void Migrates_an_empty_v0_database()
     {
-        Directory.CreateDirectory(temp.Home.Root);
-        using (var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Pooling=False"))
+        Directory.CreateDirectory(_temp.Home.Root);
+        using (var connection = new SqliteConnection($"Data Source={_temp.Home.DatabasePath};Pooling=False"))
         {
             connection.Open();
             Exec(connection, "CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (1);");
         }
 
-        using SqliteJobStore store = temp.Open();
+        using SqliteJobStore store = _temp.Open();
         store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
-        TableNames(temp.Home.DatabasePath).ShouldContain("jobs");
+        TableNames(_temp.Home.DatabasePath).ShouldContain("jobs");
     }
 
     [Fact]
     public void Refuses_a_newer_database_and_leaves_its_bytes_alone()
     {
-        Directory.CreateDirectory(temp.Home.Root);
-        using (var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Pooling=False"))
+        Directory.CreateDirectory(_temp.Home.Root);
+        using (var connection = new SqliteConnection($"Data Source={_temp.Home.DatabasePath};Pooling=False"))
         {
             connection.Open();
             Exec(connection, "CREATE TABLE future (x); PRAGMA user_version = 99;");
         }
 
-        byte[] before = File.ReadAllBytes(temp.Home.DatabasePath);
+        byte[] before = File.ReadAllBytes(_temp.Home.DatabasePath);
 
-        var error = Should.Throw<BriocheJobException>(() => temp.Open());
+        var error = Should.Throw<BriocheJobException>(() => _temp.Open());
 
         error.Code.ShouldBe(Catalog.Store.DatabaseTooNew);
         error.Message.ShouldContain("99");
         error.Message.ShouldNotContain("\n");
-        File.ReadAllBytes(temp.Home.DatabasePath).ShouldBe(before);
-        File.Exists(temp.Home.DatabasePath + "-wal").ShouldBeFalse();
+        File.ReadAllBytes(_temp.Home.DatabasePath).ShouldBe(before);
+        File.Exists(_temp.Home.DatabasePath + "-wal").ShouldBeFalse();
     }
 
     [Fact]
     public void Refuses_a_file_that_is_not_a_database()
     {
-        Directory.CreateDirectory(temp.Home.Root);
-        File.WriteAllText(temp.Home.DatabasePath, new string('x', 4096));
+        Directory.CreateDirectory(_temp.Home.Root);
+        File.WriteAllText(_temp.Home.DatabasePath, new string('x', 4096));
 
-        var error = Should.Throw<BriocheJobException>(() => temp.Open());
+        var error = Should.Throw<BriocheJobException>(() => _temp.Open());
 
         error.Code.ShouldBe(Catalog.Store.DatabaseCorrupt);
         error.Kind.ShouldBe(ErrorKind.Corrupt);
@@ -122,7 +122,7 @@ public sealed class SqliteJobStoreTests : IDisposable
     [Fact]
     public void Parallel_writers_on_separate_connections_never_see_database_is_locked()
     {
-        using (temp.Open())
+        using (_temp.Open())
         {
         }
 
@@ -131,7 +131,7 @@ public sealed class SqliteJobStoreTests : IDisposable
         Parallel.For(0, Writers, new ParallelOptions { MaxDegreeOfParallelism = Writers }, writer =>
         {
             // Each writer is its own store and connection, as separate MSBuild node processes would be.
-            using SqliteJobStore store = temp.Open();
+            using SqliteJobStore store = _temp.Open();
             BuildRecord build = store.BeginBuild(new BuildRequest(BuildOrigin.MsBuild, ExternalId: "shared-ci-run"));
             ProjectRecord project = store.AddProject(build.Id, new ProjectRequest(JobKind.Docker, $"p{writer}"));
             for (int i = 0; i < JobsPerWriter; i++)
@@ -144,7 +144,7 @@ public sealed class SqliteJobStoreTests : IDisposable
             store.FinishBuild(build.Id, RunState.Finished, RunResult.Succeeded);
         });
 
-        using SqliteJobStore check = temp.Open();
+        using SqliteJobStore check = _temp.Open();
         BuildSummary summary = check.QueryBuilds(10).ShouldHaveSingleItem();
         summary.JobCount.ShouldBe(Writers * JobsPerWriter);
         summary.ProjectCount.ShouldBe(Writers);
@@ -153,7 +153,7 @@ public sealed class SqliteJobStoreTests : IDisposable
     [Fact]
     public void Parallel_writers_in_separate_processes_record_every_job()
     {
-        using (temp.Open())
+        using (_temp.Open())
         {
         }
 
@@ -177,13 +177,13 @@ public sealed class SqliteJobStoreTests : IDisposable
             var info = new ProcessStartInfo(python) { RedirectStandardError = true };
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(script);
-            info.ArgumentList.Add(temp.Home.DatabasePath);
+            info.ArgumentList.Add(_temp.Home.DatabasePath);
             info.ArgumentList.Add(n.ToString());
             return Process.Start(info)!;
         }).ToList();
 
         // Write from this process at the same time.
-        using (SqliteJobStore store = temp.Open())
+        using (SqliteJobStore store = _temp.Open())
         {
             for (int i = 0; i < Rows; i++)
             {
@@ -199,7 +199,7 @@ public sealed class SqliteJobStoreTests : IDisposable
             child.Dispose();
         }
 
-        using SqliteJobStore check = temp.Open();
+        using SqliteJobStore check = _temp.Open();
         check.QueryJobs(new JobQuery(Limit: 10_000)).Count.ShouldBe((Processes + 1) * Rows);
     }
 

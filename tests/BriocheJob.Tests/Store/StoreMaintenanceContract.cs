@@ -177,13 +177,13 @@ public sealed class SqliteStoreMaintenanceTests : StoreMaintenanceContract
 
 public sealed class PostgresStoreMaintenanceTests : StoreMaintenanceContract
 {
-    private readonly TestSchema schema = new();
+    private readonly TestSchema _schema = new();
 
-    protected override IJobStore OpenStore() => schema.Open();
+    protected override IJobStore OpenStore() => _schema.Open();
 
     public override void Dispose()
     {
-        schema.Dispose();
+        _schema.Dispose();
         base.Dispose();
     }
 
@@ -201,7 +201,7 @@ public sealed class PostgresStoreMaintenanceTests : StoreMaintenanceContract
     {
         var logs = (IJobLogStore)store;
         logs.GetLogState("01JDPRUNE00000000000000001").ShouldBeNull();
-        schema.Scalar("SELECT count(*) FROM job_log_frames WHERE job_id = '01jdprune00000000000000001'").ShouldBe(0L);
+        _schema.Scalar("SELECT count(*) FROM job_log_frames WHERE job_id = '01jdprune00000000000000001'").ShouldBe(0L);
         logs.GetLogState("01JDPRUNE00000000000000002")!.Value.Complete.ShouldBeTrue();
     }
 

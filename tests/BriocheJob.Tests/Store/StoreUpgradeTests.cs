@@ -12,9 +12,9 @@ namespace BriocheJob.Tests.Store;
 public sealed class StoreUpgradeTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempHome temp = new();
+    private readonly TempHome _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>The rows of the old store: a build, a Docker and a Brioche project, and their jobs.</summary>
     private static readonly ProjectRecord Docker = new(1, "B1", JobKind.Docker, "web", null, "/src/web/Dockerfile", null);
@@ -59,8 +59,8 @@ public sealed class StoreUpgradeTests : IDisposable
     [Fact]
     public void A_v3_embedded_store_runs_migration_4_and_fills_in_step_keys()
     {
-        Directory.CreateDirectory(temp.Home.Root);
-        using (var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Pooling=False"))
+        Directory.CreateDirectory(_temp.Home.Root);
+        using (var connection = new SqliteConnection($"Data Source={_temp.Home.DatabasePath};Pooling=False"))
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
@@ -95,12 +95,12 @@ public sealed class StoreUpgradeTests : IDisposable
             columns.ExecuteScalar().ShouldBe(0L, "the file is really at version 3");
         }
 
-        using SqliteJobStore store = temp.Open();
+        using SqliteJobStore store = _temp.Open();
 
         store.SchemaVersion.ShouldBe(SqliteSchema.CurrentVersion);
         CheckUpgraded(store, id =>
         {
-            using var connection = new SqliteConnection($"Data Source={temp.Home.DatabasePath};Mode=ReadOnly;Pooling=False");
+            using var connection = new SqliteConnection($"Data Source={_temp.Home.DatabasePath};Mode=ReadOnly;Pooling=False");
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
             command.CommandText = "SELECT step_key FROM jobs WHERE id = $id";

@@ -32,8 +32,8 @@ public sealed class JobSelectorResolver
     /// <summary>The shortest recipe hash prefix accepted, so short hex text reads as an id prefix or pid only.</summary>
     public const int MinRecipePrefixLength = 8;
 
-    private readonly IJobStore store;
-    private readonly Func<string, bool> fileExists;
+    private readonly IJobStore _store;
+    private readonly Func<string, bool> _fileExists;
 
     public JobSelectorResolver(IJobStore store)
         : this(store, File.Exists)
@@ -43,8 +43,8 @@ public sealed class JobSelectorResolver
     /// <param name="fileExists">Checks bare names against the file system (tests pass their own).</param>
     public JobSelectorResolver(IJobStore store, Func<string, bool> fileExists)
     {
-        this.store = store;
-        this.fileExists = fileExists;
+        _store = store;
+        _fileExists = fileExists;
     }
 
     /// <summary>Resolves a job selector; see the class remarks for the rules.</summary>
@@ -60,7 +60,7 @@ public sealed class JobSelectorResolver
 
         if (text.Equals("last", StringComparison.OrdinalIgnoreCase))
         {
-            JobView last = store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
+            JobView last = _store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
                 ?? throw new BriocheJobException(Catalog.Selectors.NoMatch, "no jobs are recorded yet");
             return new SelectorResolution(SelectorForm.MostRecent, last, null);
         }
@@ -86,7 +86,7 @@ public sealed class JobSelectorResolver
         }
 
         bool recipe = text.Length >= MinRecipePrefixLength && text.All(char.IsAsciiHexDigit);
-        SelectorMatches found = store.FindSelectorMatches(
+        SelectorMatches found = _store.FindSelectorMatches(
             new SelectorLookup(text, IsPid(text, out int pid) ? pid : null, recipe, MaxCandidates + 1));
         if (found.Exact is { } exact)
         {
@@ -119,7 +119,7 @@ public sealed class JobSelectorResolver
                 more);
         }
 
-        if (fileExists(text))
+        if (_fileExists(text))
         {
             return new SelectorResolution(SelectorForm.EventsFile, null, text);
         }
@@ -147,21 +147,21 @@ public sealed class JobSelectorResolver
 
         if (offset >= 0)
         {
-            BuildSummary summary = store.QueryBuilds(1, offset).FirstOrDefault()
+            BuildSummary summary = _store.QueryBuilds(1, offset).FirstOrDefault()
                 ?? throw new BriocheJobException(Catalog.Selectors.NoMatch,
                     offset == 0 ? "no builds are recorded yet" : $"fewer than {offset + 1} builds are recorded");
-            return store.GetBuild(summary.Build.Id)!;
+            return _store.GetBuild(summary.Build.Id)!;
         }
 
-        if (store.GetBuild(text) is { } exact)
+        if (_store.GetBuild(text) is { } exact)
         {
             return exact;
         }
 
-        IReadOnlyList<BuildRecord> byPrefix = store.FindBuildsByIdPrefix(text, MaxCandidates + 1);
+        IReadOnlyList<BuildRecord> byPrefix = _store.FindBuildsByIdPrefix(text, MaxCandidates + 1);
         if (byPrefix.Count == 1)
         {
-            return store.GetBuild(byPrefix[0].Id)!;
+            return _store.GetBuild(byPrefix[0].Id)!;
         }
 
         if (byPrefix.Count > 1)
@@ -182,7 +182,7 @@ public sealed class JobSelectorResolver
 
     private SelectorResolution NthMostRecentFailed(int n, SelectorForm form)
     {
-        JobView? job = store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 1, Offset: n - 1)).FirstOrDefault();
+        JobView? job = _store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 1, Offset: n - 1)).FirstOrDefault();
         if (job is not null)
         {
             return new SelectorResolution(form, job, null);

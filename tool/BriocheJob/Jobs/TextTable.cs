@@ -5,29 +5,29 @@ namespace BriocheJob.Jobs;
 /// <summary>Left-aligned columns separated by two spaces; the last column is not padded.</summary>
 public sealed class TextTable
 {
-    private readonly string[] headers;
-    private readonly List<string[]> rows = [];
+    private readonly string[] _headers;
+    private readonly List<string[]> _rows = [];
 
-    public TextTable(params string[] headers) => this.headers = headers;
+    public TextTable(params string[] headers) => _headers = headers;
 
-    public int RowCount => rows.Count;
+    public int RowCount => _rows.Count;
 
     public void AddRow(params string[] cells)
     {
         ArgumentNullException.ThrowIfNull(cells);
-        if (cells.Length != headers.Length)
+        if (cells.Length != _headers.Length)
         {
-            throw new ArgumentException($"expected {headers.Length} cells, got {cells.Length}", nameof(cells));
+            throw new ArgumentException($"expected {_headers.Length} cells, got {cells.Length}", nameof(cells));
         }
 
-        rows.Add(cells);
+        _rows.Add(cells);
     }
 
     /// <summary>The header line and every row, each ending in a newline.</summary>
     public string Render()
     {
-        var widths = new int[headers.Length];
-        foreach (string[] row in rows.Prepend(headers))
+        var widths = new int[_headers.Length];
+        foreach (string[] row in _rows.Prepend(_headers))
         {
             for (int i = 0; i < row.Length; i++)
             {
@@ -36,7 +36,7 @@ public sealed class TextTable
         }
 
         var text = new StringBuilder();
-        foreach (string[] row in rows.Prepend(headers))
+        foreach (string[] row in _rows.Prepend(_headers))
         {
             var line = new StringBuilder();
             for (int i = 0; i < row.Length; i++)

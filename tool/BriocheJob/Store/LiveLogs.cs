@@ -7,9 +7,9 @@ namespace BriocheJob.Store;
 /// </summary>
 public sealed class LiveLogUpload(IJobLogStore store, string jobId, string eventsPath)
 {
-    private long completedBytes;
-    private int frames;
-    private int openSent;
+    private long _completedBytes;
+    private int _frames;
+    private int _openSent;
 
     public string JobId { get; } = jobId;
 
@@ -20,13 +20,13 @@ public sealed class LiveLogUpload(IJobLogStore store, string jobId, string event
         try
         {
             using var file = new FileStream(eventsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (file.Length <= completedBytes)
+            if (file.Length <= _completedBytes)
             {
                 return false;
             }
 
-            file.Position = completedBytes;
-            rest = new byte[file.Length - completedBytes];
+            file.Position = _completedBytes;
+            rest = new byte[file.Length - _completedBytes];
             file.ReadExactly(rest);
         }
         catch (FileNotFoundException)
@@ -41,15 +41,15 @@ public sealed class LiveLogUpload(IJobLogStore store, string jobId, string event
         List<byte[]> fresh = LogFrames.Split(rest);
         long freshBytes = fresh.Sum(f => (long)f.Length);
         byte[] open = rest.AsSpan((int)freshBytes).ToArray();
-        if (fresh.Count == 0 && open.Length == openSent)
+        if (fresh.Count == 0 && open.Length == _openSent)
         {
             return false;
         }
 
-        store.AppendLogFrames(JobId, frames, fresh, complete: false, openFrame: open);
-        completedBytes += freshBytes;
-        frames += fresh.Count;
-        openSent = open.Length;
+        store.AppendLogFrames(JobId, _frames, fresh, complete: false, openFrame: open);
+        _completedBytes += freshBytes;
+        _frames += fresh.Count;
+        _openSent = open.Length;
         return true;
     }
 }
@@ -62,14 +62,14 @@ public sealed class LiveLogUpload(IJobLogStore store, string jobId, string event
 /// </summary>
 public sealed class LogMirror : IDisposable
 {
-    private readonly IJobLogStore store;
-    private readonly FileStream file;
-    private int frames;
-    private int openWritten;
+    private readonly IJobLogStore _store;
+    private readonly FileStream _file;
+    private int _frames;
+    private int _openWritten;
 
     public LogMirror(IJobLogStore store, string jobId, string path)
     {
-        this.store = store;
+        _store = store;
         JobId = jobId;
         Path = path;
         var options = new FileStreamOptions
@@ -83,7 +83,7 @@ public sealed class LogMirror : IDisposable
             options.UnixCreateMode = DataHome.FileMode;
         }
 
-        file = new FileStream(path, options);
+        _file = new FileStream(path, options);
     }
 
     public string JobId { get; }
@@ -101,7 +101,7 @@ public sealed class LogMirror : IDisposable
             return true;
         }
 
-        LogSince? since = store.ReadLogSince(JobId, frames);
+        LogSince? since = _store.ReadLogSince(JobId, _frames);
         if (since is null)
         {
             return false;
@@ -111,28 +111,28 @@ public sealed class LogMirror : IDisposable
         {
             // The first new frame is the one that was open: only its bytes past what was written already are new.
             byte[] first = since.Frames[0];
-            if (first.Length < openWritten)
+            if (first.Length < _openWritten)
             {
                 throw new InvalidDataException($"the server's log of job {JobId} changed under a follower");
             }
 
-            file.Write(first.AsSpan(openWritten));
+            _file.Write(first.AsSpan(_openWritten));
             foreach (byte[] frame in since.Frames.Skip(1))
             {
-                file.Write(frame);
+                _file.Write(frame);
             }
 
-            frames += since.Frames.Count;
-            openWritten = 0;
+            _frames += since.Frames.Count;
+            _openWritten = 0;
         }
 
-        if (since.OpenFrame.Length > openWritten)
+        if (since.OpenFrame.Length > _openWritten)
         {
-            file.Write(since.OpenFrame.AsSpan(openWritten));
-            openWritten = since.OpenFrame.Length;
+            _file.Write(since.OpenFrame.AsSpan(_openWritten));
+            _openWritten = since.OpenFrame.Length;
         }
 
-        file.Flush();
+        _file.Flush();
         Complete = since.Complete;
         return Complete;
     }
@@ -154,5 +154,5 @@ public sealed class LogMirror : IDisposable
         }
     }
 
-    public void Dispose() => file.Dispose();
+    public void Dispose() => _file.Dispose();
 }

@@ -21,12 +21,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
     private const string PrefixHigh = " || chr(1114111)";
 
-    private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource _dataSource;
 
     private PostgresJobStore(StoreLocation location, NpgsqlDataSource dataSource)
     {
         Location = location;
-        this.dataSource = dataSource;
+        _dataSource = dataSource;
     }
 
     public StoreLocation Location { get; }
@@ -627,7 +627,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return frames;
     });
 
-    public void Dispose() => dataSource.Dispose();
+    public void Dispose() => _dataSource.Dispose();
 
     private static int ReadVersion(NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
@@ -705,7 +705,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     {
         try
         {
-            using NpgsqlConnection connection = dataSource.OpenConnection();
+            using NpgsqlConnection connection = _dataSource.OpenConnection();
             return read(connection);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException { InnerException: NpgsqlException })

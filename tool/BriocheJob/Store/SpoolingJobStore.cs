@@ -12,39 +12,39 @@ namespace BriocheJob.Store;
 /// </summary>
 internal sealed class SpoolingJobStore : IJobStore
 {
-    private readonly DataHome home;
-    private readonly StoreLocation location;
-    private readonly Action<string, string> warn;
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, BuildRecord> builds = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<long, (string BuildId, ProjectRequest Request)> serverProjects = [];
-    private readonly Dictionary<long, long> spoolIdOfServerProject = [];
-    private readonly Dictionary<string, LiveLogUpload> liveLogs = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Lock logGate = new();
-    private Timer? logTimer;
-    private PostgresJobStore? server;
-    private SqliteJobStore? spool;
+    private readonly DataHome _home;
+    private readonly StoreLocation _location;
+    private readonly Action<string, string> _warn;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, BuildRecord> _builds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<long, (string BuildId, ProjectRequest Request)> _serverProjects = [];
+    private readonly Dictionary<long, long> _spoolIdOfServerProject = [];
+    private readonly Dictionary<string, LiveLogUpload> _liveLogs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _logGate = new();
+    private Timer? _logTimer;
+    private PostgresJobStore? _server;
+    private SqliteJobStore? _spool;
 
     private SpoolingJobStore(StoreLocation location, DataHome home, Action<string, string> warn)
     {
-        this.location = location;
-        this.home = home;
-        this.warn = warn;
+        _location = location;
+        _home = home;
+        _warn = warn;
     }
 
     /// <summary>How often the logs of running jobs are sent to the server.</summary>
     public static TimeSpan LiveLogInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>True once this store records into the spool.</summary>
-    public bool Spooling => spool is not null;
+    public bool Spooling => _spool is not null;
 
     public static SpoolingJobStore Open(StoreLocation location, DataHome home, Action<string, string> warn)
     {
         var store = new SpoolingJobStore(location, home, warn);
         try
         {
-            store.server = PostgresJobStore.Open(location);
-            JobStores.Flush(home, store.server);
+            store._server = PostgresJobStore.Open(location);
+            JobStores.Flush(home, store._server);
         }
         catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
         {
@@ -66,9 +66,9 @@ internal sealed class SpoolingJobStore : IJobStore
         s =>
         {
             ProjectRecord added = s.AddProject(buildId, project);
-            lock (gate)
+            lock (_gate)
             {
-                serverProjects[added.Id] = (added.BuildId, project);
+                _serverProjects[added.Id] = (added.BuildId, project);
             }
 
             return added;
@@ -149,28 +149,28 @@ internal sealed class SpoolingJobStore : IJobStore
     public int MarkInterrupted() => Do(s => s.MarkInterrupted(), s => s.MarkInterrupted());
 
     /// <summary>The server store while it answers (for logs); null once spooling.</summary>
-    public IJobLogStore? LogStore => spool is null ? server : null;
+    public IJobLogStore? LogStore => _spool is null ? _server : null;
 
     public void Dispose()
     {
-        lock (logGate)
+        lock (_logGate)
         {
-            logTimer?.Dispose();
-            logTimer = null;
-            liveLogs.Clear();
+            _logTimer?.Dispose();
+            _logTimer = null;
+            _liveLogs.Clear();
         }
 
-        server?.Dispose();
-        spool?.Dispose();
+        _server?.Dispose();
+        _spool?.Dispose();
     }
 
     private T Do<T>(Func<IJobStore, T> onServer, Func<SqliteJobStore, T> onSpool)
     {
-        if (spool is null && server is not null)
+        if (_spool is null && _server is not null)
         {
             try
             {
-                return onServer(server);
+                return onServer(_server);
             }
             catch (BriocheJobException ex) when (ex.Code == Catalog.Server.Unreachable)
             {
@@ -178,7 +178,7 @@ internal sealed class SpoolingJobStore : IJobStore
             }
         }
 
-        return onSpool(spool!);
+        return onSpool(_spool!);
     }
 
     /// <summary>
@@ -187,7 +187,7 @@ internal sealed class SpoolingJobStore : IJobStore
     /// </summary>
     private void TrackLogs(IJobLogStore logs, List<JobRecord> jobs)
     {
-        lock (logGate)
+        lock (_logGate)
         {
             foreach (JobRecord job in jobs)
             {
@@ -198,12 +198,12 @@ internal sealed class SpoolingJobStore : IJobStore
 
                 if (job.State == RunState.Running)
                 {
-                    liveLogs.TryAdd(job.Id, new LiveLogUpload(logs, job.Id, path));
-                    logTimer ??= new Timer(_ => SendLiveLogs(), null, LiveLogInterval, LiveLogInterval);
+                    _liveLogs.TryAdd(job.Id, new LiveLogUpload(logs, job.Id, path));
+                    _logTimer ??= new Timer(_ => SendLiveLogs(), null, LiveLogInterval, LiveLogInterval);
                 }
                 else
                 {
-                    liveLogs.Remove(job.Id);
+                    _liveLogs.Remove(job.Id);
                     LogFrames.Upload(logs, job.Id, path, complete: true);
                 }
             }
@@ -212,9 +212,9 @@ internal sealed class SpoolingJobStore : IJobStore
 
     private void SendLiveLogs()
     {
-        lock (logGate)
+        lock (_logGate)
         {
-            foreach (LiveLogUpload upload in liveLogs.Values.ToList())
+            foreach (LiveLogUpload upload in _liveLogs.Values.ToList())
             {
                 try
                 {
@@ -231,9 +231,9 @@ internal sealed class SpoolingJobStore : IJobStore
 
     private BuildRecord Remember(BuildRecord build)
     {
-        lock (gate)
+        lock (_gate)
         {
-            builds[build.Id] = build;
+            _builds[build.Id] = build;
         }
 
         return build;
@@ -241,31 +241,31 @@ internal sealed class SpoolingJobStore : IJobStore
 
     private void SwitchToSpool(BriocheJobException why)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (spool is not null)
+            if (_spool is not null)
             {
                 return;
             }
 
-            home.EnsureCreated();
-            spool = SqliteJobStore.Open(JobStores.SpoolPath(home));
-            foreach (BuildRecord build in builds.Values)
+            _home.EnsureCreated();
+            _spool = SqliteJobStore.Open(JobStores.SpoolPath(_home));
+            foreach (BuildRecord build in _builds.Values)
             {
-                spool.ImportBuild(build);
+                _spool.ImportBuild(build);
             }
 
-            foreach ((long serverId, (string buildId, ProjectRequest request)) in serverProjects)
+            foreach ((long serverId, (string buildId, ProjectRequest request)) in _serverProjects)
             {
-                spoolIdOfServerProject[serverId] = spool.AddProject(buildId, request).Id;
+                _spoolIdOfServerProject[serverId] = _spool.AddProject(buildId, request).Id;
             }
         }
 
-        server?.Dispose();
-        server = null;
-        warn(Catalog.Server.RecordedToSpool,
-            $"the job store '{location.Display}' cannot record ({why.Message}); recording into the local spool " +
-            $"'{JobStores.SpoolPath(home)}', sent on the next run or with 'dotnet brioche-job store flush'");
+        _server?.Dispose();
+        _server = null;
+        _warn(Catalog.Server.RecordedToSpool,
+            $"the job store '{_location.Display}' cannot record ({why.Message}); recording into the local spool " +
+            $"'{JobStores.SpoolPath(_home)}', sent on the next run or with 'dotnet brioche-job store flush'");
     }
 
     private JobRecord ToSpool(JobRecord job) => job.BuildProjectId switch
@@ -274,7 +274,7 @@ internal sealed class SpoolingJobStore : IJobStore
         < 0 and var own => job with { BuildProjectId = -own },
         { } serverId => job with
         {
-            BuildProjectId = spoolIdOfServerProject.TryGetValue(serverId, out long mapped)
+            BuildProjectId = _spoolIdOfServerProject.TryGetValue(serverId, out long mapped)
                 ? mapped
                 : throw new BriocheJobException(Catalog.Store.UnknownReference,
                     "the record refers to a build project that is not in the job store"),

@@ -19,13 +19,13 @@ public sealed partial class SqliteJobStore : IJobStore
     private const int SqliteNotADatabase = 26;
     private const int SqliteConstraint = 19;
 
-    private readonly SqliteConnection connection;
-    private readonly Lock gate = new();
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
 
     private SqliteJobStore(string databasePath, SqliteConnection connection)
     {
         DatabasePath = databasePath;
-        this.connection = connection;
+        _connection = connection;
     }
 
     public string DatabasePath { get; }
@@ -562,9 +562,9 @@ public sealed partial class SqliteJobStore : IJobStore
 
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            connection.Dispose();
+            _connection.Dispose();
         }
     }
 
@@ -633,11 +633,11 @@ public sealed partial class SqliteJobStore : IJobStore
 
     private T Read<T>(Func<SqliteConnection, T> read)
     {
-        lock (gate)
+        lock (_gate)
         {
             try
             {
-                return read(connection);
+                return read(_connection);
             }
             catch (SqliteException ex)
             {
@@ -648,12 +648,12 @@ public sealed partial class SqliteJobStore : IJobStore
 
     private T Write<T>(Func<SqliteConnection, SqliteTransaction, T> write)
     {
-        lock (gate)
+        lock (_gate)
         {
             try
             {
-                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-                T result = write(connection, transaction);
+                using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+                T result = write(_connection, transaction);
                 transaction.Commit();
                 return result;
             }

@@ -17,13 +17,13 @@ public sealed class StoreLocation
 
     private const string Redacted = "********";
 
-    private readonly string? password;
+    private readonly string? _password;
 
     private StoreLocation(string? connectionString, string display, string? password)
     {
         ConnectionString = connectionString;
         Display = display;
-        this.password = password;
+        _password = password;
     }
 
     /// <summary>The embedded store in the data home.</summary>
@@ -75,7 +75,7 @@ public sealed class StoreLocation
     public string Redact(string text)
     {
         string result = text;
-        foreach (string? secret in (string?[])[password, Environment.GetEnvironmentVariable("PGPASSWORD")])
+        foreach (string? secret in (string?[])[_password, Environment.GetEnvironmentVariable("PGPASSWORD")])
         {
             if (!string.IsNullOrEmpty(secret) && secret.Length >= 1)
             {
