@@ -51,13 +51,11 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
 
             long before = StoreRows.ToUnix(emptyBuildsBefore);
             using NpgsqlCommand projects = Command(c, t,
-                "DELETE FROM build_projects WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.build_projects_id = build_projects.id) " +
-                "AND build_id IN (SELECT id FROM builds WHERE started_at < @before AND state <> 'running');",
+                StoreSql.DeleteEmptyProjects,
                 ("before", before));
             int projectsDeleted = projects.ExecuteNonQuery();
             using NpgsqlCommand builds = Command(c, t,
-                "DELETE FROM builds WHERE started_at < @before AND state <> 'running' " +
-                "AND NOT EXISTS (SELECT 1 FROM build_projects p WHERE p.build_id = builds.id);",
+                StoreSql.DeleteEmptyBuilds,
                 ("before", before));
             int buildsDeleted = builds.ExecuteNonQuery();
             return new RetentionChange(cleared, deleted, projectsDeleted, buildsDeleted);
@@ -76,28 +74,16 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
 
     public IReadOnlySet<string> ReferencedLocalPaths() => Run(c =>
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        using NpgsqlCommand command = Command(c, null, "SELECT DISTINCT local_path FROM jobs WHERE local_path IS NOT NULL;");
+        using NpgsqlCommand command = Command(c, null, StoreSql.SelectLocalPaths);
         using NpgsqlDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            paths.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)paths;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.Ordinal);
     });
 
     public IReadOnlySet<string> BuildIds() => Run(c =>
     {
-        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using NpgsqlCommand command = Command(c, null, "SELECT id FROM builds;");
         using NpgsqlDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)ids;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
     });
 
     /// <summary>The server's autovacuum gives freed space back; the tool's role may not VACUUM. Nothing to do here.</summary>

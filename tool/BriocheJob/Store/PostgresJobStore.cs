@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using BriocheJob.Diagnostics;
 using Npgsql;
@@ -101,23 +102,17 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             // A rejoined build keeps another node's provenance and fills in what it lacked (say, a CI run id).
             const string Insert =
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
-                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl)";
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
+                $"{StoreSql.ProvenanceValues})";
             string sql = request.ExternalId is null
                 ? Insert + " RETURNING id;"
                 : Insert + " ON CONFLICT (external_id) " +
                   "DO UPDATE SET state = 'running', owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, " +
-                  "host = coalesce(builds.host, excluded.host), user_name = coalesce(builds.user_name, excluded.user_name), " +
-                  "git_commit = coalesce(builds.git_commit, excluded.git_commit), " +
-                  "git_branch = coalesce(builds.git_branch, excluded.git_branch), " +
-                  "ci_system = coalesce(builds.ci_system, excluded.ci_system), " +
-                  "ci_run_id = coalesce(builds.ci_run_id, excluded.ci_run_id), " +
-                  "ci_run_url = coalesce(builds.ci_run_url, excluded.ci_run_url) RETURNING id;";
+                  string.Format(CultureInfo.InvariantCulture, StoreSql.ProvenanceFillIn, "builds.") + " RETURNING id;";
             using NpgsqlCommand insert = Command(c, t, sql,
                 [("id", id), ("external", request.ExternalId), ("origin", StoreText.Of(request.Origin)),
                  ("cwd", request.WorkingDirectory), ("owner", ownerPid), ("host", ThisHost), ("started", ToUnix(startedAt)),
-                 .. ProvenanceParameters(request.Provenance)]);
+                 .. StoreSql.ProvenanceParameters(request.Provenance, StoreDialect.Postgres)]);
             string canonical = (string)insert.ExecuteScalar()!;
             return LoadBuild(c, t, canonical)!;
         });
@@ -234,47 +229,8 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
     public IReadOnlyList<JobView> QueryJobs(JobQuery query)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var where = new List<string>();
-        var parameters = new List<(string, object?)>
-        {
-            ("limit", Math.Max(0, query.Limit)), ("offset", Math.Max(0, query.Offset)),
-        };
-        if (query.FailedOnly)
-        {
-            where.Add("j.result = 'failed'");
-        }
-
-        if (query.FlakyOnly)
-        {
-            where.Add("j.recipe_hash_key IN (SELECT recipe_hash_key FROM jobs WHERE result IS NOT NULL AND recipe_hash_key IS NOT NULL " +
-                "GROUP BY recipe_hash_key HAVING min(result) <> max(result))");
-        }
-
-        if (query.Kind is { } kind)
-        {
-            where.Add("j.kind = @kind");
-            parameters.Add(("kind", StoreText.Of(kind)));
-        }
-
-        if (!string.IsNullOrEmpty(query.Project))
-        {
-            where.Add("(strpos(lower(p.name), @project) > 0 OR strpos(lower(p.local_project_path), @project) > 0 " +
-                "OR strpos(lower(p.registry_project_name), @project) > 0)");
-            parameters.Add(("project", query.Project.ToLowerInvariant()));
-        }
-
-        if (!string.IsNullOrEmpty(query.BuildId))
-        {
-            where.Add("j.build_projects_id IN (SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id " +
-                "WHERE bb.id_key = lower(@build))");
-            parameters.Add(("build", query.BuildId));
-        }
-
-        AddBuildFilter(query.Where, where, parameters);
-        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
-        string sql = $"{JobViewSelectWithHosts}{filter} ORDER BY j.started_at DESC, j.id_key DESC LIMIT @limit OFFSET @offset;";
-        return Run(c => ReadJobViews(c, sql, [.. parameters]));
+        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres);
+        return Run(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
@@ -342,7 +298,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     {
         var conditions = new List<string>();
         var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
-        AddBuildFilter(where, conditions, parameters);
+        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Postgres);
         using NpgsqlCommand command = Command(c, null,
             $"SELECT {BuildColumns}, b.owner_host, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
@@ -354,48 +310,13 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             [.. parameters]);
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
-        var builds = new List<BuildSummary>();
-        while (reader.Read())
-        {
-            BuildRecord build = ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount + 1), reader.GetInt32(BuildColumnCount + 2),
-                reader.GetInt32(BuildColumnCount + 3)));
-        }
-
-        return builds;
+        return StoreSql.ReadBuildSummaries(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!, extra: 1);
     });
 
-    public BuildDetails? GetBuild(string idOrExternalId) => Run(c =>
-    {
-        string? id;
-        using (NpgsqlCommand find = Command(c, null,
-            "(SELECT id FROM builds WHERE id_key = lower(@key)) UNION ALL (SELECT id FROM builds WHERE external_id = @key) LIMIT 1;",
-            ("key", idOrExternalId)))
-        {
-            id = find.ExecuteScalar() as string;
-        }
-
-        BuildRecord? build = id is null ? null : LoadBuild(c, null, id);
-        if (build is null)
-        {
-            return null;
-        }
-
-        var projects = new List<ProjectRecord>();
-        using (NpgsqlCommand command = Command(c, null,
-            $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;", ("build", build.Id)))
-        using (NpgsqlDataReader reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                projects.Add(ReadProject(reader, 0)!);
-            }
-        }
-
-        IReadOnlyList<JobView> jobs = ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", build.Id));
-        return new BuildDetails(build, projects, jobs);
-    });
+    public BuildDetails? GetBuild(string idOrExternalId) => Run(c => StoreSql.GetBuild(idOrExternalId, StoreDialect.Postgres,
+        (sql, parameters) => Command(c, null, sql, parameters),
+        id => LoadBuild(c, null, id),
+        id => ReadJobViews(c, $"{JobViewSelectWithHosts} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", id))));
 
     public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
     {
@@ -408,13 +329,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
                 ("prefix", prefix), ("max", max));
             using NpgsqlDataReader reader = command.ExecuteReader();
             var liveness = new Dictionary<int, bool>();
-            var builds = new List<BuildRecord>();
-            while (reader.Read())
-            {
-                builds.Add(ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!);
-            }
-
-            return builds;
+            return StoreSql.ReadBuilds(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!);
         });
     }
 
@@ -463,13 +378,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         {
             using (NpgsqlCommand insert = Command(c, t,
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
-                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl) ON CONFLICT DO NOTHING;",
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
+                $"{StoreSql.ProvenanceValues}) ON CONFLICT DO NOTHING;",
                 [("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
                  ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
                  ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
-                 ("result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
+                 ("result", StoreText.Of(build.Result)), .. StoreSql.ProvenanceParameters(build.Provenance, StoreDialect.Postgres)]))
             {
                 insert.ExecuteNonQuery();
             }
@@ -841,28 +755,5 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         }
 
         return cache;
-    }
-
-    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
-    {
-        BuildProvenance p = provenance ?? BuildProvenance.None;
-        return [("phost", p.Host), ("puser", p.User), ("pcommit", p.GitCommit), ("pbranch", p.GitBranch),
-            ("pci", p.CiSystem), ("prun", p.CiRunId), ("purl", p.CiRunUrl)];
-    }
-
-    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case, on the lower(host) index) and <c>--branch</c>.</summary>
-    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
-    {
-        if (filter?.Host is { } host)
-        {
-            where.Add("lower(b.host) = lower(@bhost)");
-            parameters.Add(("bhost", host));
-        }
-
-        if (filter?.Branch is { } branch)
-        {
-            where.Add("b.git_branch = @bbranch");
-            parameters.Add(("bbranch", branch));
-        }
     }
 }

@@ -68,13 +68,11 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
             long before = StoreRows.ToUnix(emptyBuildsBefore);
             using SqliteCommand projects = Command(c, t,
-                "DELETE FROM build_projects WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.build_projects_id = build_projects.id) " +
-                "AND build_id IN (SELECT id FROM builds WHERE started_at < @before AND state <> 'running');",
+                StoreSql.DeleteEmptyProjects,
                 ("@before", before));
             int projectsDeleted = projects.ExecuteNonQuery();
             using SqliteCommand builds = Command(c, t,
-                "DELETE FROM builds WHERE started_at < @before AND state <> 'running' " +
-                "AND NOT EXISTS (SELECT 1 FROM build_projects p WHERE p.build_id = builds.id);",
+                StoreSql.DeleteEmptyBuilds,
                 ("@before", before));
             int buildsDeleted = builds.ExecuteNonQuery();
             return new RetentionChange(cleared, deleted, projectsDeleted, buildsDeleted);
@@ -83,28 +81,16 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
     public IReadOnlySet<string> ReferencedLocalPaths() => Read(c =>
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        using SqliteCommand command = Command(c, null, "SELECT DISTINCT local_path FROM jobs WHERE local_path IS NOT NULL;");
+        using SqliteCommand command = Command(c, null, StoreSql.SelectLocalPaths);
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            paths.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)paths;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.Ordinal);
     });
 
     public IReadOnlySet<string> BuildIds() => Read(c =>
     {
-        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using SqliteCommand command = Command(c, null, "SELECT id FROM builds;");
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)ids;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
     });
 
     public long Compact(bool allowFullVacuum, int? maxPages = null) => Read(c =>

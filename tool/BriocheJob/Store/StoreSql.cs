@@ -1,0 +1,213 @@
+using System.Data.Common;
+using static BriocheJob.Store.StoreRows;
+
+namespace BriocheJob.Store;
+
+/// <summary>
+/// Where the two SQL stores' dialects differ in the statements they share: how a parameter is named when it is added
+/// (SQLite's provider wants the <c>@</c>, Npgsql does not; the SQL text says <c>@name</c> in both), which column keys a
+/// job and a recipe hash (SQLite's NOCASE columns, PostgreSQL's lower-case key columns), and the substring function.
+/// </summary>
+internal sealed record StoreDialect(
+    string ParameterPrefix, string JobKey, string RecipeKey, string Find, string HostEquals, string ProjectsOfBuild, string BuildKeyEquals)
+{
+    public static readonly StoreDialect Sqlite = new("@", "j.id", "recipe_hash", "instr", "b.host = @bhost",
+        "SELECT id FROM build_projects WHERE build_id = @build", "id = @key");
+
+    public static readonly StoreDialect Postgres = new("", "j.id_key", "recipe_hash_key", "strpos", "lower(b.host) = lower(@bhost)",
+        "SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id WHERE bb.id_key = lower(@build)",
+        "id_key = lower(@key)");
+
+    /// <summary>A parameter as this provider wants it added.</summary>
+    public (string, object?) Parameter(string name, object? value) => (ParameterPrefix + name, value);
+}
+
+/// <summary>
+/// The statements and row loops both SQL stores share, written once: the <see cref="JobQuery"/> of <c>list</c> and
+/// the selectors, the build filter, the provenance parameters, and reading projects, builds and id lists.
+/// </summary>
+internal static class StoreSql
+{
+    /// <summary>
+    /// <paramref name="select"/> (a job view select, aliases j, p, b) filtered, ordered and paged as
+    /// <paramref name="query"/> says, most recent first; and its parameters.
+    /// </summary>
+    public static (string Sql, (string, object?)[] Parameters) Jobs(string select, JobQuery query, StoreDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>
+        {
+            dialect.Parameter("limit", Math.Max(0, query.Limit)), dialect.Parameter("offset", Math.Max(0, query.Offset)),
+        };
+        if (query.FailedOnly)
+        {
+            where.Add("j.result = 'failed'");
+        }
+
+        if (query.FlakyOnly)
+        {
+            string key = dialect.RecipeKey;
+            where.Add($"j.{key} IN (SELECT {key} FROM jobs WHERE result IS NOT NULL AND {key} IS NOT NULL " +
+                $"GROUP BY {key} HAVING min(result) <> max(result))");
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("j.kind = @kind");
+            parameters.Add(dialect.Parameter("kind", StoreText.Of(kind)));
+        }
+
+        if (!string.IsNullOrEmpty(query.Project))
+        {
+            string find = dialect.Find;
+            where.Add($"({find}(lower(p.name), @project) > 0 OR {find}(lower(p.local_project_path), @project) > 0 " +
+                $"OR {find}(lower(p.registry_project_name), @project) > 0)");
+            parameters.Add(dialect.Parameter("project", query.Project.ToLowerInvariant()));
+        }
+
+        if (!string.IsNullOrEmpty(query.BuildId))
+        {
+            where.Add($"j.build_projects_id IN ({dialect.ProjectsOfBuild})");
+            parameters.Add(dialect.Parameter("build", query.BuildId));
+        }
+
+        AddBuildFilter(query.Where, where, parameters, dialect);
+        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        return ($"{select}{filter} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @limit OFFSET @offset;", [.. parameters]);
+    }
+
+    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case) and <c>--branch</c> (exactly).</summary>
+    public static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters, StoreDialect dialect)
+    {
+        if (filter?.Host is { } host)
+        {
+            where.Add(dialect.HostEquals);
+            parameters.Add(dialect.Parameter("bhost", host));
+        }
+
+        if (filter?.Branch is { } branch)
+        {
+            where.Add("b.git_branch = @bbranch");
+            parameters.Add(dialect.Parameter("bbranch", branch));
+        }
+    }
+
+    /// <summary>The column list and placeholders of a build's provenance, in <see cref="ProvenanceParameters"/> order.</summary>
+    public const string ProvenanceColumns = "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url";
+
+    public const string ProvenanceValues = "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl";
+
+    /// <summary>A rejoined build keeps another node's provenance and fills in what it lacked (say, a CI run id).</summary>
+    public const string ProvenanceFillIn =
+        "host = coalesce({0}host, @phost), user_name = coalesce({0}user_name, @puser), " +
+        "git_commit = coalesce({0}git_commit, @pcommit), git_branch = coalesce({0}git_branch, @pbranch), " +
+        "ci_system = coalesce({0}ci_system, @pci), ci_run_id = coalesce({0}ci_run_id, @prun), " +
+        "ci_run_url = coalesce({0}ci_run_url, @purl)";
+
+    public static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance, StoreDialect dialect)
+    {
+        BuildProvenance p = provenance ?? BuildProvenance.None;
+        return [dialect.Parameter("phost", p.Host), dialect.Parameter("puser", p.User), dialect.Parameter("pcommit", p.GitCommit),
+            dialect.Parameter("pbranch", p.GitBranch), dialect.Parameter("pci", p.CiSystem), dialect.Parameter("prun", p.CiRunId),
+            dialect.Parameter("purl", p.CiRunUrl)];
+    }
+
+    /// <summary>Retention: the projects left without jobs in builds that started before <c>@before</c> and are not running.</summary>
+    public const string DeleteEmptyProjects =
+        "DELETE FROM build_projects WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.build_projects_id = build_projects.id) " +
+        "AND build_id IN (SELECT id FROM builds WHERE started_at < @before AND state <> 'running');";
+
+    /// <summary>Retention: the builds left without projects that started before <c>@before</c> and are not running.</summary>
+    public const string DeleteEmptyBuilds =
+        "DELETE FROM builds WHERE started_at < @before AND state <> 'running' " +
+        "AND NOT EXISTS (SELECT 1 FROM build_projects p WHERE p.build_id = builds.id);";
+
+    public const string SelectLocalPaths = "SELECT DISTINCT local_path FROM jobs WHERE local_path IS NOT NULL;";
+
+    /// <summary>
+    /// A build by id (any case) or external id, with its projects and jobs. <paramref name="command"/> makes a command
+    /// of the store's connection; <paramref name="loadBuild"/> and <paramref name="jobsOfBuild"/> read as the store does.
+    /// </summary>
+    public static BuildDetails? GetBuild(string idOrExternalId, StoreDialect dialect,
+        Func<string, (string, object?)[], DbCommand> command, Func<string, BuildRecord?> loadBuild,
+        Func<string, IReadOnlyList<JobView>> jobsOfBuild)
+    {
+        string? id;
+        using (DbCommand find = command(
+            $"SELECT id FROM (SELECT id, 0 AS rank FROM builds WHERE {dialect.BuildKeyEquals} UNION ALL " +
+            "SELECT id, 1 FROM builds WHERE external_id = @key) AS k ORDER BY rank LIMIT 1;",
+            [dialect.Parameter("key", idOrExternalId)]))
+        {
+            id = find.ExecuteScalar() as string;
+        }
+
+        BuildRecord? build = id is null ? null : loadBuild(id);
+        if (build is null)
+        {
+            return null;
+        }
+
+        List<ProjectRecord> projects;
+        using (DbCommand select = command($"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;",
+            [dialect.Parameter("build", build.Id)]))
+        using (DbDataReader reader = select.ExecuteReader())
+        {
+            projects = ReadProjects(reader);
+        }
+
+        return new BuildDetails(build, projects, jobsOfBuild(build.Id));
+    }
+
+    /// <summary>Every row's <see cref="ProjectColumns"/> (from ordinal 0).</summary>
+    public static List<ProjectRecord> ReadProjects(DbDataReader reader)
+    {
+        var projects = new List<ProjectRecord>();
+        while (reader.Read())
+        {
+            projects.Add(ReadProject(reader, 0)!);
+        }
+
+        return projects;
+    }
+
+    /// <summary>The first column of every row, as text, into a set.</summary>
+    public static HashSet<string> ReadStrings(DbDataReader reader, StringComparer comparer)
+    {
+        var values = new HashSet<string>(comparer);
+        while (reader.Read())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Build rows of <see cref="BuildColumns"/> followed by <paramref name="extra"/> columns: its project, job and failed
+    /// job counts as the last three.
+    /// </summary>
+    public static List<BuildSummary> ReadBuildSummaries(DbDataReader reader, Func<DbDataReader, BuildRecord> readBuild, int extra)
+    {
+        var builds = new List<BuildSummary>();
+        int counts = BuildColumnCount + extra;
+        while (reader.Read())
+        {
+            builds.Add(new BuildSummary(readBuild(reader), reader.GetInt32(counts), reader.GetInt32(counts + 1), reader.GetInt32(counts + 2)));
+        }
+
+        return builds;
+    }
+
+    /// <summary>Build rows of <see cref="BuildColumns"/> (from ordinal 0).</summary>
+    public static List<BuildRecord> ReadBuilds(DbDataReader reader, Func<DbDataReader, BuildRecord> readBuild)
+    {
+        var builds = new List<BuildRecord>();
+        while (reader.Read())
+        {
+            builds.Add(readBuild(reader));
+        }
+
+        return builds;
+    }
+}
