@@ -89,6 +89,11 @@ public abstract class StoreMaintenanceContract : IDisposable
         details.Jobs.ShouldHaveSingleItem().Job.LocalPath.ShouldBe(log);
         store.GetJob("01JDWHOLE00000000000000002")!.Job.BuildProjectId.ShouldBeNull();
         store.GetJob("01JDWHOLE00000000000000001")!.Job.OwnerPid.ShouldBeNull();
+        // Its step key is the one a recorder would write: the history commands find the imported job.
+        JobView importedJob = store.GetJob("01JDWHOLE00000000000000001")!;
+        string key = StepKeys.Of(importedJob).ShouldNotBeNull();
+        JobRecord later = jobs[0].Item2 with { Id = "01JDWHOLE00000000000000009", StartedAt = Now.AddHours(1), LocalPath = null };
+        store.FindPreviousByStepKey(key, later).ShouldNotBeNull().Job.Id.ShouldBe(importedJob.Job.Id);
 
         // Again under another build id: the first job is there already, so nothing of the second build is written.
         BriocheJobException again = Should.Throw<BriocheJobException>(() =>

@@ -143,6 +143,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
             }
 
             var projectIds = new List<long>();
+            var projectRecords = new List<ProjectRecord>();
             foreach (ProjectRequest project in projects)
             {
                 using SqliteCommand insert = Command(c, t,
@@ -150,7 +151,10 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                     "VALUES (@build, @kind, @name, @hash, @path, @registry) RETURNING id;",
                     ("@build", build.Id), ("@kind", StoreText.Of(project.Kind)), ("@name", project.Name),
                     ("@hash", project.ProjectHash), ("@path", project.LocalProjectPath), ("@registry", project.RegistryProjectName));
-                projectIds.Add((long)insert.ExecuteScalar()!);
+                long projectId = (long)insert.ExecuteScalar()!;
+                projectIds.Add(projectId);
+                projectRecords.Add(new ProjectRecord(projectId, build.Id, project.Kind, project.Name, project.ProjectHash,
+                    project.LocalProjectPath, project.RegistryProjectName));
             }
 
             foreach ((int index, JobRecord job) in jobs)
@@ -163,15 +167,16 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
                 using SqliteCommand insert = Command(c, t,
                     "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
-                    "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
+                    "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path, step_key) VALUES (@id, @project, " +
                     "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
-                    "@pid, NULL, @local);",
+                    "@pid, NULL, @local, @stepKey);",
                     ("@id", job.Id), ("@project", index >= 0 && index < projectIds.Count ? projectIds[index] : null),
                     ("@kind", StoreText.Of(job.Kind)), ("@name", job.Name), ("@started", StoreRows.ToUnix(job.StartedAt)),
                     ("@stopped", job.StoppedAt is { } stopped ? StoreRows.ToUnix(stopped) : null), ("@state", StoreText.Of(job.State)),
                     ("@result", StoreText.Of(job.Result)), ("@exit", job.ExitCode), ("@signal", job.Signal),
                     ("@message", job.Message), ("@cached", job.Cached ? 1 : 0), ("@recipe", job.RecipeHash),
-                    ("@meta", job.RecipeMeta), ("@pid", job.Pid), ("@local", job.LocalPath));
+                    ("@meta", job.RecipeMeta), ("@pid", job.Pid), ("@local", job.LocalPath),
+                    ("@stepKey", StepKeys.Of(job, index >= 0 && index < projectRecords.Count ? projectRecords[index] : null)));
                 insert.ExecuteNonQuery();
             }
 
