@@ -236,10 +236,8 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.id_key >= lower(@prefix) AND j.id_key < lower(@prefix){PrefixHigh} " +
-            "ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
-            ("prefix", prefix), ("max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max);
+        return Run(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
@@ -289,10 +287,11 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
-        Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
-            ("pid", pid), ("max", max)));
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
+    {
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max);
+        return Run(c => ReadJobViews(c, sql, parameters));
+    }
 
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
     {
@@ -323,10 +322,9 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         return Run(c =>
         {
-            using NpgsqlCommand command = Command(c, null,
-                $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id_key >= lower(@prefix) " +
-                $"AND b.id_key < lower(@prefix){PrefixHigh} ORDER BY b.started_at DESC, b.id_key DESC LIMIT @max;",
-                ("prefix", prefix), ("max", max));
+            (string sql, (string, object?)[] parameters) =
+                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns}, b.owner_host FROM builds b", StoreDialect.Postgres, prefix, max);
+            using NpgsqlCommand command = Command(c, null, sql, parameters);
             using NpgsqlDataReader reader = command.ExecuteReader();
             var liveness = new Dictionary<int, bool>();
             return StoreSql.ReadBuilds(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!);

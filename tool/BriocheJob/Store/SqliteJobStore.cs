@@ -302,9 +302,8 @@ public sealed partial class SqliteJobStore : IJobStore
     public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.id >= @low AND j.id < @high ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
-            ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max);
+        return Read(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
@@ -314,10 +313,10 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             // SQLite takes bare columns of a max() aggregate from the row holding the max: the latest job per hash.
             var ids = new List<string>();
+            (string range, (string, object?)[] bounds) = StoreDialect.Sqlite.StartsWith("recipe_hash", prefix);
             using (SqliteCommand command = Command(c, null,
-                "SELECT id, max(started_at) FROM jobs WHERE recipe_hash >= @low AND recipe_hash < @high " +
-                "GROUP BY recipe_hash LIMIT @max;",
-                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)))
+                $"SELECT id, max(started_at) FROM jobs WHERE {range} GROUP BY recipe_hash LIMIT @max;",
+                [.. bounds, ("@max", max)]))
             using (SqliteDataReader reader = command.ExecuteReader())
             {
                 while (reader.Read())
@@ -331,10 +330,11 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
-        Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
-            ("@pid", pid), ("@max", max)));
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
+    {
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelect, StoreDialect.Sqlite, pid, max);
+        return Read(c => ReadJobViews(c, sql, parameters));
+    }
 
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Read(c =>
     {
@@ -365,10 +365,9 @@ public sealed partial class SqliteJobStore : IJobStore
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         return Read(c =>
         {
-            using SqliteCommand command = Command(c, null,
-                $"SELECT {BuildColumns} FROM builds b WHERE b.id >= @low AND b.id < @high " +
-                "ORDER BY b.started_at DESC, b.id DESC LIMIT @max;",
-                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max));
+            (string sql, (string, object?)[] parameters) =
+                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns} FROM builds b", StoreDialect.Sqlite, prefix, max);
+            using SqliteCommand command = Command(c, null, sql, parameters);
             using SqliteDataReader reader = command.ExecuteReader();
             var liveness = new Dictionary<int, bool>();
             return StoreSql.ReadBuilds(reader, r => ReadBuild(r, 0, liveness)!);
@@ -483,12 +482,6 @@ public sealed partial class SqliteJobStore : IJobStore
             _connection.Dispose();
         }
     }
-
-    /// <summary>
-    /// An exclusive upper bound for a prefix range scan under NOCASE: NOCASE folds only ASCII, and U+10FFFF sorts after
-    /// every character an id can hold, so <c>prefix &lt;= id &lt; prefix + U+10FFFF</c> is exactly "starts with".
-    /// </summary>
-    private static string PrefixUpperBound(string prefix) => prefix + char.ConvertFromUtf32(0x10FFFF);
 
     private static void ThrowIfNewer(int version, string path) =>
         SqliteSchema.Migrations.ThrowIfNewer(version, path, $"set {DataHome.HomeVariable} to another folder");

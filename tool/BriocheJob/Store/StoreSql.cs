@@ -9,17 +9,45 @@ namespace BriocheJob.Store;
 /// job and a recipe hash (SQLite's NOCASE columns, PostgreSQL's lower-case key columns), and the substring function.
 /// </summary>
 internal sealed record StoreDialect(
-    string ParameterPrefix, string JobKey, string RecipeKey, string Find, string HostEquals, string ProjectsOfBuild, string BuildKeyEquals)
+    string ParameterPrefix, string JobKey, string RecipeKey, string Find, string HostEquals, string ProjectsOfBuild, string BuildKeyEquals,
+    bool LowerKeys)
 {
+    /// <summary>
+    /// U+10FFFF sorts after every character an id or hash holds: <c>p &lt;= key &lt; p + U+10FFFF</c> is "starts with p"
+    /// (SQLite's NOCASE folds only ASCII, as PostgreSQL's <c>lower()</c> under "C" does).
+    /// </summary>
+    private static readonly string Top = char.ConvertFromUtf32(0x10FFFF);
+
     public static readonly StoreDialect Sqlite = new("@", "j.id", "recipe_hash", "instr", "b.host = @bhost",
-        "SELECT id FROM build_projects WHERE build_id = @build", "id = @key");
+        "SELECT id FROM build_projects WHERE build_id = @build", "id = @key", LowerKeys: false);
 
     public static readonly StoreDialect Postgres = new("", "j.id_key", "recipe_hash_key", "strpos", "lower(b.host) = lower(@bhost)",
         "SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id WHERE bb.id_key = lower(@build)",
-        "id_key = lower(@key)");
+        "id_key = lower(@key)", LowerKeys: true);
 
     /// <summary>A parameter as this provider wants it added.</summary>
     public (string, object?) Parameter(string name, object? value) => (ParameterPrefix + name, value);
+
+    /// <summary>The key column of an id or hash column (SQLite compares the NOCASE column itself).</summary>
+    public string Key(string column) => LowerKeys ? column + "_key" : column;
+
+    /// <summary>A parameter compared with a key column (the key columns hold <c>lower(value)</c>, ASCII only, as "C" does).</summary>
+    public string KeyOf(string parameter) => LowerKeys ? $"lower(@{parameter})" : "@" + parameter;
+
+    /// <summary>"<paramref name="column"/>'s key starts with <paramref name="prefix"/>", in any case, as an index range.</summary>
+    public (string Sql, (string, object?)[] Parameters) StartsWith(string column, string prefix)
+    {
+        string low = LowerKeys ? AsciiLower(prefix) : prefix;
+        return ($"{Key(column)} >= @low AND {Key(column)} < @high", [Parameter("low", low), Parameter("high", low + Top)]);
+    }
+
+    private static string AsciiLower(string text) => string.Create(text.Length, text, (span, source) =>
+    {
+        for (int i = 0; i < source.Length; i++)
+        {
+            span[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] | 0x20) : source[i];
+        }
+    });
 }
 
 /// <summary>
@@ -75,6 +103,52 @@ internal static class StoreSql
         AddBuildFilter(query.Where, where, parameters, dialect);
         string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
         return ($"{select}{filter} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @limit OFFSET @offset;", [.. parameters]);
+    }
+
+    /// <summary>Up to <paramref name="max"/> jobs whose id starts with <paramref name="prefix"/>, most recent first.</summary>
+    public static (string, (string, object?)[]) JobsByIdPrefix(string select, StoreDialect dialect, string prefix, int max)
+    {
+        (string range, (string, object?)[] bounds) = dialect.StartsWith("j.id", prefix);
+        return ($"{select} WHERE {range} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
+            [.. bounds, dialect.Parameter("max", max)]);
+    }
+
+    /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
+    public static (string, (string, object?)[]) BuildsByIdPrefix(string select, StoreDialect dialect, string prefix, int max)
+    {
+        (string range, (string, object?)[] bounds) = dialect.StartsWith("b.id", prefix);
+        return ($"{select} WHERE {range} ORDER BY b.started_at DESC, {dialect.Key("b.id")} DESC LIMIT @max;",
+            [.. bounds, dialect.Parameter("max", max)]);
+    }
+
+    public static (string, (string, object?)[]) JobsByPid(string select, StoreDialect dialect, int pid, int max) =>
+        ($"{select} WHERE j.pid = @pid ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
+            [dialect.Parameter("pid", pid), dialect.Parameter("max", max)]);
+
+    /// <summary>
+    /// The latest job before <paramref name="before"/> (by start, then id) with this step key, outside
+    /// <paramref name="before"/>'s own build, optionally only a succeeded one.
+    /// </summary>
+    public static (string, (string, object?)[]) PreviousByStepKey(
+        string select, StoreDialect dialect, string stepKey, JobRecord before, bool succeededOnly)
+    {
+        string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
+        string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
+        string id = dialect.JobKey, mine = dialect.KeyOf("id");
+        return ($"{select} WHERE j.step_key = @key AND j.started_at <= @started AND {id} <> {mine}" +
+            $" AND (j.started_at < @started OR {id} < {mine}){buildFilter}{result}" +
+            $" ORDER BY j.step_key DESC, j.started_at DESC, {id} DESC LIMIT 1;",
+            [dialect.Parameter("key", stepKey), dialect.Parameter("started", ToUnix(before.StartedAt)), dialect.Parameter("id", before.Id),
+             dialect.Parameter("project", before.BuildProjectId)]);
+    }
+
+    /// <summary>Up to <paramref name="max"/> jobs of this recipe hash (any case), optionally of one result, most recent first.</summary>
+    public static (string, (string, object?)[]) JobsByRecipeHash(string select, StoreDialect dialect, string recipeHash, RunResult? result, int max)
+    {
+        string filter = result is null ? "" : " AND j.result = @result";
+        string key = "j." + dialect.RecipeKey;
+        return ($"{select} WHERE {key} = {dialect.KeyOf("hash")}{filter} ORDER BY {key} DESC, j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
+            [dialect.Parameter("hash", recipeHash), dialect.Parameter("result", StoreText.Of(result)), dialect.Parameter("max", max)]);
     }
 
     /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case) and <c>--branch</c> (exactly).</summary>
