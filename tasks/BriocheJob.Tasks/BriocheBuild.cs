@@ -6,7 +6,7 @@ namespace BriocheJob.Tasks;
 
 public sealed partial class BriocheBuild : RecordingTask
 {
-    private protected override string Subcategory => "Brioche";
+    private protected override string BuildKind => "Brioche";
 
     private protected override Diagnostic Unexpected => Catalog.BriocheBuild.Unexpected;
 
@@ -19,7 +19,7 @@ public sealed partial class BriocheBuild : RecordingTask
         }
         catch (FormatException e)
         {
-            Log.LogError(Subcategory, Catalog.BriocheBuild.InvalidProject, null, null, 0, 0, 0, 0, e.Message);
+            Log.LogError(null, Catalog.BriocheBuild.InvalidProject, null, null, 0, 0, 0, 0, e.Message);
             return false;
         }
 
@@ -38,15 +38,15 @@ public sealed partial class BriocheBuild : RecordingTask
         JobIds = outcome.Projects.SelectMany(p => p.Jobs.Select(job => BriocheProjectItem.ToItem(p.Project, job, outcome.BuildId))).ToArray();
         if (outcome.Cancelled)
         {
-            Log.LogWarning(Subcategory, Catalog.BriocheBuild.Cancelled, null, null, 0, 0, 0, 0,
-                "Brioche build cancelled: brioche was stopped and its running jobs recorded as cancelled");
+            Log.LogWarning(null, Catalog.BriocheBuild.Cancelled, null, null, 0, 0, 0, 0,
+                Catalog.BriocheBuild.Cancelled.Message());
             return false;
         }
 
         foreach (var failed in outcome.Projects.Where(p => !p.Succeeded))
         {
             var (line, column) = BriocheBuildMessages.SourceLocation(failed.Project, failed.FailedJob);
-            Log.LogError(Subcategory, Catalog.BriocheBuild.ProjectFailed, null, failed.Project.ProjectFile ?? "", line, column, 0, 0,
+            Log.LogError(null, Catalog.BriocheBuild.ProjectFailed, null, failed.Project.ProjectFile ?? "", line, column, 0, 0,
                 BriocheBuildMessages.ProjectFailure(failed) + HistoryLine(failed.FailedJob?.Id));
         }
 

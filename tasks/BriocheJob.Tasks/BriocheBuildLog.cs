@@ -22,5 +22,5 @@ internal sealed class BriocheBuildLog(TaskLoggingHelper log) : IBriocheBuildObse
             job.Duration is { } d ? $" in {d.TotalSeconds:0.00}s" : "");
 
     public void Problem(string code, string message) =>
-        log.LogWarning("Brioche", code, null, null, 0, 0, 0, 0, message);
+        log.LogWarning(null, code, null, null, 0, 0, 0, 0, message);
 }

@@ -23,8 +23,8 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         long cap = AutoPrune.DefaultMaxBytes;
         if (!string.IsNullOrWhiteSpace(MaxSize) && !SizeText.TryParse(MaxSize, out cap))
         {
-            Log.LogWarning("brioche-job", Catalog.Store.InvalidMaxSize, null, null, 0, 0, 0, 0,
-                $"BriocheJobMaxSize '{MaxSize}' is not a size (e.g. 5GB, 500MB); the data home was not pruned");
+            Log.LogWarning(null, Catalog.Store.InvalidMaxSize, null, null, 0, 0, 0, 0,
+                Catalog.Store.InvalidMaxSize.Message(MaxSize));
             return true;
         }
 
@@ -43,8 +43,8 @@ public sealed class BriocheJobAutoPrune : Microsoft.Build.Utilities.Task
         catch (Exception e)
         {
             // Pruning is housekeeping: a problem with it never fails the user's build.
-            Log.LogWarning("brioche-job", Catalog.Store.AutoPruneFailed, null, null, 0, 0, 0, 0,
-                $"the automatic prune of the data home failed: {e.GetType().Name}: {e.Message}");
+            Log.LogWarning(null, Catalog.Store.AutoPruneFailed, null, null, 0, 0, 0, 0,
+                Catalog.Store.AutoPruneFailed.Message(e.GetType().Name, e.Message));
         }
 
         return true;

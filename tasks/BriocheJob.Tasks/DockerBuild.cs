@@ -11,7 +11,7 @@ public sealed partial class DockerBuild : RecordingTask
     /// <summary>How many of a failed step's last output lines the error shows.</summary>
     internal const int ErrorTailLines = 5;
 
-    private protected override string Subcategory => "Docker";
+    private protected override string BuildKind => "Docker";
 
     private protected override Diagnostic Unexpected => Catalog.DockerBuild.Unexpected;
 
@@ -30,7 +30,7 @@ public sealed partial class DockerBuild : RecordingTask
             else
             {
                 Log.LogError(null, Catalog.DockerBuild.BadImageItem, null, ItemFile(item), 0, 0, 0, 0,
-                    "DockerImage '{0}': {1}", item.ItemSpec, problem);
+                    Catalog.DockerBuild.BadImageItem.Message(item.ItemSpec, problem));
             }
         }
         if (Log.HasLoggedErrors)

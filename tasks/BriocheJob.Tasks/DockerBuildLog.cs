@@ -39,8 +39,8 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
                     outcome.ImageId, outcome.Steps.Count, outcome.Steps.Count(s => s.Status == DockerStepStatus.Cached));
                 break;
             case DockerBuildEnd.Cancelled:
-                log.LogMessage(MessageImportance.High, "{0}: {1}: build cancelled; running steps recorded as cancelled",
-                    spec.Name, Catalog.DockerBuild.BuildCancelled.Code);
+                log.LogMessage(MessageImportance.High, "{0}: {1}: {2}",
+                    spec.Name, Catalog.DockerBuild.BuildCancelled.Code, Catalog.DockerBuild.BuildCancelled.Message());
                 break;
             default:
                 // A failing step was reported at its Dockerfile line as it failed; anything else is reported here.
@@ -48,7 +48,7 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
                 {
                     log.LogError(null, Catalog.DockerBuild.BuildFailed, null, spec.ResolvedDockerfilePath,
                         BuildKit.BuildErrorLine.Find(outcome.Error) ?? 0, 0, 0, 0,
-                        "{0}: the Docker build failed: {1}", spec.Name, outcome.Error);
+                        Catalog.DockerBuild.BuildFailed.Message(spec.Name, outcome.Error));
                 }
 
                 break;

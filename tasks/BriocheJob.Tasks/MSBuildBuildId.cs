@@ -1,3 +1,4 @@
+using BriocheJob.Store;
 using Microsoft.Build.Framework;
 
 namespace BriocheJob.Tasks;
@@ -20,7 +21,7 @@ internal static class MSBuildBuildId
 
         if (engine is not IBuildEngine4 engine4)
         {
-            return "msbuild-" + Guid.NewGuid().ToString("N");
+            return ExternalIds.NewSynthetic();
         }
 
         lock (typeof(MSBuildBuildId))
@@ -30,7 +31,7 @@ internal static class MSBuildBuildId
                 return existing;
             }
 
-            string id = "msbuild-" + Guid.NewGuid().ToString("N");
+            string id = ExternalIds.NewSynthetic();
             engine4.RegisterTaskObject(Key, id, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return id;
         }

@@ -11,8 +11,8 @@ public abstract class RecordingTask : Microsoft.Build.Utilities.Task, ICancelabl
 {
     private readonly CancellationTokenSource _cancellation = new();
 
-    /// <summary>The subcategory of the task's errors (<c>Brioche</c>, <c>Docker</c>).</summary>
-    private protected abstract string Subcategory { get; }
+    /// <summary>What the task builds (<c>Brioche</c>, <c>Docker</c>), for its messages. Errors have no subcategory: <c>FILE(L,C): error BJxxxx: …</c>, as the CLI writes them.</summary>
+    private protected abstract string BuildKind { get; }
 
     /// <summary>The code of an unexpected failure (BJ3099, BJ5199).</summary>
     private protected abstract Diagnostic Unexpected { get; }
@@ -37,13 +37,12 @@ public abstract class RecordingTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (BriocheJobException e)
         {
-            Log.LogError(Subcategory, e.Code, null, null, 0, 0, 0, 0, e.Message);
+            Log.LogError(null, e.Code, null, null, 0, 0, 0, 0, e.Message);
             return false;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.LogError(Subcategory, Unexpected, null, null, 0, 0, 0, 0,
-                $"brioche-job failed unexpectedly while running the {Subcategory} build: {e.GetType().Name}: {e.Message}");
+            Log.LogError(null, Unexpected, null, null, 0, 0, 0, 0, Unexpected.Message(BuildKind, e.GetType().Name, e.Message));
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
         }

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using Microsoft.Data.Sqlite;
+using static Benchmarks.SeedSql;
 
 namespace Benchmarks;
 
@@ -177,30 +178,6 @@ public class StoreBenchmarks
 
         transaction.Commit();
         return probe;
-    }
-
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
-    {
-        SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (string name in names)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        command.Prepare();
-        return command;
-    }
-
-    private static void Run(SqliteCommand command, params object[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i];
-        }
-
-        command.ExecuteNonQuery();
     }
 
     private static void Check(bool ok, string what)

@@ -18,6 +18,7 @@ internal static class BriocheJobApp
             FullName = "brioche-job",
             Description = "Find the Brioche or Docker build job that broke, show its logs and open a shell where it failed.",
             MakeSuggestionsInErrorMessage = true,
+            HelpTextGenerator = CommandHelpText.Instance,
         };
         app.HelpOption("-h|--help", inherited: true);
         app.VersionOption("--version", typeof(BriocheJobApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");

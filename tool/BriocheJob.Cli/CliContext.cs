@@ -112,7 +112,17 @@ internal sealed class CliContext : IDisposable
             Out.Flush();
             // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
             // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            if (stdout.CanSeek)
+            {
+                // A regular file (`> out.txt`): a FileStream writes at its own offset, from 0, and leaves the file's
+                // offset where it was, so it overwrote what came before and what a shell wrote after. The console
+                // stream writes at the file's offset and moves it; there is no closed pipe to care about here.
+                stdout.Dispose();
+                return System.Console.OpenStandardOutput();
+            }
+
+            return stdout;
         }
         return new TextWriterStream(Out);
     }

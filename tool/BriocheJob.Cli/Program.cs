@@ -62,7 +62,7 @@ internal static class Program
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A defect: still one line and a documented exit code, not a runtime crash (exit 134).
-            console.Error.WriteLine($"error {Catalog.Commands.Unexpected}: unexpected {ex.GetType().Name}: {FirstLine(ex.Message)} (please report it; BRIOCHE_JOB_DEBUG=1 shows the stack trace)");
+            console.Error.WriteLine($"error {Catalog.Commands.Unexpected}: {Catalog.Commands.Unexpected.Message(ex.GetType().Name, FirstLine(ex.Message))}");
             if (context.Host.GetEnvironmentVariable("BRIOCHE_JOB_DEBUG") is { Length: > 0 })
             {
                 console.Error.WriteLine(ex.ToString());

@@ -73,7 +73,7 @@ public sealed class BriocheEndToEndTests(FailingBriocheBuildFixture fixture) : I
         var errorLine = Build.Stdout.Split('\n').FirstOrDefault(l => l.Contains("error BJ3001"));
         errorLine.ShouldNotBeNull(Build.Describe());
         var projectFile = Path.Combine(fixture.BriocheProject, "project.bri");
-        // "  1>FILE(LINE,COL): Brioche error BJ3001: …" (the node prefix comes from the console logger).
+        // "  1>FILE(LINE,COL): error BJ3001: …" (the node prefix comes from the console logger).
         System.Text.RegularExpressions.Regex.Replace(errorLine, @"^\s*\d+>", "")
             .ShouldStartWith(projectFile + "(", customMessage: "the error points at the Brioche project's project.bri");
         errorLine.ShouldContain("Brioche project 'greeter' failed");

@@ -65,7 +65,7 @@ public sealed class BriocheRecorderTests : IDisposable
             job.Message.ShouldBeNull();
             job.RecipeHash.ShouldNotBeNull().ShouldMatch("^[0-9a-f]{64}$");
             job.Pid.ShouldNotBeNull().ShouldBeGreaterThan(0);
-            job.Name.ShouldNotBeNull().ShouldStartWith("/bin/sh -c echo");
+            job.Name.ShouldNotBeNull().ShouldStartWith("/bin/sh -c 'echo"); // shell-quoted, as show <events file> names it
             job.RecipeMeta.ShouldNotBeNull().ShouldContain("project.bri");
             job.StoppedAt.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(job.StartedAt);
             job.LocalPath.ShouldBe(Path.Combine(Home, "jobs", job.Id, "events.bin.zst"));

@@ -79,7 +79,7 @@ public sealed class BundleTests : IDisposable
         export.Stdout.ShouldContain("redacted API_TOKEN (found in: process env): its value replaced");
         export.Stdout.ShouldContain("redacted DEPLOY_HOST (found in: process env)");
         export.Stdout.ShouldContain($"wrote {bundle} (");
-        export.Stdout.ShouldContain(", 1 projects, 1 jobs, 1 events files");
+        export.Stdout.ShouldContain(", 1 project, 1 job, 1 events file");
         var entries = Entries(bundle);
         entries.Keys.ShouldBe(["jobs/" + failed.Id + "/events.bin.zst", "jobs/" + failed.Id + "/source.txt", "brioche-job-bundle.json"], ignoreOrder: true);
         entries.Keys.Last().ShouldBe("brioche-job-bundle.json", "the manifest is the last entry");
@@ -104,7 +104,7 @@ public sealed class BundleTests : IDisposable
 
         import.ExitCode.ShouldBe(0, import.Describe());
         import.Stdout.ShouldStartWith("imported build ");
-        import.Stdout.ShouldContain($": 1 jobs (1 failed) from build {outcome.BuildId} exported ");
+        import.Stdout.ShouldContain($": 1 job (1 failed) from build {outcome.BuildId} exported ");
         var list = await DotnetCli.BriocheJobAsync(homeB, ["list", "--json"]);
         using (var doc = JsonDocument.Parse(list.Stdout))
         {

@@ -108,7 +108,7 @@ public sealed class ShellCompletionTests : IAsyncLifetime
         await shell.TypeAsync("dotnet-brioche-job logs ");
         await shell.PressAsync("Tab");
         var screen = await shell.WaitForAsync(s => s.Contains(_failedId) && s.Contains(_succeededId), "both job ids listed");
-        screen.ShouldContain($"{_failedId}  -- failed brioche app: /bin/sh -c echo broken");
+        screen.ShouldContain($"{_failedId}  -- failed brioche app: /bin/sh -c 'echo broken");
         screen.IndexOf(_failedId, StringComparison.Ordinal).ShouldBeLessThan(screen.IndexOf(_succeededId, StringComparison.Ordinal), "failed jobs come first");
 
         await shell.ClearAsync("cleared-3");

@@ -75,7 +75,7 @@ public sealed class AutoPruneEndToEndTests : IDisposable
         old.ShouldAllBe(p => !File.Exists(p));
         using (var store = SqliteJobStore.Open(new DataHome(home)))
         {
-            store.QueryJobs(new JobQuery(Limit: 100)).Count(j => j.Job.Name!.StartsWith("/bin/sh -c echo hello")).ShouldBe(1, "the build itself was recorded");
+            store.QueryJobs(new JobQuery(Limit: 100)).Count(j => j.Job.Name!.StartsWith("/bin/sh -c 'echo hello")).ShouldBe(1, "the build itself was recorded");
         }
 
         var offHome = _temp.Combine("home-off");

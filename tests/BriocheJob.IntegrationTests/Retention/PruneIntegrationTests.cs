@@ -52,7 +52,7 @@ public sealed class PruneIntegrationTests : IDisposable
         var result = await DotnetCli.BriocheJobAsync(Home, ["prune", "--keep-succeeded", "1", "--brioche-temps", "--data-dir", DataDir]);
 
         result.ExitCode.ShouldBe(0, result.Describe());
-        result.Stdout.ShouldContain("removed 0 failed logs, 1 succeeded logs, 0 job rows (0 builds), 0 orphaned files");
+        result.Stdout.ShouldContain("removed 0 failed logs, 1 succeeded log, 0 job rows (0 builds), 0 orphaned files");
         result.Stdout.ShouldContain("removed 2 Brioche process-temp folders");
         File.Exists(olderSucceeded.LocalPath!).ShouldBeFalse();
         File.Exists(newerSucceeded.LocalPath!).ShouldBeTrue();

@@ -150,7 +150,7 @@ public sealed class ListAndShowTests : IDisposable
         show.ExitCode.ShouldBe(0, show.Error);
         show.Out.ShouldContain($"build     {seeded.BuildId}  msbuild, failed");
         show.Out.ShouldContain("  app (brioche, 3 jobs, 2 failed)  /src/app");
-        show.Out.ShouldContain("  web-image (docker, 1 jobs, 0 failed)  /src/web");
+        show.Out.ShouldContain("  web-image (docker, 1 job, 0 failed)  /src/web");
         show.OutLines.Count(l => l.StartsWith("01JD0000", StringComparison.Ordinal)).ShouldBe(4);
 
         CliResult json = _cli.Run("builds", "show", seeded.BuildId[..10].ToLowerInvariant(), "--json");

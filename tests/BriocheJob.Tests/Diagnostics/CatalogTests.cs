@@ -78,7 +78,7 @@ public sealed partial class CatalogTests
     [Fact]
     public void An_exception_takes_its_exit_class_from_the_catalogue()
     {
-        var exception = Catalog.Store.DatabaseFailed.Exception("unable to open database file");
+        var exception = new BriocheJobException(Catalog.Store.DatabaseFailed, "unable to open database file");
         exception.Code.ShouldBe("BJ1004");
         exception.Kind.ShouldBe(ErrorKind.Unavailable);
         Catalog.ExitClassOf(exception).ShouldBe(ErrorKind.Unavailable);
@@ -98,6 +98,43 @@ public sealed partial class CatalogTests
 
         result.Error.ShouldStartWith("error BJ1001: ");
         result.ExitCode.ShouldBe(ExitCodes.Unavailable);
+    }
+
+    [Fact]
+    public void Every_message_format_is_one_lowercase_line_without_a_full_stop_that_formats_its_arguments()
+    {
+        // Names that keep their capital: products, file kinds and MSBuild names.
+        string[] properNouns = ["Brioche", "BriocheJobMaxSize", "Docker", "Dockerfile", "DockerImage"];
+        var withFormat = Catalog.All.Where(d => d.Format is not null).ToList();
+        withFormat.Count.ShouldBeGreaterThan(Catalog.All.Count / 2, "most codes have their message format in the catalogue");
+        foreach (var diagnostic in withFormat)
+        {
+            var format = diagnostic.Format!;
+            var arguments = Regex.Matches(format, @"\{(\d+)\}").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                .DefaultIfEmpty(-1).Max() + 1;
+            var message = diagnostic.Message(Enumerable.Range(0, arguments).Select(i => (object?)$"<{i}>").ToArray());
+            message.ShouldNotContain("{", customMessage: diagnostic.Code);
+            message.ShouldNotContain("\n", customMessage: diagnostic.Code);
+            message.ShouldNotEndWith(".", customMessage: diagnostic.Code);
+            var firstWord = Regex.Match(format, @"^[A-Za-z]+").Value;
+            if (firstWord.Length > 0 && char.IsUpper(firstWord[0]))
+            {
+                properNouns.ShouldContain(firstWord, $"{diagnostic.Code}: messages start in lower case");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_thrown_message_is_the_catalogues_format_with_the_sites_arguments()
+    {
+        using var cli = new CliHarness();
+        var missing = cli.Temp.File("missing.trace");
+        var result = cli.Run("trace", missing);
+        result.Error.ShouldBe($"error {Catalog.BuildKit.TraceFileNotFound}: {Catalog.BuildKit.TraceFileNotFound.Message(missing)}\n");
+
+        var dataDir = cli.Temp.File("no-data-dir");
+        result = cli.Run("import", "brioche", "--data-dir", dataDir);
+        result.Error.ShouldStartWith($"error {Catalog.Commands.BriocheDataDirNotFound}: no Brioche process-temp folder at ");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using BriocheJob.Brioche;
 using BriocheJob.Recording;
+using BriocheJob.Store;
 using BriocheJob.Tests.Brioche;
 
 namespace BriocheJob.Tests.Recording;
@@ -69,5 +70,30 @@ public sealed class BriocheJobTrackerTests : IDisposable
         tracker.DisplayName().ShouldNotBeNullOrEmpty();
         tracker.Pid.ShouldBeNull();
         tracker.Exit.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_live_recorded_job_is_named_with_the_shell_quoted_command_as_show_of_its_events_file_names_it()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(_temp.Path, "01JD0000000000000000000EX3")).FullName;
+        string path = Path.Combine(folder, "events.bin.zst");
+        // The sample's second argument holds backquotes: a shell must see it quoted.
+        using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample(new string('a', 64))))
+        {
+            writer.WriteSpawned(GonePid);
+            writer.WriteExited(0);
+        }
+
+        var launch = new BriocheLaunch();
+        launch.Begin();
+        launch.Started(Environment.ProcessId);
+        var tracker = new BriocheJobTracker("01JD0000000000000000000EX3", folder, null, TimeSpan.FromMilliseconds(10), launch);
+        Task running = tracker.Start();
+        tracker.Stop();
+        await running;
+
+        (JobRecord fromFile, _) = BriocheImport.ToJob("01JD0000000000000000000EX3", ProcessLog.Read(path), path, DateTimeOffset.UnixEpoch);
+        tracker.DisplayName().ShouldBe("/bin/sh -c 'echo `hi`\u00e9'");
+        tracker.DisplayName().ShouldBe(fromFile.Name);
     }
 }

@@ -75,7 +75,7 @@ public sealed class PruneTests : IDisposable
         var result = _cli.Run("prune");
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.Out.ShouldContain("removed 1 failed logs, 2 succeeded logs, 1 job rows (0 builds), 0 orphaned files");
+        result.Out.ShouldContain("removed 1 failed log, 2 succeeded logs, 1 job row (0 builds), 0 orphaned files");
         result.Out.ShouldContain("policy: failed logs 30 days, the last 3 succeeded logs per recipe, job rows 180 days");
         File.Exists(oldFailed).ShouldBeFalse();
         Directory.Exists(Path.GetDirectoryName(oldFailed)).ShouldBeFalse("an emptied job folder goes too");
@@ -130,7 +130,7 @@ public sealed class PruneTests : IDisposable
         var dry = _cli.Run("prune", "--dry-run");
 
         dry.ExitCode.ShouldBe(0, dry.Error);
-        dry.Out.ShouldContain("would remove 1 failed logs, 0 succeeded logs, 1 job rows");
+        dry.Out.ShouldContain("would remove 1 failed log, 0 succeeded logs, 1 job row");
         dry.Out.ShouldContain($"would free {BriocheJob.Retention.SizeText.Format(new FileInfo(a).Length)}");
         File.Exists(a).ShouldBeTrue();
         using (var store = _cli.OpenStore())
@@ -139,7 +139,7 @@ public sealed class PruneTests : IDisposable
             store.GetJob(Id(2)).ShouldNotBeNull();
         }
 
-        _cli.Run("prune").Out.ShouldContain("removed 1 failed logs, 0 succeeded logs, 1 job rows");
+        _cli.Run("prune").Out.ShouldContain("removed 1 failed log, 0 succeeded logs, 1 job row");
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class PruneTests : IDisposable
         var result = _cli.Run("prune", "--keep-failed-days", "2", "--keep-succeeded", "1", "--keep-rows-days", "365");
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.Out.ShouldContain("removed 1 failed logs, 1 succeeded logs, 0 job rows");
+        result.Out.ShouldContain("removed 1 failed log, 1 succeeded log, 0 job rows");
         File.Exists(failed).ShouldBeFalse();
         File.Exists(s1).ShouldBeTrue();
         File.Exists(s2).ShouldBeFalse();
@@ -178,7 +178,7 @@ public sealed class PruneTests : IDisposable
         var result = _cli.Run("prune");
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.Out.ShouldContain("kept 1 running jobs, 1 logs another job points at");
+        result.Out.ShouldContain("kept 1 running job, 1 log another job points at");
         File.Exists(runningLog).ShouldBeTrue();
         File.Exists(shared).ShouldBeTrue();
         using var store = _cli.OpenStore();
@@ -196,7 +196,7 @@ public sealed class PruneTests : IDisposable
         var result = _cli.Run("prune");
 
         result.Out.ShouldContain("removed 0 failed logs");
-        result.Out.ShouldContain("1 logs outside the data home");
+        result.Out.ShouldContain("1 log outside the data home");
         File.Exists(outside).ShouldBeTrue();
     }
 
@@ -211,7 +211,7 @@ public sealed class PruneTests : IDisposable
 
         var result = _cli.Run("prune");
 
-        result.Out.ShouldContain("1 orphaned files");
+        result.Out.ShouldContain("1 orphaned file");
         File.Exists(old).ShouldBeFalse();
         File.Exists(young).ShouldBeTrue("a recorder may be writing it before its row is saved");
     }
@@ -282,7 +282,7 @@ public sealed class PruneTests : IDisposable
         var result = _cli.Run("prune", "--brioche-temps", "--data-dir", _cli.Temp.File("brioche-data"));
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.Out.ShouldContain($"removed 1 Brioche process-temp folders from {processTemp}");
+        result.Out.ShouldContain($"removed 1 Brioche process-temp folder from {processTemp}");
         result.Out.ShouldContain("kept 1 holding a job's only log");
         Directory.Exists(recorded).ShouldBeFalse();
         Directory.Exists(notRecorded).ShouldBeTrue();

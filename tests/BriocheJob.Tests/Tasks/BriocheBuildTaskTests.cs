@@ -93,6 +93,19 @@ public sealed class BriocheBuildTaskTests : IDisposable
     }
 
     [Fact]
+    public void Task_errors_have_no_subcategory_so_msbuild_prints_error_BJxxxx_as_the_readme_shows()
+    {
+        var task = Task(Brioche($"Error occurred with project '{_hello}': failed to evaluate project", exitCode: 1),
+            Project(_hello));
+
+        task.Execute().ShouldBeFalse();
+
+        var error = _engine.Errors.ShouldHaveSingleItem(_engine.Describe());
+        error.Code.ShouldBe("BJ3001");
+        error.Subcategory.ShouldBeNull("MSBuild would print 'Brioche error BJ3001'; the README and the CLI say 'error BJ3001'");
+    }
+
+    [Fact]
     public void A_failed_project_is_an_error_at_its_project_bri_with_brioches_message()
     {
         var task = Task(Brioche($"Error occurred with project '{_hello}': failed to evaluate project", exitCode: 1),

@@ -45,7 +45,7 @@ internal static class BuildsCommand
                     BuildRecord build = summary.Build;
                     table.AddRow(
                         shortIds[build.Id],
-                        JobDisplay.Truncate(build.ExternalId, 24),
+                        JobDisplay.Truncate(ExternalIds.Shown(build), 24),
                         build.Origin.ToString().ToLowerInvariant(),
                         JobDisplay.Truncate(build.Provenance?.Host, 20),
                         JobDisplay.Truncate(build.Provenance?.GitBranch, 24),

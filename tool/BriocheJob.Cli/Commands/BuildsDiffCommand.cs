@@ -29,8 +29,7 @@ internal static class BuildsDiffCommand
                 else
                 {
                     BuildRecord previous = context.ReadStore.FindPreviousBuildSharingProject(head.Build.Id)
-                        ?? throw new BriocheJobException(Catalog.History.NoBaseBuild,
-                            $"no earlier build shares a project with build {head.Build.Id}; name the base build");
+                        ?? throw Catalog.History.NoBaseBuild.Exception(head.Build.Id);
                     @base = context.ReadStore.GetBuild(previous.Id)!;
                 }
 

@@ -28,9 +28,9 @@ internal static class BuildsShowCommand
                 BuildRecord b = details.Build;
                 TextWriter o = context.Out;
                 o.WriteLine($"build     {b.Id}  {b.Origin.ToString().ToLowerInvariant()}, {JobDisplay.Outcome(b.State, b.Result)}");
-                if (b.ExternalId is not null)
+                if (ExternalIds.Shown(b) is { } externalId)
                 {
-                    o.WriteLine($"external  {b.ExternalId}");
+                    o.WriteLine($"external  {externalId}");
                 }
 
                 o.WriteLine($"started   {JobDisplay.LocalTime(b.StartedAt, context.Host.TimeZone)}");
@@ -68,7 +68,7 @@ internal static class BuildsShowCommand
                     int jobs = details.Jobs.Count(j => j.Project?.Id == project.Id);
                     int failed = details.Jobs.Count(j => j.Project?.Id == project.Id && j.Job.Result == RunResult.Failed);
                     string path = project.LocalProjectPath is null ? "" : $"  {project.LocalProjectPath}";
-                    o.WriteLine($"  {JobDisplay.ProjectName(project)} ({project.Kind.ToString().ToLowerInvariant()}, {jobs} jobs, {failed} failed){path}");
+                    o.WriteLine($"  {JobDisplay.ProjectName(project)} ({project.Kind.ToString().ToLowerInvariant()}, {Counted.Of(jobs, "job")}, {failed} failed){path}");
                 }
 
                 o.WriteLine();

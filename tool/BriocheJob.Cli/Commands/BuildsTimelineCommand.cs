@@ -31,10 +31,10 @@ internal static class BuildsTimelineCommand
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        throw new BriocheJobException(Catalog.History.WriteFailed, $"cannot write '{path}': {e.Message}");
+                        throw Catalog.History.WriteFailed.ExceptionFrom(e, path, e.Message);
                     }
 
-                    context.Out.WriteLine($"wrote {path} ({analysis.Jobs.Count} jobs)");
+                    context.Out.WriteLine($"wrote {path} ({Counted.Of(analysis.Jobs.Count, "job")})");
                     return ExitCodes.Success;
                 }
 

@@ -50,7 +50,7 @@ internal static class DebugShellCommand
             context.Out.WriteLine($"command: {JobDisplay.CommandLine(description.CommandDisplay, description.ArgsDisplay)}");
         }
 
-        context.Out.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");
+        context.Out.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ShortExitStatus(job) is { } exit ? $" ({exit})" : "")}");
         context.Out.WriteLine($"running: brioche jobs debug-shell {path}");
         context.Out.Flush();
         return BriocheDebugShell.Run(brioche, path);

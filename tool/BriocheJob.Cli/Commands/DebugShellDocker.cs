@@ -21,8 +21,7 @@ internal static class DebugShellDocker
         if (!Directory.Exists(plan.ContextDirectory))
         {
             // An imported bundle carries the Dockerfile, not the build context.
-            throw new BriocheJobException(Catalog.Commands.ContextNotHere,
-                $"job {job.Id} was built with the context {plan.ContextDirectory}, which is not on this machine: put it there to rebuild from {plan.DockerfilePath}");
+            throw Catalog.Commands.ContextNotHere.Exception(job.Id, plan.ContextDirectory, plan.DockerfilePath);
         }
 
         // With a command, stdout is the command's own: the preamble goes to stderr so scripts can use the output.
@@ -34,7 +33,7 @@ internal static class DebugShellDocker
 
         preamble.WriteLine($"step:    {plan.DockerfilePath}:{plan.Line} (stage {plan.Stage})");
         preamble.WriteLine($"command: {plan.Command ?? plan.Instruction}");
-        preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ExitStatus(job) is { } exit ? $" ({exit})" : "")}");
+        preamble.WriteLine($"status:  {JobDisplay.Outcome(job)}{(JobDisplay.ShortExitStatus(job) is { } exit ? $" ({exit})" : "")}");
         preamble.WriteLine($"building {Path.GetFileName(plan.DockerfilePath)} up to line {plan.Line - 1} as {plan.ImageTag}…");
         preamble.Flush();
 

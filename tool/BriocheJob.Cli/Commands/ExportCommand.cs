@@ -40,7 +40,7 @@ internal static class ExportCommand
                     context.Out.WriteLine($"redacted {redaction.Name} (found in: {redaction.Where}): its value replaced {redaction.Occurrences} times in logs and records");
                 }
 
-                context.Out.WriteLine($"wrote {result.Path} ({SizeText.Format(result.Bytes)}): build {result.BuildId}, {result.Projects} projects, {result.Jobs} jobs, {result.EventsFiles} events files");
+                context.Out.WriteLine($"wrote {result.Path} ({SizeText.Format(result.Bytes)}): build {result.BuildId}, {Counted.Of(result.Projects, "project")}, {Counted.Of(result.Jobs, "job")}, {Counted.Of(result.EventsFiles, "events file")}");
                 return ExitCodes.Success;
             });
         });

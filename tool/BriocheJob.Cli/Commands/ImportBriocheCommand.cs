@@ -23,7 +23,7 @@ internal static class ImportBriocheCommand
 
                 string into = result.BuildId is null ? "" : $" into build {result.BuildId}";
                 context.Out.WriteLine(
-                    $"imported {result.Imported} new {(result.Imported == 1 ? "job" : "jobs")} ({result.Failed} failed){into}, {result.AlreadyRecorded} already recorded, from {result.ProcessTempDir}");
+                    $"imported {Counted.Of(result.Imported, "new job")} ({result.Failed} failed){into}, {result.AlreadyRecorded} already recorded, from {result.ProcessTempDir}");
                 return ExitCodes.Success;
             });
         });

@@ -16,7 +16,7 @@ internal static class ImportBundleCommand
             {
                 var result = BundleImporter.Import(file.Value!, context.Home, context.Store, DateTimeOffset.UtcNow);
                 var source = result.Manifest.Build;
-                context.Out.WriteLine($"imported build {result.Build.Id}: {result.Jobs} jobs ({result.Failed} failed) from build {source.Id} " +
+                context.Out.WriteLine($"imported build {result.Build.Id}: {Counted.Of(result.Jobs, "job")} ({result.Failed} failed) from build {source.Id} " +
                     $"exported {result.Manifest.ExportedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
                 foreach (var redaction in result.Manifest.Redacted)
                 {

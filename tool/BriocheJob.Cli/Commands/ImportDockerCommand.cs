@@ -21,7 +21,7 @@ internal static class ImportDockerCommand
                 var result = await DockerTraceImport.ImportAsync(new DockerTraceImportOptions(
                         file.Value!, context.Home.Root, TraceEncodingNames.Parse(encoding.Value()), name.Value(), dockerfile.Value()),
                     new ProblemPrinter(context.Error), context.CancellationToken);
-                context.Out.WriteLine($"imported build {result.BuildId}: {result.JobCount} {(result.JobCount == 1 ? "job" : "jobs")} ({result.FailedJobCount} failed)");
+                context.Out.WriteLine($"imported build {result.BuildId}: {Counted.Of(result.JobCount, "job")} ({result.FailedJobCount} failed)");
                 return ExitCodes.Success;
             });
         });

@@ -15,7 +15,7 @@ internal static class ListCommand
         {
             command.Description = "List recorded jobs, most recent first.";
             var failed = command.Option("--failed", "Only failed jobs.", CommandOptionType.NoValue);
-            var project = command.Option("--project <TEXT>", "Only jobs of projects whose name or path contains TEXT.", CommandOptionType.SingleValue);
+            var project = command.Option("--project <TEXT>", "Only jobs of projects whose name, path or registry name contains TEXT (any case).", CommandOptionType.SingleValue);
             var build = command.Option("--build <BUILD>", "Only jobs of this build (id, external id, unique prefix, last or -N).", CommandOptionType.SingleValue);
             var kind = command.Option("--kind <KIND>", "Only brioche or docker jobs.", CommandOptionType.SingleValue);
             var host = command.Option("--host <HOST>", "Only jobs of builds that ran on HOST (any case).", CommandOptionType.SingleValue);

@@ -78,7 +78,7 @@ internal static class ShowCommand
         o.WriteLine($"job       {job.Id}  {StoreTextOf(job.Kind)}, {JobDisplay.Outcome(job)}");
         if (details.View.Build is { } build)
         {
-            string external = build.ExternalId is null ? "" : $", external id {build.ExternalId}";
+            string external = ExternalIds.Shown(build) is { } externalId ? $", external id {externalId}" : "";
             o.WriteLine($"build     {build.Id}  {build.Origin.ToString().ToLowerInvariant()}{external}, {JobDisplay.Outcome(build.State, build.Result)}");
         }
 

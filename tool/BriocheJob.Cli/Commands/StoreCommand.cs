@@ -54,8 +54,8 @@ internal static class StoreCommand
                     StoreLocation target = StoreLocation.Parse(to.Value()!);
                     using IJobStore destination = JobStores.Open(target, context.Home);
                     StoreCopyResult result = StoreCopy.Copy(context.Store, destination, cancellationToken: context.CancellationToken);
-                    context.Out.WriteLine($"copied to {target.Display}: {result.Builds} builds, {result.NewJobs} new jobs, " +
-                        $"{result.UpdatedJobs} updated jobs, {result.Logs} logs ({result.LogFrames} frames)");
+                    context.Out.WriteLine($"copied to {target.Display}: {Counted.Of(result.Builds, "build")}, {Counted.Of(result.NewJobs, "new job")}, " +
+                        $"{Counted.Of(result.UpdatedJobs, "updated job")}, {Counted.Of(result.Logs, "log")} ({Counted.Of(result.LogFrames, "frame")})");
                     return ExitCodes.Success;
                 });
             });
@@ -71,8 +71,8 @@ internal static class StoreCommand
                     }
 
                     StoreCopyResult result = JobStores.Flush(context.Home, context.Store);
-                    context.Out.WriteLine($"flushed to {context.StoreLocation.Display}: {result.Builds} builds, " +
-                        $"{result.NewJobs} new jobs, {result.Logs} logs");
+                    context.Out.WriteLine($"flushed to {context.StoreLocation.Display}: {Counted.Of(result.Builds, "build")}, " +
+                        $"{Counted.Of(result.NewJobs, "new job")}, {Counted.Of(result.Logs, "log")}");
                     return ExitCodes.Success;
                 });
             });

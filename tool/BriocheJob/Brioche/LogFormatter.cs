@@ -84,13 +84,15 @@ public abstract class LogFormatter
         private static readonly JsonEncodedText Stdout = JsonEncodedText.Encode("stdout");
         private static readonly JsonEncodedText Stderr = JsonEncodedText.Encode("stderr");
 
+        private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
         private readonly Utf8JsonWriter _writer;
 
         public JsonLogFormatter(LogOutput output)
             : base(output)
         {
-            // Default options: the same escaping the source-generated LogLineJson serializer uses.
-            _writer = new Utf8JsonWriter(output);
+            // Human-facing JSON: quotes, &, <, > and non-ASCII text stay readable (still valid JSON), as in show --json.
+            _writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = Encoder });
         }
 
         public override void Write(LogLine line)
@@ -127,7 +129,7 @@ public abstract class LogFormatter
         public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
         {
             // Most lines need no escaping: write them around a cached prefix, byte for byte what the writer would.
-            if (!continued && Utf8.IsValid(text) && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(text) < 0)
+            if (!continued && Utf8.IsValid(text) && Encoder.FindFirstCharacterToEncodeUtf8(text) < 0)
             {
                 if (elapsedMilliseconds != _prefixMilliseconds || stream != _prefixStream)
                 {

@@ -57,6 +57,13 @@ public sealed class ProcessDescription
     [JsonIgnore]
     public string CommandDisplay => SandboxConfig.Command?.ToDisplayString() ?? "";
 
+    /// <summary>
+    /// Whether the description names no command: the job ran no process (a Dockerfile step such as FROM or WORKDIR);
+    /// every Brioche process recipe has one.
+    /// </summary>
+    [JsonIgnore]
+    public bool RunsNoProcess => SandboxConfig.Command is not { Components.Count: > 0 };
+
     /// <summary>The arguments the sandbox passed, decoded for display.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> ArgsDisplay => SandboxConfig.Args?.Select(a => a.ToDisplayString()).ToList() ?? [];

@@ -191,8 +191,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
         else
         {
-            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
-                "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
+            throw Catalog.Events.NotAnEventsFile.Exception("it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         _nextSegment = _segments.Count;
         _frameCount = _segments.Count;
@@ -379,8 +378,7 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         Copy(_loadedStart, magic);
         if (!magic.AsSpan().SequenceEqual(ProcessEventsCodec.Magic))
         {
-            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
-                "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
+            throw Catalog.Events.NotAnEventsFile.Exception("the data does not start with 'brioche_process_events v0'");
         }
     }
 

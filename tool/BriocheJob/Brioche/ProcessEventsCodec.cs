@@ -50,7 +50,7 @@ public static class ProcessEventsCodec
         new(Catalog.Events.CorruptCompression, e.Message, e);
 
     internal static BriocheJobException Corrupt(string message)
-        => new(Catalog.Events.CorruptEvents, $"corrupt Brioche events: {message}");
+        => Catalog.Events.CorruptEvents.Exception(message);
 
     /// <summary>Decodes one event body whose marker was validated. Output bytes are copied.</summary>
     public static ProcessEvent DecodeBody(byte kind, ReadOnlySpan<byte> body, long offset)

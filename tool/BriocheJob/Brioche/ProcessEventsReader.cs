@@ -64,7 +64,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             stream?.Dispose();
-            throw new BriocheJobException(Catalog.Events.EventsFileNotFound, $"events file not found: {path}", e);
+            throw Catalog.Events.EventsFileNotFound.ExceptionFrom(e, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -74,7 +74,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
     }
 
     private static BriocheJobException Unreadable(string path, string why) =>
-        new(Catalog.Events.EventsFileUnreadable, $"cannot read events file {path}: {why}");
+        Catalog.Events.EventsFileUnreadable.Exception(path, why);
 
     /// <summary>True when the input ended inside an event, inside the magic or inside a zstd frame.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -259,8 +259,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         if (got == 0)
         {
             // Nothing at all is not a log that ended early: there was never a log.
-            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
-                "not a Brioche process-events file: the input is empty");
+            throw Catalog.Events.NotAnEventsFile.Exception("the input is empty");
         }
 
         var head = prefix.AsSpan(0, got);
@@ -281,8 +280,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         }
         else
         {
-            throw new BriocheJobException(Catalog.Events.NotAnEventsFile,
-                "not a Brioche process-events file: it starts with neither the zstd magic nor 'brioche_process_events v0'");
+            throw Catalog.Events.NotAnEventsFile.Exception("it starts with neither the zstd magic nor 'brioche_process_events v0'");
         }
         IsCompressed = compressed;
         Stream raw = new PrefixedStream(prefix.AsMemory(0, got), _source);
@@ -312,8 +310,8 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    private static BriocheJobException NotEventsMagic() => new(Catalog.Events.NotAnEventsFile,
-        "not a Brioche process-events file: the data does not start with 'brioche_process_events v0'");
+    private static BriocheJobException NotEventsMagic() =>
+        Catalog.Events.NotAnEventsFile.Exception("the data does not start with 'brioche_process_events v0'");
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false when the input ends first.</summary>
     private async ValueTask<bool> EnsureAsync(int count, bool useAsync, CancellationToken cancellationToken)

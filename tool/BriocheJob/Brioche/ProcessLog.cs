@@ -54,9 +54,9 @@ public sealed class ProcessLog
                 body.Add(spawned);
             }
             body.AddRange(OutputLines);
-            if (Exit is not null)
+            if (Exit is not null && ExitLine(Exit, Spawned, Description) is { } exitLine)
             {
-                body.Add(ExitLine(Exit, Spawned));
+                body.Add(exitLine);
             }
             if (EndedAbruptly || Exit is null)
             {
@@ -321,12 +321,14 @@ public sealed class ProcessLog
         var assembler = new OutputLineAssembler(options.Stream);
         var completed = new List<OutputLineAssembler.KeyedLine>();
         SpawnedEvent? spawned = null;
+        ProcessDescription? description = null;
         long index = 0;
         await foreach (var processEvent in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (processEvent)
             {
                 case DescriptionEvent d:
+                    description ??= d.Description;
                     foreach (var line in StackLines(d.Description))
                     {
                         yield return line;
@@ -349,7 +351,10 @@ public sealed class ProcessLog
                     {
                         yield return OutputLine(line, spawned);
                     }
-                    yield return ExitLine(exit, spawned);
+                    if (ExitLine(exit, spawned, description) is { } exitLine)
+                    {
+                        yield return exitLine;
+                    }
                     yield break;
             }
             index++;
@@ -371,6 +376,13 @@ public sealed class ProcessLog
         : new LogLine(LogLineKind.Spawned,
             $"spawned process with pid {spawned.Pid}, preparation took {ElapsedFormat.Format(spawned.Elapsed)}",
             Elapsed: TimeSpan.Zero);
+
+    /// <summary>
+    /// The exit line, or null for a job that ran no process: a description with no command (a Dockerfile step such
+    /// as FROM or WORKDIR) that ended with code 0. Its record has no exit code either, so text and JSON agree.
+    /// </summary>
+    internal static LogLine? ExitLine(ExitEvent exit, SpawnedEvent? spawned, ProcessDescription? description) =>
+        exit is ExitedEvent { ExitCode: 0 } && description is { RunsNoProcess: true } ? null : ExitLine(exit, spawned);
 
     internal static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
     {

@@ -186,9 +186,9 @@ public static class ProcessLogStreamer
                 {
                     formatter.Write(ProcessLog.AbruptLine);
                 }
-                if (isExit)
+                if (isExit && ProcessLog.ExitLine((ExitEvent)ProcessEventsCodec.DecodeBody(kind, body, start), spawned, description) is { } exitLine)
                 {
-                    formatter.Write(ProcessLog.ExitLine((ExitEvent)ProcessEventsCodec.DecodeBody(kind, body, start), spawned));
+                    formatter.Write(exitLine);
                 }
             }
             if (kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr)
@@ -225,6 +225,7 @@ public static class ProcessLogStreamer
         private readonly OutputStream? _filter;
         private readonly ForwardLineSplitter _splitter;
         private bool _described;
+        private ProcessDescription? _description;
         private SpawnedEvent? _spawned;
         private ExitEvent? _exit;
 
@@ -265,6 +266,7 @@ public static class ProcessLogStreamer
             {
                 case DescriptionEvent d when !_described:
                     _described = true;
+                    _description = d.Description;
                     foreach (var line in ProcessLog.StackLines(d.Description))
                     {
                         _formatter.Write(line);
@@ -287,9 +289,9 @@ public static class ProcessLogStreamer
         public void Finish(bool endedAbruptly)
         {
             _splitter.Finish();
-            if (_exit is not null)
+            if (_exit is not null && ProcessLog.ExitLine(_exit, _spawned, _description) is { } exitLine)
             {
-                _formatter.Write(ProcessLog.ExitLine(_exit, _spawned));
+                _formatter.Write(exitLine);
             }
             if (endedAbruptly || _exit is null)
             {

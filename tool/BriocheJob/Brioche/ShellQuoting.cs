@@ -10,6 +10,19 @@ public static class ShellQuoting
         return string.Join(' ', new[] { command }.Concat(args).Select(Quote));
     }
 
+    /// <summary>The longest job name the store keeps.</summary>
+    public const int MaxJobNameLength = 500;
+
+    /// <summary>
+    /// A Brioche job's name: its command line, shell-quoted as in <see cref="CommandLine"/>, cut at
+    /// <see cref="MaxJobNameLength"/>. Recording, <c>import brioche</c> and <c>show &lt;events file&gt;</c> all name a job so.
+    /// </summary>
+    public static string JobName(string command, IEnumerable<string> args)
+    {
+        string name = CommandLine(command, args);
+        return name.Length > MaxJobNameLength ? name[..MaxJobNameLength] : name;
+    }
+
     /// <summary>Arguments quoted as in <see cref="CommandLine"/>, without a command.</summary>
     public static string Arguments(IEnumerable<string> args)
     {

@@ -40,13 +40,11 @@ public static class BuildKitTrace
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BriocheJobException(Catalog.BuildKit.TraceFileNotFound,
-                $"Trace file '{path}' does not exist.", ex);
+            throw Catalog.BuildKit.TraceFileNotFound.ExceptionFrom(ex, path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(Catalog.BuildKit.TraceUnreadable,
-                $"Cannot read trace file '{path}': {ex.Message}", ex);
+            throw Catalog.BuildKit.TraceUnreadable.ExceptionFrom(ex, path, ex.Message);
         }
         trace.EnsureIsTrace($"'{path}'");
         return trace;

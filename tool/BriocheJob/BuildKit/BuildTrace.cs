@@ -63,8 +63,7 @@ public sealed class BuildTrace
     {
         if (DecodedRecords == 0 && Malformed.Total > 0)
         {
-            throw new BriocheJobException(Catalog.BuildKit.NotATrace,
-                $"{sourceName} is not a BuildKit progress trace: {Malformed}; first: {Malformed.FirstProblem}.");
+            throw Catalog.BuildKit.NotATrace.Exception(sourceName, Malformed, Malformed.FirstProblem);
         }
     }
 
@@ -114,7 +113,6 @@ public static class TraceEncodingNames
         "json" or "jsonl" or "engine" or "docker" => TraceEncoding.JsonLines,
         "rawjson" => TraceEncoding.RawJson,
         "history" or "blob" or "protobuf" => TraceEncoding.HistoryBlob,
-        _ => throw new BriocheJobException(Catalog.BuildKit.UnknownEncoding,
-            $"Unknown trace encoding '{name}'; use one of: {Help}."),
+        _ => throw Catalog.BuildKit.UnknownEncoding.Exception(name, Help),
     };
 }

@@ -42,7 +42,7 @@ public static class BuildTracePlainRenderer
 
         if (trace.Malformed.Total > 0)
         {
-            output.WriteLine($"{Catalog.BuildKit.MalformedRecordsSkipped}: skipped {trace.Malformed}; first: {trace.Malformed.FirstProblem}");
+            output.WriteLine($"{Catalog.BuildKit.MalformedRecordsSkipped}: {Catalog.BuildKit.MalformedRecordsSkipped.Message(trace.Malformed, trace.Malformed.FirstProblem)}");
         }
     }
 

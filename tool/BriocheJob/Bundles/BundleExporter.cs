@@ -199,7 +199,7 @@ public static class BundleExporter
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 File.Delete(partial);
-                throw new BriocheJobException(Catalog.Commands.BundleWriteFailed, $"cannot write {outputPath}: {e.Message}", e);
+                throw Catalog.Commands.BundleWriteFailed.ExceptionFrom(e, outputPath, e.Message);
             }
 
             return new ExportResult(outputPath, new FileInfo(outputPath).Length, b.Id, projects.Count, bundleJobs.Count, eventsFiles,

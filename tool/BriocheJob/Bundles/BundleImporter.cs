@@ -26,12 +26,11 @@ public static partial class BundleImporter
 
     public static BundleImportResult Import(string bundlePath, DataHome home, IJobStore store, DateTimeOffset now)
     {
-        var maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
-            "this job store cannot import bundles (import needs the SQLite or PostgreSQL store)");
+        var maintenance = store as IStoreMaintenance ?? throw Catalog.Store.StoreUnsupported.Exception("import bundles", "import");
         bundlePath = Path.GetFullPath(bundlePath);
         if (!File.Exists(bundlePath))
         {
-            throw new BriocheJobException(Catalog.Commands.BundleNotFound, $"no bundle at {bundlePath}");
+            throw Catalog.Commands.BundleNotFound.Exception(bundlePath);
         }
 
         home.EnsureCreated();
@@ -206,8 +205,7 @@ public static partial class BundleImporter
 
         if (manifest.Version > BundleManifest.CurrentVersion)
         {
-            throw new BriocheJobException(Catalog.Commands.BundleTooNew,
-                $"{bundlePath} is bundle version {manifest.Version}; this brioche-job reads up to {BundleManifest.CurrentVersion}");
+            throw Catalog.Commands.BundleTooNew.Exception(bundlePath, manifest.Version, BundleManifest.CurrentVersion);
         }
 
         foreach (var (name, path) in files.Where(f => f.Key != BundleManifest.EntryName))

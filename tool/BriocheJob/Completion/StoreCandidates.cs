@@ -43,7 +43,7 @@ public static class StoreCandidates
                 var b = summary.Build;
                 var result = b.Result?.ToString().ToLowerInvariant() ?? b.State.ToString().ToLowerInvariant();
                 candidates.Add(new CompletionCandidate(b.Id,
-                    $"{result} {b.Origin.ToString().ToLowerInvariant()} build, {summary.JobCount} jobs ({summary.FailedJobCount} failed){(b.ExternalId is { } e ? ", " + e : "")}"));
+                    $"{result} {b.Origin.ToString().ToLowerInvariant()} build, {Counted.Of(summary.JobCount, "job")} ({summary.FailedJobCount} failed){(ExternalIds.Shown(b) is { } e ? ", " + e : "")}"));
             }
         }
 

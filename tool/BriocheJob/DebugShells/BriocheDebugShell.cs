@@ -48,11 +48,11 @@ public static class BriocheDebugShell
         try
         {
             process = Process.Start(start)
-                ?? throw new BriocheJobException(Catalog.Commands.StartFailed, $"could not start {brioche}");
+                ?? throw Catalog.Commands.StartFailed.Exception(brioche, "no process was started");
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new BriocheJobException(Catalog.Commands.StartFailed, $"could not start {brioche}: {ex.Message}", ex);
+            throw Catalog.Commands.StartFailed.ExceptionFrom(ex, brioche, ex.Message);
         }
 
         using (process)

@@ -50,9 +50,8 @@ public sealed class DockerDebugShell(DockerEngineClient client)
             if (trace.Error is { } error || trace.ImageId is null)
             {
                 var step = trace.FailedVertex is { } failed ? $" at {failed.Name}" : "";
-                throw new BriocheJobException(Catalog.DockerBuild.DebugRebuildFailed,
-                    $"Rebuilding {plan.DockerfilePath} up to line {plan.Line - 1} failed{step}: " +
-                    (trace.Error ?? "the engine returned no image id"));
+                throw Catalog.DockerBuild.DebugRebuildFailed.Exception(plan.DockerfilePath, plan.Line - 1, step,
+                    trace.Error ?? "the engine returned no image id");
             }
             return trace.ImageId;
         }
@@ -83,8 +82,7 @@ public sealed class DockerDebugShell(DockerEngineClient client)
     /// </summary>
     public int RunInteractive(DockerDebugShellPlan plan, bool terminal, string dockerCli = "docker")
     {
-        var executable = FindOnPath(dockerCli) ?? throw new BriocheJobException(Catalog.DockerBuild.DockerCliMissing,
-            $"The interactive shell needs the docker CLI ('{dockerCli}' is not on PATH); run one command instead: debug-shell {plan.JobId} -- sh -c '…'.");
+        var executable = FindOnPath(dockerCli) ?? throw Catalog.DockerBuild.DockerCliMissing.Exception(dockerCli, plan.JobId);
         var start = new ProcessStartInfo(executable) { UseShellExecute = false };
         start.ArgumentList.Add("-H");
         start.ArgumentList.Add(client.Endpoint.Host);

@@ -1,7 +1,7 @@
 namespace BriocheJob.Diagnostics;
 
 /// <summary>
-/// Every diagnostic code brioche-job reports, in one place: its code, exit class and meaning. Codes by area:
+/// Every diagnostic code brioche-job reports, in one place: its code, exit class, meaning and message format. Codes by area:
 /// BJ1xxx store and data home, BJ2xxx Brioche events, BJ3xxx Brioche builds, BJ4xxx BuildKit trace,
 /// BJ5xxx Docker engine and builds, BJ6xxx selectors and commands. A code is never reused for another meaning.
 /// The README's code table is <see cref="MarkdownTable"/> (a unit test keeps them equal).
@@ -37,13 +37,16 @@ public static class Catalog
 
         // BJ102x: retention (prune and the automatic prune after a recording).
         public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
-            "the job store in use cannot be pruned or take a bundle (that needs the SQLite or PostgreSQL store)");
+            "the job store in use cannot be pruned or take a bundle (that needs the SQLite or PostgreSQL store)")
+        { Format = "this job store cannot {0} ({1} needs the SQLite or PostgreSQL store)" };
 
         public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
-            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning);
+            "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning)
+        { Format = "the automatic prune of the data home failed: {0}: {1}" };
 
         public static readonly Diagnostic InvalidMaxSize = new("BJ1022", ErrorKind.Usage,
-            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning);
+            "BriocheJobMaxSize is not a size (e.g. 5GB); the data home was not pruned", DiagnosticSeverity.Warning)
+        { Format = "BriocheJobMaxSize '{0}' is not a size (e.g. 5GB, 500MB); the data home was not pruned" };
     }
 
     /// <summary>BJ110x: a job store in a PostgreSQL server (<c>--store</c>, <c>BRIOCHE_JOB_STORE</c>, <c>BriocheJobStore</c>).</summary>
@@ -66,10 +69,12 @@ public static class Catalog
     public static class Events
     {
         public static readonly Diagnostic CorruptEvents = new("BJ2001", ErrorKind.Corrupt,
-            "the decompressed event stream is malformed (unknown kind, header/trailer mismatch, bad length)");
+            "the decompressed event stream is malformed (unknown kind, header/trailer mismatch, bad length)")
+        { Format = "corrupt Brioche events: {0}" };
 
         public static readonly Diagnostic NotAnEventsFile = new("BJ2002", ErrorKind.Corrupt,
-            "the file is neither a zstd stream nor starts with the process-events magic");
+            "the file is neither a zstd stream nor starts with the process-events magic")
+        { Format = "not a Brioche process-events file: {0}" };
 
         // BJ2003 (the system libzstd could not be loaded) is retired: zstd is managed code (ZstdSharp.Port) now.
 
@@ -83,10 +88,12 @@ public static class Catalog
             "the events writer was used wrongly (event after completion, empty output chunk, second exit)");
 
         public static readonly Diagnostic EventsFileNotFound = new("BJ2007", ErrorKind.NotFound,
-            "the events file does not exist");
+            "the events file does not exist")
+        { Format = "events file not found: {0}" };
 
         public static readonly Diagnostic EventsFileUnreadable = new("BJ2008", ErrorKind.Corrupt,
-            "the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error");
+            "the path cannot be read as a file: a directory, a symlink loop, no permission, an I/O error")
+        { Format = "cannot read events file {0}: {1}" };
     }
 
     /// <summary>BJ3xxx: Brioche builds run and recorded by the <c>BriocheBuild</c> task.</summary>
@@ -96,39 +103,47 @@ public static class Catalog
             "a Brioche project failed to build: Brioche's message, the failing job and how to see its logs");
 
         public static readonly Diagnostic BriocheNotFound = new("BJ3002", ErrorKind.Unavailable,
-            "the brioche executable cannot be started (not installed, not on PATH, not executable)");
+            "the brioche executable cannot be started (not installed, not on PATH, not executable)")
+        { Format = "cannot run '{0}': {1}; install Brioche (https://brioche.dev) or set BriocheExe to its path" };
 
         public static readonly Diagnostic InvalidProject = new("BJ3003", ErrorKind.Usage,
             "a BriocheProject item that cannot be turned into `brioche build` arguments");
 
         public static readonly Diagnostic Cancelled = new("BJ3004", ErrorKind.Cancelled,
-            "the build was cancelled; brioche's process tree was stopped", DiagnosticSeverity.Warning);
+            "the build was cancelled; brioche's process tree was stopped", DiagnosticSeverity.Warning)
+        { Format = "Brioche build cancelled: brioche was stopped and its running jobs recorded as cancelled" };
 
         public static readonly Diagnostic RecordingFailed = new("BJ3005", ErrorKind.Failed,
             "recording failed (store or job files); the build itself went on", DiagnosticSeverity.Warning);
 
         public static readonly Diagnostic Unexpected = new("BJ3099", ErrorKind.Failed,
-            "an unexpected failure inside the task: one error with its message, never a task crash");
+            "an unexpected failure inside the task: one error with its message, never a task crash")
+        { Format = "brioche-job failed unexpectedly while running the {0} build: {1}: {2}" };
     }
 
     /// <summary>BJ4xxx: BuildKit traces.</summary>
     public static class BuildKit
     {
         public static readonly Diagnostic TraceFileNotFound = new("BJ4001", ErrorKind.NotFound,
-            "a trace file named by the user does not exist");
+            "a trace file named by the user does not exist")
+        { Format = "trace file '{0}' does not exist" };
 
         public static readonly Diagnostic TraceUnreadable = new("BJ4002", ErrorKind.Unavailable,
-            "a trace file or stream could not be read (I/O error, permissions)");
+            "a trace file or stream could not be read (I/O error, permissions)")
+        { Format = "cannot read trace file '{0}': {1}" };
 
         public static readonly Diagnostic NotATrace = new("BJ4003", ErrorKind.Corrupt,
-            "the input held records but not one of them decoded as BuildKit progress");
+            "the input held records but not one of them decoded as BuildKit progress")
+        { Format = "{0} is not a BuildKit progress trace: {1}; first: {2}" };
 
         public static readonly Diagnostic UnknownEncoding = new("BJ4004", ErrorKind.Usage,
-            "an encoding name that is not one we know");
+            "an encoding name that is not one we know")
+        { Format = "unknown trace encoding '{0}'; use one of: {1}" };
 
         public static readonly Diagnostic MalformedRecordsSkipped = new("BJ4100", ErrorKind.Corrupt,
             "some progress records were malformed and skipped; the rest of the trace is intact",
-            DiagnosticSeverity.Warning);
+            DiagnosticSeverity.Warning)
+        { Format = "skipped {0}; first: {1}" };
     }
 
     /// <summary>BJ50xx: the Docker engine, build contexts and Dockerfiles.</summary>
@@ -153,16 +168,20 @@ public static class Catalog
             "the TLS handshake with a TCP engine failed: its certificate is not trusted, or it refused ours");
 
         public static readonly Diagnostic ContextMissing = new("BJ5010", ErrorKind.NotFound,
-            "the build context folder does not exist");
+            "the build context folder does not exist")
+        { Format = "build context directory '{0}' does not exist" };
 
         public static readonly Diagnostic DockerfileMissing = new("BJ5011", ErrorKind.NotFound,
-            "the Dockerfile does not exist");
+            "the Dockerfile does not exist")
+        { Format = "Dockerfile '{0}' does not exist" };
 
         public static readonly Diagnostic BadIgnorePattern = new("BJ5012", ErrorKind.Usage,
-            "a .dockerignore pattern that cannot be compiled");
+            "a .dockerignore pattern that cannot be compiled")
+        { Format = "{0}: {1}" };
 
         public static readonly Diagnostic BadDockerfile = new("BJ5020", ErrorKind.Usage,
-            "a Dockerfile that cannot be parsed");
+            "a Dockerfile that cannot be parsed")
+        { Format = "{0}: {1}" };
     }
 
     /// <summary>BJ51xx: recorded Docker builds, the <c>DockerBuild</c> task, imports and Docker debug shells.</summary>
@@ -172,46 +191,56 @@ public static class Catalog
             "a Dockerfile step failed (the MSBuild error points at its Dockerfile line)");
 
         public static readonly Diagnostic BuildFailed = new("BJ5101", ErrorKind.Failed,
-            "the build failed without a failing step (a Dockerfile the frontend rejects, a missing base image)");
+            "the build failed without a failing step (a Dockerfile the frontend rejects, a missing base image)")
+        { Format = "{0}: the Docker build failed: {1}" };
 
         public static readonly Diagnostic BuildCancelled = new("BJ5102", ErrorKind.Cancelled,
-            "the build was cancelled", DiagnosticSeverity.Warning);
+            "the build was cancelled", DiagnosticSeverity.Warning)
+        { Format = "build cancelled; running steps recorded as cancelled" };
 
         public static readonly Diagnostic RecordFailed = new("BJ5103", ErrorKind.Failed,
-            "a job could not be saved to the store; the build goes on", DiagnosticSeverity.Warning);
+            "a job could not be saved to the store; the build goes on", DiagnosticSeverity.Warning)
+        { Format = "could not record {0}: {1}" };
 
         public static readonly Diagnostic EventsFailed = new("BJ5104", ErrorKind.Failed,
-            "a job's events file could not be written; the build goes on", DiagnosticSeverity.Warning);
+            "a job's events file could not be written; the build goes on", DiagnosticSeverity.Warning)
+        { Format = "could not {0} the log of job {1}: {2}" };
 
         public static readonly Diagnostic SessionFailed = new("BJ5105", ErrorKind.Failed,
             "the store could not be opened: the build runs unrecorded", DiagnosticSeverity.Warning);
 
         public static readonly Diagnostic BadImageItem = new("BJ5106", ErrorKind.Usage,
-            "a DockerImage item with unusable metadata (bad BuildArgs, no context)");
+            "a DockerImage item with unusable metadata (bad BuildArgs, no context)")
+        { Format = "DockerImage '{0}': {1}" };
 
         public static readonly Diagnostic DockerfileUnmapped = new("BJ5107", ErrorKind.Failed,
-            "the Dockerfile could not be parsed, so steps are recorded without lines", DiagnosticSeverity.Warning);
+            "the Dockerfile could not be parsed, so steps are recorded without lines", DiagnosticSeverity.Warning)
+        { Format = "steps are recorded without {0}: {1}" };
 
         public static readonly Diagnostic NoImageId = new("BJ5108", ErrorKind.Failed,
             "the build produced no image id although it succeeded");
 
         public static readonly Diagnostic ImportEmpty = new("BJ5109", ErrorKind.Corrupt,
-            "an imported trace with no steps in it");
+            "an imported trace with no steps in it")
+        { Format = "'{0}' holds no BuildKit steps to import" };
 
         public static readonly Diagnostic NotDebuggable = new("BJ5110", ErrorKind.Usage,
             "debug-shell was given a job that is not a Dockerfile step it can rebuild");
 
         public static readonly Diagnostic DebugRebuildFailed = new("BJ5111", ErrorKind.Failed,
-            "rebuilding the Dockerfile up to the failed step failed");
+            "rebuilding the Dockerfile up to the failed step failed")
+        { Format = "rebuilding {0} up to line {1} failed{2}: {3}" };
 
         public static readonly Diagnostic DockerCliMissing = new("BJ5112", ErrorKind.Unavailable,
-            "the docker CLI, needed for an interactive shell, is not on PATH");
+            "the docker CLI, needed for an interactive shell, is not on PATH")
+        { Format = "the interactive shell needs the docker CLI ('{0}' is not on PATH); run one command instead: debug-shell {1} -- sh -c '…'" };
 
         public static readonly Diagnostic DockerfileChanged = new("BJ5113", ErrorKind.NotFound,
             "the recorded Dockerfile is gone or no longer has the step (a warning when it only changed)");
 
         public static readonly Diagnostic Unexpected = new("BJ5199", ErrorKind.Failed,
-            "an unexpected failure inside the task: one error with its message, never a task crash");
+            "an unexpected failure inside the task: one error with its message, never a task crash")
+        { Format = "brioche-job failed unexpectedly while running the {0} build: {1}: {2}" };
     }
 
     /// <summary>BJ6001-BJ6009: job and build selectors.</summary>
@@ -224,7 +253,8 @@ public static class Catalog
             "the selector matches several jobs or builds; the candidates are listed");
 
         public static readonly Diagnostic Invalid = new("BJ6003", ErrorKind.Usage,
-            "the text is not any form of selector");
+            "the text is not any form of selector")
+        { Format = "{0} is not a job selector: {1}" };
 
         public static readonly Diagnostic NotEnoughFailedJobs = new("BJ6004", ErrorKind.NotFound,
             "fewer failed jobs are recorded than the selector asks for");
@@ -246,10 +276,12 @@ public static class Catalog
             "a debug shell is not available for this kind of job");
 
         public static readonly Diagnostic BriocheDataDirNotFound = new("BJ6014", ErrorKind.NotFound,
-            "the Brioche data dir (or its process-temp folder) to import from does not exist");
+            "the Brioche data dir (or its process-temp folder) to import from does not exist")
+        { Format = "no Brioche process-temp folder at {0} (set --data-dir or {1})" };
 
         public static readonly Diagnostic StartFailed = new("BJ6015", ErrorKind.Unavailable,
-            "a program the command runs could not be started");
+            "a program the command runs could not be started")
+        { Format = "could not start {0}: {1}" };
 
         public static readonly Diagnostic UnknownCommand = new("BJ6016", ErrorKind.Usage,
             "an unknown command (`dotnet brioche-job lst`)");
@@ -264,35 +296,44 @@ public static class Catalog
             "the file is not a readable bundle (truncated, corrupt, altered or another format); nothing was imported");
 
         public static readonly Diagnostic BundleTooNew = new("BJ6031", ErrorKind.Corrupt,
-            "the bundle was written by a newer brioche-job; nothing was imported");
+            "the bundle was written by a newer brioche-job; nothing was imported")
+        { Format = "{0} is bundle version {1}; this brioche-job reads up to {2}" };
 
         public static readonly Diagnostic BundleWriteFailed = new("BJ6032", ErrorKind.Failed,
-            "the bundle file cannot be written");
+            "the bundle file cannot be written")
+        { Format = "cannot write {0}: {1}" };
 
         public static readonly Diagnostic ContextNotHere = new("BJ6033", ErrorKind.NotFound,
-            "an (imported) Docker job's build context is not on this machine, so debug-shell cannot rebuild it");
+            "an (imported) Docker job's build context is not on this machine, so debug-shell cannot rebuild it")
+        { Format = "job {0} was built with the context {1}, which is not on this machine: put it there to rebuild from {2}" };
 
         public static readonly Diagnostic BundleNotFound = new("BJ6034", ErrorKind.NotFound,
-            "the bundle file to import does not exist");
+            "the bundle file to import does not exist")
+        { Format = "no bundle at {0}" };
 
         public static readonly Diagnostic Unexpected = new("BJ6099", ErrorKind.Failed,
-            "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace");
+            "a failure we did not expect: a defect; one line, and BRIOCHE_JOB_DEBUG=1 adds the stack trace")
+        { Format = "unexpected {0}: {1} (please report it; BRIOCHE_JOB_DEBUG=1 shows the stack trace)" };
     }
 
     /// <summary>BJ604x: the history commands (builds diff, logs --diff, builds timeline).</summary>
     public static class History
     {
         public static readonly Diagnostic NoBaseBuild = new("BJ6040", ErrorKind.NotFound,
-            "builds diff: no earlier build shares a project with HEAD, so there is no default BASE");
+            "builds diff: no earlier build shares a project with HEAD, so there is no default BASE")
+        { Format = "no earlier build shares a project with build {0}; name the base build" };
 
         public static readonly Diagnostic NoEarlierSuccess = new("BJ6041", ErrorKind.NotFound,
-            "logs --diff: no earlier succeeded job has the same step key");
+            "logs --diff: no earlier succeeded job has the same step key")
+        { Format = "no earlier succeeded job has step key '{0}'; pick one with --against JOB" };
 
         public static readonly Diagnostic NoStepKey = new("BJ6042", ErrorKind.NotFound,
-            "the job has no step key, so it has no earlier run to compare with");
+            "the job has no step key, so it has no earlier run to compare with")
+        { Format = "job {0} has no step key, so no earlier run to compare with; pick one with --against JOB" };
 
         public static readonly Diagnostic WriteFailed = new("BJ6043", ErrorKind.Failed,
-            "builds timeline --html: the file cannot be written");
+            "builds timeline --html: the file cannot be written")
+        { Format = "cannot write '{0}': {1}" };
     }
 
     /// <summary>Every diagnostic, in code order.</summary>
@@ -337,12 +378,14 @@ public static class Catalog
     public static string MarkdownTable()
     {
         var table = new System.Text.StringBuilder();
-        table.Append("| code | exit | kind | meaning |\n|---|---|---|---|\n");
+        table.Append("| code | exit | kind | meaning | message |\n|---|---|---|---|---|\n");
         foreach (var diagnostic in All)
         {
             var kind = diagnostic.Severity == DiagnosticSeverity.Warning ? "warning" : "error";
             var exit = diagnostic.Severity == DiagnosticSeverity.Warning ? "-" : ExitCodes.For(diagnostic.ExitClass).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            table.Append($"| `{diagnostic.Code}` | {exit} | {kind} | {diagnostic.Meaning} |\n");
+            // {0}, {1}…: what the site knows (a path, a job id, a reason); "-": the site writes its own message.
+            var message = diagnostic.Format is { } format ? "`" + format.Replace("|", "\\|", StringComparison.Ordinal) + "`" : "-";
+            table.Append($"| `{diagnostic.Code}` | {exit} | {kind} | {diagnostic.Meaning} | {message} |\n");
         }
         return table.ToString();
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BriocheJob.Diagnostics;
 
 /// <summary>Whether a diagnostic stops what it is reported from.</summary>
@@ -12,8 +14,10 @@ public enum DiagnosticSeverity
 
 /// <summary>
 /// One entry of the <see cref="Catalog"/>: a stable code, the exit class a command ends with when it fails with it,
-/// and the one-line meaning the README lists. The message itself is written where the failure is known (it names the
-/// file, job or value); the CLI prints <c>error BJxxxx: message</c>, an MSBuild task logs it with the code.
+/// the one-line meaning the README lists, and the message's <see cref="Format"/>: a composite format string whose
+/// arguments are what only the site knows (the file, job or value). Throw and warn sites build the message with
+/// <see cref="Message"/> or <see cref="Exception(object?[])"/>; the CLI prints <c>error BJxxxx: message</c>, an MSBuild
+/// task logs it with the code. Messages are one line, lower case, with no full stop.
 /// </summary>
 /// <param name="Code"><c>BJ</c> and four digits; the first digit is the area (see <see cref="Catalog"/>).</param>
 /// <param name="ExitClass">What the CLI exits with (see <see cref="ExitCodes"/>); for a warning, the class it would have as an error.</param>
@@ -21,8 +25,22 @@ public enum DiagnosticSeverity
 public sealed record Diagnostic(string Code, ErrorKind ExitClass, string Meaning,
     DiagnosticSeverity Severity = DiagnosticSeverity.Error)
 {
-    /// <summary>The exception that carries this diagnostic to the CLI or the task.</summary>
-    public BriocheJobException Exception(string message, Exception? inner = null) => new(this, message, inner);
+    /// <summary>
+    /// The message as a composite format string (<c>trace file '{0}' does not exist</c>); null for the few codes whose
+    /// sites still write their own message (the README's code table says which).
+    /// </summary>
+    public string? Format { get; init; }
+
+    /// <summary>The message: <see cref="Format"/> with <paramref name="args"/> (invariant culture).</summary>
+    public string Message(params object?[] args) =>
+        string.Format(CultureInfo.InvariantCulture,
+            Format ?? throw new InvalidOperationException($"{Code} has no message format in the catalogue"), args);
+
+    /// <summary>The exception that carries this diagnostic, with its message from <see cref="Format"/>.</summary>
+    public BriocheJobException Exception(params object?[] args) => new(this, Message(args));
+
+    /// <summary>As <see cref="Exception(object?[])"/>, caused by <paramref name="inner"/>.</summary>
+    public BriocheJobException ExceptionFrom(Exception inner, params object?[] args) => new(this, Message(args), inner);
 
     /// <summary>Where a code is wanted as text (MSBuild's <c>code</c> argument, comparisons), the diagnostic is its code.</summary>
     public static implicit operator string(Diagnostic diagnostic) => diagnostic.Code;

@@ -48,15 +48,13 @@ public sealed class BuildContext
         var context = Path.GetFullPath(contextDirectory);
         if (!Directory.Exists(context))
         {
-            throw new BriocheJobException(Catalog.Docker.ContextMissing,
-                $"Build context directory '{context}' does not exist.");
+            throw Catalog.Docker.ContextMissing.Exception(context);
         }
 
         var dockerfilePath = Path.GetFullPath(string.IsNullOrEmpty(dockerfile) ? "Dockerfile" : dockerfile, context);
         if (!File.Exists(dockerfilePath))
         {
-            throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
-                $"Dockerfile '{dockerfilePath}' does not exist.");
+            throw Catalog.Docker.DockerfileMissing.Exception(dockerfilePath);
         }
 
         var relative = Path.GetRelativePath(context, dockerfilePath).Replace(Path.DirectorySeparatorChar, '/');

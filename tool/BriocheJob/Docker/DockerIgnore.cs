@@ -51,8 +51,7 @@ public sealed class DockerIgnore
                 pattern = pattern[1..].Trim();
                 if (pattern.Length == 0)
                 {
-                    throw new BriocheJobException(Catalog.Docker.BadIgnorePattern,
-                        $"{source}:{lineNumber}: '!' must be followed by a pattern.");
+                    throw Catalog.Docker.BadIgnorePattern.Exception($"{source}:{lineNumber}", "'!' must be followed by a pattern");
                 }
             }
 
@@ -313,8 +312,7 @@ public sealed class DockerIgnore
     }
 
     private static BriocheJobException BadPattern(string pattern, string source, int line, string why) =>
-        new(Catalog.Docker.BadIgnorePattern,
-            $"{source}{(line > 0 ? ":" + line : "")}: pattern '{pattern}' is not valid: {why}.");
+        Catalog.Docker.BadIgnorePattern.Exception($"{source}{(line > 0 ? ":" + line : "")}", $"pattern '{pattern}' is not valid: {why}");
 
     private sealed record Rule(string Pattern, bool Exclusion, Regex Regex);
 }

@@ -237,8 +237,7 @@ public static partial class DockerfileParser
     {
         if (!File.Exists(path))
         {
-            throw new BriocheJobException(Catalog.Docker.DockerfileMissing,
-                $"Dockerfile '{path}' does not exist.");
+            throw Catalog.Docker.DockerfileMissing.Exception(path);
         }
 
         return Parse(File.ReadAllText(path), buildArgs, path);
@@ -310,7 +309,7 @@ public static partial class DockerfileParser
 
         if (current is null)
         {
-            throw new BriocheJobException(Catalog.Docker.BadDockerfile, $"{source}: no FROM instruction.");
+            throw Catalog.Docker.BadDockerfile.Exception(source, "no FROM instruction");
         }
 
         stages.Add(current.Build());
@@ -700,7 +699,7 @@ public static partial class DockerfileParser
     }
 
     private static BriocheJobException Error(string source, int line, string why) =>
-        new(Catalog.Docker.BadDockerfile, $"{source}:{line}: {why}.");
+        Catalog.Docker.BadDockerfile.Exception($"{source}:{line}", why);
 
     [GeneratedRegex(@"^#\s*(?<name>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?<value>.*)$")]
     private static partial Regex DirectivePattern();

@@ -23,7 +23,7 @@ public static class BuildReport
 
         long pathMs = analysis.CriticalPath.Sum(v => v.Job.Duration is { } d ? (long)d.TotalMilliseconds : 0);
         text.Append(CultureInfo.InvariantCulture,
-            $"critical path ({BuildAnalysis.MethodText(analysis.Method)}): {analysis.CriticalPath.Count} jobs, {JobDisplay.Duration(TimeSpan.FromMilliseconds(pathMs))} of job time\n");
+            $"critical path ({BuildAnalysis.MethodText(analysis.Method)}): {Counted.Of(analysis.CriticalPath.Count, "job")}, {JobDisplay.Duration(TimeSpan.FromMilliseconds(pathMs))} of job time\n");
         IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(analysis.Jobs.Select(v => v.Job.Id));
         foreach (JobView v in analysis.CriticalPath)
         {

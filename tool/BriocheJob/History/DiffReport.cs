@@ -66,9 +66,9 @@ public static class DiffReport
     private static string Describe(BuildDetails details, TimeZoneInfo zone)
     {
         BuildRecord b = details.Build;
-        string external = b.ExternalId is null ? "" : $" ({b.ExternalId})";
+        string external = ExternalIds.Shown(b) is { } externalId ? $" ({externalId})" : "";
         string projects = string.Join(", ", details.Projects.Select(JobDisplay.ProjectName).Distinct());
-        return $"{b.Id}{external}  {JobDisplay.Outcome(b.State, b.Result)}, started {JobDisplay.LocalTime(b.StartedAt, zone)}, {details.Jobs.Count} jobs: {projects}";
+        return $"{b.Id}{external}  {JobDisplay.Outcome(b.State, b.Result)}, started {JobDisplay.LocalTime(b.StartedAt, zone)}, {Counted.Of(details.Jobs.Count, "job")}: {projects}";
     }
 
     private static string ResultText(DiffPair pair)

@@ -20,11 +20,9 @@ public static class LogDiff
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(job);
-        string key = StepKeys.Of(job) ?? throw new BriocheJobException(Catalog.History.NoStepKey,
-            $"job {job.Job.Id} has no step key, so no earlier run to compare with; pick one with --against JOB");
+        string key = StepKeys.Of(job) ?? throw Catalog.History.NoStepKey.Exception(job.Job.Id);
         return store.FindPreviousByStepKey(key, job.Job, succeededOnly: true)
-            ?? throw new BriocheJobException(Catalog.History.NoEarlierSuccess,
-                $"no earlier succeeded job has step key '{key}'; pick one with --against JOB");
+            ?? throw Catalog.History.NoEarlierSuccess.Exception(key);
     }
 
     /// <summary>The header naming both jobs, then the hunks; the header alone (and a note) when the output is the same.</summary>

@@ -33,7 +33,7 @@ public static class TimelineText
         double span = Math.Max(1, analysis.Stats.WallMs);
         var text = new StringBuilder();
         BuildRecord b = analysis.Build;
-        text.Append($"build {b.Id}  {JobDisplay.Outcome(b.State, b.Result)}, {JobDisplay.Duration(TimeSpan.FromMilliseconds(analysis.Stats.WallMs))} wall, {analysis.Jobs.Count} jobs\n");
+        text.Append($"build {b.Id}  {JobDisplay.Outcome(b.State, b.Result)}, {JobDisplay.Duration(TimeSpan.FromMilliseconds(analysis.Stats.WallMs))} wall, {Counted.Of(analysis.Jobs.Count, "job")}\n");
         text.Append(Paint("=", Green, colour)).Append(" ran  ")
             .Append(Paint("#", Yellow, colour)).Append(" critical path  ")
             .Append(Paint("X", Red, colour)).Append(" failed  ")

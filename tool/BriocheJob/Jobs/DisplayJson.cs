@@ -55,7 +55,7 @@ public sealed record BuildJson(
         BuildProvenance where = build.Provenance ?? BuildProvenance.None;
         return new BuildJson(
             build.Id,
-            build.ExternalId,
+            ExternalIds.Shown(build),
             StoreText.Of(build.Origin),
             StoreText.Of(build.State),
             StoreText.Of(build.Result),

@@ -86,44 +86,20 @@ public sealed class JobDetails
         return new JobDetails(view, eventsPath) { Log = log, LastLines = last };
     }
 
-    /// <summary>
-    /// Writes <c>show --json</c>: every <see cref="JobJson"/> field, then <c>stackTrace</c>, <c>command</c>,
-    /// <c>args</c>, <c>lastLines</c> (as in <c>logs --json</c>), <c>eventsPath</c> and <c>eventsProblem</c>.
-    /// </summary>
+    /// <summary>The <c>show --json</c> shape of this job (<see cref="JobDetailsJson"/>), for the source-generated serializer.</summary>
+    public JobDetailsJson ToJson(string? shortId = null, IReadOnlySet<string>? flakyRecipes = null) => new(
+        JobJson.From(View, shortId, flakyRecipes),
+        StackTrace,
+        Command,
+        Args,
+        LastLines.Select(LogLineJson.From).ToList(),
+        EventsPath,
+        EventsProblem);
+
+    /// <summary>Writes <c>show --json</c> through <see cref="JobJsonContext"/> (no hand-written JSON).</summary>
     public void WriteJson(Utf8JsonWriter writer, string? shortId = null, IReadOnlySet<string>? flakyRecipes = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        JsonElement job = JsonSerializer.SerializeToElement(JobJson.From(View, shortId, flakyRecipes), JobJsonContext.Default.JobJson);
-        writer.WriteStartObject();
-        foreach (JsonProperty property in job.EnumerateObject())
-        {
-            property.WriteTo(writer);
-        }
-
-        writer.WriteStartArray("stackTrace");
-        foreach (string frame in StackTrace)
-        {
-            writer.WriteStringValue(frame);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("command", Command);
-        writer.WriteStartArray("args");
-        foreach (string arg in Args)
-        {
-            writer.WriteStringValue(arg);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("lastLines");
-        foreach (LogLine line in LastLines)
-        {
-            JsonSerializer.Serialize(writer, LogLineJson.From(line), DisplayJsonContext.Default.LogLineJson);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("eventsPath", EventsPath);
-        writer.WriteString("eventsProblem", EventsProblem);
-        writer.WriteEndObject();
+        JsonSerializer.Serialize(writer, ToJson(shortId, flakyRecipes), JobJsonContext.Default.JobDetailsJson);
     }
 }

@@ -33,6 +33,16 @@ public static class JobDisplay
     }
 
     /// <summary>The exit status in words: <c>exit code 2</c>, <c>signal 9</c>, a message, or null when none is known.</summary>
+    /// <summary>
+    /// The exit status in short, for a status line: the exit code or signal when known, the message only when neither is
+    /// (BuildKit's message for a failed RUN restates the command and its code, so <c>debug-shell</c> does not repeat it).
+    /// </summary>
+    public static string? ShortExitStatus(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.ExitCode is not null || job.Signal is not null ? ExitStatus(job with { Message = null }) : ExitStatus(job);
+    }
+
     public static string? ExitStatus(JobRecord job)
     {
         ArgumentNullException.ThrowIfNull(job);

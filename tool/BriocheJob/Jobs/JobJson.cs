@@ -9,7 +9,7 @@ namespace BriocheJob.Jobs;
 /// unknown); enum values are lower-case words as stored; times are UTC ISO-8601 with milliseconds. Add fields, never
 /// rename or remove them.
 /// </summary>
-public sealed record JobJson(
+public record JobJson(
     string Id,
     string? ShortId,
     string? BuildId,
@@ -47,7 +47,7 @@ public sealed record JobJson(
             Id: job.Id,
             ShortId: shortId,
             BuildId: view.Build?.Id ?? project?.BuildId,
-            BuildExternalId: view.Build?.ExternalId,
+            BuildExternalId: ExternalIds.Shown(view.Build?.ExternalId),
             Project: project is null ? null : project.Name ?? project.RegistryProjectName ?? project.LocalProjectPath,
             ProjectPath: project?.LocalProjectPath,
             Kind: StoreText.Of(job.Kind),
@@ -88,10 +88,24 @@ public sealed record JobJson(
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
 
+/// <summary>
+/// <c>show --json</c>: every <see cref="JobJson"/> field, then what the events file adds: <c>stackTrace</c>,
+/// <c>command</c>, <c>args</c>, <c>lastLines</c> (as in <c>logs --json</c>), <c>eventsPath</c> and <c>eventsProblem</c>.
+/// </summary>
+public sealed record JobDetailsJson(
+    [property: JsonIgnore] JobJson Job,
+    [property: JsonPropertyOrder(1)] IReadOnlyList<string> StackTrace,
+    [property: JsonPropertyOrder(2)] string? Command,
+    [property: JsonPropertyOrder(3)] IReadOnlyList<string> Args,
+    [property: JsonPropertyOrder(4)] IReadOnlyList<LogLineJson> LastLines,
+    [property: JsonPropertyOrder(5)] string? EventsPath,
+    [property: JsonPropertyOrder(6)] string? EventsProblem) : JobJson(Job);
+
 /// <summary>Source-generated serialization for <see cref="JobJson"/> (trimming- and AOT-safe).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(JobJson))]
 [JsonSerializable(typeof(IReadOnlyList<JobJson>))]
+[JsonSerializable(typeof(JobDetailsJson))]
 public sealed partial class JobJsonContext : JsonSerializerContext;

@@ -250,5 +250,5 @@ public sealed class JobSelectorResolver
     private const int MaxEcho = 80;
 
     private static BriocheJobException Invalid(string text, string hint) =>
-        new(Catalog.Selectors.Invalid, $"{Quote(text)} is not a job selector: {hint}");
+        Catalog.Selectors.Invalid.Exception(Quote(text), hint);
 }

@@ -62,8 +62,7 @@ public static class BriocheImport
         string processTemp = Path.GetFullPath(Path.Combine(dataDir, "process-temp"));
         if (!Directory.Exists(processTemp))
         {
-            throw new BriocheJobException(Catalog.Commands.BriocheDataDirNotFound,
-                $"no Brioche process-temp folder at {processTemp} (set --data-dir or {DataDirVariable})");
+            throw Catalog.Commands.BriocheDataDirNotFound.Exception(processTemp, DataDirVariable);
         }
 
         var warnings = new List<string>();
@@ -156,18 +155,20 @@ public static class BriocheImport
         lastElapsed ??= log.Spawned?.ElapsedMilliseconds;
         (RunState state, RunResult? result, int? code, int? signal, string? message) = log.Exit switch
         {
+            // A step that ran no process (a description with no command) has no exit code, as its `logs` has no exit line.
+            ExitedEvent { ExitCode: 0 } when description is { RunsNoProcess: true } => (RunState.Finished, RunResult.Succeeded, (int?)null, (int?)null, (string?)null),
             ExitedEvent e => (RunState.Finished, e.ExitCode == 0 ? RunResult.Succeeded : RunResult.Failed, (int?)e.ExitCode, (int?)null, (string?)null),
             ExitedWithSignalEvent s => (RunState.Finished, RunResult.Failed, null, s.Signal, null),
             ExitedWithMessageEvent m => (RunState.Finished, RunResult.Failed, null, null, m.Message),
             _ => (RunState.Interrupted, (RunResult?)null, (int?)null, (int?)null, (string?)null),
         };
 
-        string? name = description is null ? null : ShellQuoting.CommandLine(description.CommandDisplay, description.ArgsDisplay);
+        string? name = description is null ? null : ShellQuoting.JobName(description.CommandDisplay, description.ArgsDisplay);
         var job = new JobRecord(
             Id: id,
             BuildProjectId: null,
             Kind: JobKind.Brioche,
-            Name: name is { Length: > 500 } ? name[..500] : name,
+            Name: name,
             StartedAt: started,
             StoppedAt: lastElapsed is { } ms ? started.AddMilliseconds(ms) : null,
             State: state,

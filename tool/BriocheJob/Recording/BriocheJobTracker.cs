@@ -298,18 +298,9 @@ internal sealed class BriocheJobTracker
     public string? MetaJson() =>
         Description is null ? null : JsonSerializer.Serialize(Description.Meta, ProcessDescription.JsonOptions);
 
-    /// <summary>A one-line display name: the decoded command line (as <c>import brioche</c> names jobs).</summary>
-    public string? DisplayName()
-    {
-        if (Description is null)
-        {
-            return null;
-        }
-
-        var name = string.Join(' ', new[] { Description.CommandDisplay }.Concat(Description.ArgsDisplay));
-        name = string.Join(' ', name.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
-        return name.Length <= 120 ? name : name[..119] + "…";
-    }
+    /// <summary>The job's name: its shell-quoted command line, exactly as <c>import brioche</c> and <c>show &lt;events file&gt;</c> name it.</summary>
+    public string? DisplayName() =>
+        Description is null ? null : ShellQuoting.JobName(Description.CommandDisplay, Description.ArgsDisplay);
 
     /// <summary>
     /// Reads from <paramref name="source"/> and keeps each read: in memory until <see cref="StartCopying"/>, then in

@@ -155,8 +155,7 @@ internal sealed class BriocheProjectRun
         }
         catch (Win32Exception e)
         {
-            throw new BriocheJobException(Catalog.BriocheBuild.BriocheNotFound,
-                $"cannot run '{_options.BriocheExe}': {e.Message}. Install Brioche (https://brioche.dev) or set BriocheExe to its path", e);
+            throw Catalog.BriocheBuild.BriocheNotFound.ExceptionFrom(e, _options.BriocheExe, e.Message);
         }
         finally
         {

@@ -62,7 +62,7 @@ public sealed class DockerBuildRecorder
         catch (BriocheJobException e)
         {
             _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
-                $"steps are recorded without Dockerfile lines: {e.Message}");
+                Catalog.DockerBuild.DockerfileUnmapped.Message("Dockerfile lines", e.Message));
         }
 
         IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? contextDigests = null;
@@ -75,7 +75,7 @@ public sealed class DockerBuildRecorder
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _listener?.Problem(Catalog.DockerBuild.DockerfileUnmapped,
-                    $"steps are recorded without context digests: {e.Message}");
+                    Catalog.DockerBuild.DockerfileUnmapped.Message("context digests", e.Message));
             }
         }
 
@@ -88,7 +88,7 @@ public sealed class DockerBuildRecorder
             }
             catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
-                _listener?.Problem(Catalog.DockerBuild.RecordFailed, $"could not record image {spec.Name}: {e.Message}");
+                _listener?.Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"image {spec.Name}", e.Message));
             }
         }
 

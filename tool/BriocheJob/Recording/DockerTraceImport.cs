@@ -34,8 +34,7 @@ public static class DockerTraceImport
             .ConfigureAwait(false);
         if (check.Vertices.Count == 0)
         {
-            throw new BriocheJobException(Catalog.DockerBuild.ImportEmpty,
-                $"'{options.TracePath}' holds no BuildKit steps to import.");
+            throw Catalog.DockerBuild.ImportEmpty.Exception(options.TracePath);
         }
 
         Dockerfile? dockerfile = null;

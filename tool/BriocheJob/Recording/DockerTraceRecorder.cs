@@ -282,7 +282,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.Step.Recorded = false;
-            Problem(Catalog.DockerBuild.RecordFailed, $"could not record job {job.Id} ({job.Name}): {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"job {job.Id} ({job.Name})", e.Message));
         }
     }
 
@@ -303,7 +303,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem(Catalog.DockerBuild.RecordFailed, $"could not record {batch.Count} jobs: {e.Message}");
+            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message(Counted.Of(batch.Count, "job"), e.Message));
         }
     }
 
@@ -323,7 +323,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.WriterFailed = true;
-            Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, Catalog.DockerBuild.EventsFailed.Message("write", step.Step.JobId, e.Message));
         }
     }
 
@@ -381,7 +381,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem(Catalog.DockerBuild.EventsFailed, $"could not finish the log of job {step.Step.JobId}: {e.Message}");
+            Problem(Catalog.DockerBuild.EventsFailed, Catalog.DockerBuild.EventsFailed.Message("finish", step.Step.JobId, e.Message));
         }
         finally
         {
@@ -404,7 +404,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
 
     private void AbandonEvents(StepRecording step, Exception e)
     {
-        Problem(Catalog.DockerBuild.EventsFailed, $"could not write the log of job {step.Step.JobId}: {e.Message}");
+        Problem(Catalog.DockerBuild.EventsFailed, Catalog.DockerBuild.EventsFailed.Message("write", step.Step.JobId, e.Message));
         step.WriterFailed = true;
         step.Writer?.Dispose();
         step.Writer = null;

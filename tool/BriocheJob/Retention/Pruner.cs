@@ -18,8 +18,7 @@ public sealed class Pruner
     public Pruner(IJobStore store, DataHome home)
     {
         _store = store;
-        _maintenance = store as IStoreMaintenance ?? throw new BriocheJobException(Catalog.Store.StoreUnsupported,
-            "this job store cannot be pruned (prune needs the SQLite or PostgreSQL store)");
+        _maintenance = store as IStoreMaintenance ?? throw Catalog.Store.StoreUnsupported.Exception("be pruned", "prune");
         _home = home;
     }
 
