@@ -11,5 +11,10 @@ if (args is ["make-stores"])
     return BenchStoreCache.Make();
 }
 
+if (args is ["make-history-store", ..])
+{
+    return HistoryStoreData.Make(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

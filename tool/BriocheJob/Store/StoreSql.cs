@@ -199,40 +199,6 @@ internal static class StoreSql
 
     public const string SelectLocalPaths = "SELECT DISTINCT local_path FROM jobs WHERE local_path IS NOT NULL;";
 
-    /// <summary>
-    /// A build by id (any case) or external id, with its projects and jobs. <paramref name="command"/> makes a command
-    /// of the store's connection; <paramref name="loadBuild"/> and <paramref name="jobsOfBuild"/> read as the store does.
-    /// </summary>
-    public static BuildDetails? GetBuild(string idOrExternalId, StoreDialect dialect,
-        Func<string, (string, object?)[], DbCommand> command, Func<string, BuildRecord?> loadBuild,
-        Func<string, IReadOnlyList<JobView>> jobsOfBuild)
-    {
-        string? id;
-        using (DbCommand find = command(
-            $"SELECT id FROM (SELECT id, 0 AS rank FROM builds WHERE {dialect.BuildKeyEquals} UNION ALL " +
-            "SELECT id, 1 FROM builds WHERE external_id = @key) AS k ORDER BY rank LIMIT 1;",
-            [dialect.Parameter("key", idOrExternalId)]))
-        {
-            id = find.ExecuteScalar() as string;
-        }
-
-        BuildRecord? build = id is null ? null : loadBuild(id);
-        if (build is null)
-        {
-            return null;
-        }
-
-        List<ProjectRecord> projects;
-        using (DbCommand select = command($"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;",
-            [dialect.Parameter("build", build.Id)]))
-        using (DbDataReader reader = select.ExecuteReader())
-        {
-            projects = ReadProjects(reader);
-        }
-
-        return new BuildDetails(build, projects, jobsOfBuild(build.Id));
-    }
-
     /// <summary>Every row's <see cref="ProjectColumns"/> (from ordinal 0).</summary>
     public static List<ProjectRecord> ReadProjects(DbDataReader reader)
     {
