@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BriocheJob.Store;
 using LiteDB;
@@ -8,8 +7,8 @@ namespace Benchmarks;
 /// <summary>
 /// The lookups of <see cref="StoreBenchmarks"/> against LiteDB 5 holding the same one million jobs (same builds,
 /// projects, recipe reuse, failure rate and pids, from the same seed), each field indexed as our SQLite indexes do.
-/// Setup prints the file size beside SQLite's (run both classes together to compare means). With <c>--inProcess</c>
-/// the million documents are written once per run and shared by every benchmark; the file goes when the process ends.
+/// Setup prints the file size (run both classes together to compare means and sizes). The file is made once, by
+/// <c>make-stores</c> or the first setup, and kept (see <see cref="BenchStoreCache"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class LiteDbLookupBenchmarks
@@ -17,8 +16,6 @@ public class LiteDbLookupBenchmarks
     private const int JobCount = 1_000_000;
     private const int JobsPerBuild = 200;
     private const int ProjectsPerBuild = 4;
-
-    private static (string Path, string Id, string Recipe, int Pid)? s_prepared;
 
     private LiteDatabase _db = null!;
     private ILiteCollection<BsonDocument> _jobs = null!;
@@ -31,25 +28,8 @@ public class LiteDbLookupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        if (s_prepared is null)
-        {
-            string folder = Path.Combine(Path.GetTempPath(), "bj-litedb-bench-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
-            string file = Path.Combine(folder, "jobs-lite.db");
-            var stopwatch = Stopwatch.StartNew();
-            using (var bulk = new LiteDatabase($"Filename={file};Connection=direct"))
-            {
-                (string id, string recipe, int pid) = BulkInsert(bulk);
-                bulk.Checkpoint();
-                s_prepared = (file, id, recipe, pid);
-            }
-
-            Console.WriteLine($"// LiteDB: inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
-                              $"file {new FileInfo(file).Length / 1_048_576.0:F1} MiB");
-        }
-
-        (string path, string probeId, string probeRecipe, int probePid) = s_prepared.Value;
+        (string path, string probeId, string probeRecipe, int probePid) = EnsureStore();
+        Console.WriteLine($"// LiteDB store: {BenchStoreCache.Size(path)}");
         var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
 
         // Shared mode is what many writers would need; direct is LiteDB's fastest, so lookups are measured in it.
@@ -69,6 +49,16 @@ public class LiteDbLookupBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _db.Dispose();
+
+    /// <summary>The million-document LiteDB file, made once with bulk inserts (see <see cref="BenchStoreCache"/>).</summary>
+    public static (string Path, string Id, string Recipe, int Pid) EnsureStore() =>
+        BenchStoreCache.Ensure("jobs-1m-lite.db", file =>
+        {
+            using var bulk = new LiteDatabase($"Filename={file};Connection=direct");
+            (string, string, int) probe = BulkInsert(bulk);
+            bulk.Checkpoint();
+            return probe;
+        });
 
     /// <summary>As the resolver asks: up to two matches, to tell "one" from "ambiguous".</summary>
     [Benchmark]

@@ -6,6 +6,11 @@ if (args is ["make-events", ..])
     return EventsFiles.Make(args);
 }
 
+if (args is ["make-stores"])
+{
+    return BenchStoreCache.Make();
+}
+
 if (args is ["make-history-store", ..])
 {
     return HistoryStoreData.Make(args);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BriocheJob.Jobs;
@@ -10,7 +9,7 @@ namespace Benchmarks;
 
 /// <summary>
 /// Selector lookups and the first page of <c>list</c> against a store of one million jobs.
-/// Target: each lookup under 1 ms in-process.
+/// Target: each lookup under 1 ms in-process. The store is made once and kept (see <see cref="BenchStoreCache"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class StoreBenchmarks
@@ -18,8 +17,6 @@ public class StoreBenchmarks
     private const int JobCount = 1_000_000;
     private const int JobsPerBuild = 200;
     private const int ProjectsPerBuild = 4;
-
-    private static (string Path, string Id, string Recipe, int Pid)? prepared;
 
     private SqliteJobStore _store = null!;
     private JobSelectorResolver _resolver = null!;
@@ -30,23 +27,9 @@ public class StoreBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        // With --inProcess the million jobs are written once per run and shared; the file goes when the process ends.
-        if (prepared is null)
-        {
-            string folder = Path.Combine(Path.GetTempPath(), "bj-store-bench-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
-            string file = Path.Combine(folder, "jobs.db");
-            SqliteJobStore.Open(file).Dispose();
-            var stopwatch = Stopwatch.StartNew();
-            (string id, string recipe, int pid) = BulkInsert(file);
-            prepared = (file, id, recipe, pid);
-            Console.WriteLine($"// inserted {JobCount:N0} jobs in {stopwatch.Elapsed.TotalSeconds:F1} s; " +
-                              $"file {new FileInfo(file).Length / 1_048_576.0:F1} MiB");
-        }
-
-        (string databasePath, string probeId, string probeRecipe, int probePid) = prepared.Value;
+        (string databasePath, string probeId, string probeRecipe, int probePid) = EnsureStore();
         var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
+        Console.WriteLine($"// SQLite store: {BenchStoreCache.Size(databasePath)}");
 
         _store = SqliteJobStore.Open(databasePath);
         _resolver = new JobSelectorResolver(_store, _ => false);
@@ -63,6 +46,21 @@ public class StoreBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _store.Dispose();
+
+    /// <summary>The million-job SQLite store, made once (see <see cref="BenchStoreCache"/>).</summary>
+    public static (string Path, string Id, string Recipe, int Pid) EnsureStore() =>
+        BenchStoreCache.Ensure("jobs-1m.db", file =>
+        {
+            SqliteJobStore.Open(file).Dispose();
+            (string id, string recipe, int pid) = BulkInsert(file);
+            // Back out of WAL, so the one file is the whole store and can be moved into the cache.
+            using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+            connection.Open();
+            using SqliteCommand vacuum = connection.CreateCommand();
+            vacuum.CommandText = "PRAGMA journal_mode = DELETE;";
+            vacuum.ExecuteNonQuery();
+            return (id, recipe, pid);
+        });
 
     [Benchmark]
     public JobView? IdPrefix() => _resolver.Resolve(_idPrefix).Job;

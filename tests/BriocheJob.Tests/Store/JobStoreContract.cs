@@ -170,6 +170,20 @@ public abstract class JobStoreContract : IDisposable
         Ids(store.FindJobsByRecipeHashPrefix("ABCDEF01", 10)).ShouldBe(["01JDAAAA000000000000000002"]);
         Ids(store.FindJobsByRecipeHashPrefix("abcdef0", 10)).ShouldBe(["01JDAAAB000000000000000003", "01JDAAAA000000000000000002"]);
         Ids(store.FindJobsByPid(50, 1)).ShouldBe(["01JDAAAA000000000000000002"]);
+
+        // The whole selector at once gives the same answers as the lookups one by one.
+        SelectorMatches all = store.FindSelectorMatches(new SelectorLookup("abcdef0", 50, RecipePrefix: true, Max: 10));
+        all.Exact.ShouldBeNull();
+        all.ById.ShouldBeEmpty();
+        Ids(all.ByPid).ShouldBe(["01JDAAAA000000000000000002"]);
+        Ids(all.ByRecipe).ShouldBe(["01JDAAAB000000000000000003", "01JDAAAA000000000000000002"]);
+        SelectorMatches prefix = store.FindSelectorMatches(new SelectorLookup("01jdaaa", null, RecipePrefix: false, Max: 2));
+        Ids(prefix.ById).ShouldBe(["01JDAAAB000000000000000003", "01JDAAAA000000000000000002"]);
+        prefix.ByPid.ShouldBeEmpty();
+        prefix.ByRecipe.ShouldBeEmpty();
+        SelectorMatches whole = store.FindSelectorMatches(new SelectorLookup("01jdaaaa000000000000000001", null, false, 10));
+        whole.Exact.ShouldNotBeNull().Job.Id.ShouldBe("01JDAAAA000000000000000001");
+        store.FindSelectorMatches(new SelectorLookup("zz", null, false, 10)).ById.ShouldBeEmpty();
     }
 
     [Fact]

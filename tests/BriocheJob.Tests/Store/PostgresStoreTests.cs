@@ -175,6 +175,42 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_follower_mirror_is_always_a_prefix_of_the_growing_file_and_ends_as_the_file()
+    {
+        using PostgresJobStore store = _schema.Open();
+        store.SaveJob(new JobRecord("J1", null, JobKind.Brioche, null, T0));
+        byte[] original = File.ReadAllBytes(EventsFixture);
+        string growing = Path.Combine(_temp.Path, "growing.zst");
+        string mirrorPath = Path.Combine(_temp.Path, "mirror.zst");
+        Directory.CreateDirectory(_temp.Path);
+        var upload = new LiveLogUpload(store, "J1", growing);
+        using var mirror = new LogMirror(store, "j1", mirrorPath);
+
+        upload.Send().ShouldBeFalse("no file yet");
+        mirror.Poll().ShouldBeFalse();
+        // The file grows by odd amounts: frames complete, and parts of the open one arrive.
+        int sent = 0;
+        for (int length = 7; length < original.Length; length += 1_009)
+        {
+            File.WriteAllBytes(growing, original[..length]);
+            sent += upload.Send() ? 1 : 0;
+            mirror.Poll().ShouldBeFalse();
+            byte[] copy = File.ReadAllBytes(mirrorPath);
+            copy.Length.ShouldBe(length);
+            copy.ShouldBe(original[..length]);
+        }
+
+        sent.ShouldBeGreaterThan(1);
+        upload.Send().ShouldBeFalse("nothing new");
+        File.WriteAllBytes(growing, original);
+        LogFrames.Upload(store, "J1", growing, complete: true).ShouldBeGreaterThan(0);
+        mirror.Poll().ShouldBeTrue();
+        File.ReadAllBytes(mirrorPath).ShouldBe(original);
+        _schema.Scalar("SELECT open_frame IS NULL FROM job_logs").ShouldBe(true);
+        store.ReadLogSince("nobody", 0).ShouldBeNull();
+    }
+
+    [Fact]
     public void Store_copy_keeps_ids_and_logs_and_a_second_run_adds_only_what_is_new()
     {
         using SqliteJobStore local = _temp.Open();

@@ -82,9 +82,15 @@ internal static class LogsCommand
                     return ExitCodes.Success;
                 }
 
-                string path = target.RequireEventsPath();
                 // A recorded job that is no longer running has nothing more to follow; a bare file may still grow.
                 bool mayGrow = target.Job is null || target.Job.Job.State == RunState.Running;
+                if (follow.HasValue() && mayGrow && target is { ServerLogs: { } logs, Job: { } running })
+                {
+                    await FollowServerLog(context, logs, running.Job.Id, target.EventsPath!, options, formatter).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
+                string path = target.RequireEventsPath();
                 if (follow.HasValue() && mayGrow)
                 {
                     if (options.Tail is { } lines)
@@ -105,6 +111,68 @@ internal static class LogsCommand
                 return ExitCodes.Success;
             });
         });
+    }
+
+    /// <summary>
+    /// <c>--follow</c> of a job running on another machine: a mirror copies the server's frames (and the open frame) into
+    /// a growing copy every quarter second, which is followed as a local file would be. Once the log is complete the
+    /// copy is the events file byte for byte and becomes the cache file, which also ends a follow that saw no exit event.
+    /// </summary>
+    private static async Task FollowServerLog(CliContext context, IJobLogStore logs, string jobId, string cachePath,
+        ProcessLogOptions options, LogFormatter formatter)
+    {
+        string growing = cachePath + ".follow";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        Task mirroring;
+        using (var mirror = new LogMirror(logs, jobId, growing))
+        {
+            mirror.Poll();
+            mirroring = Task.Run(async () =>
+            {
+                try
+                {
+                    await mirror.RunAsync(() => context.Store.GetJob(jobId)?.Job.State == RunState.Running,
+                        TimeSpan.FromMilliseconds(250), stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    mirror.Dispose();
+                    if (!stop.IsCancellationRequested)
+                    {
+                        // Moving the copy away ends the follower once it has read every byte (a log without an exit
+                        // event then ends "abruptly", as a local one whose file is removed).
+                        File.Move(growing, mirror.Complete ? cachePath : growing + ".part", overwrite: true);
+                    }
+                }
+            }, CancellationToken.None);
+            try
+            {
+                if (options.Tail is { } lines)
+                {
+                    await ProcessLogStreamer.FollowTailAsync(growing, options with { Tail = null }, lines, formatter,
+                        cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ProcessLogStreamer.FollowAsync(growing, options, formatter, cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // The exit event was read: the mirror may stop (the cache file is written whole when next needed).
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await mirroring.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                File.Delete(growing);
+                File.Delete(growing + ".part");
+            }
+        }
     }
 
     /// <summary>

@@ -37,8 +37,8 @@ public static class Catalog
 
         // BJ102x: retention (prune and the automatic prune after a recording).
         public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
-            "the job store in use cannot be pruned or take a bundle (that needs the SQLite store)")
-        { Format = "this job store cannot {0} ({1} needs the SQLite store)" };
+            "the job store in use cannot be pruned or take a bundle (that needs the SQLite or PostgreSQL store)")
+        { Format = "this job store cannot {0} ({1} needs the SQLite or PostgreSQL store)" };
 
         public static readonly Diagnostic AutoPruneFailed = new("BJ1021", ErrorKind.Failed,
             "the automatic prune after a recording failed; the build goes on", DiagnosticSeverity.Warning)

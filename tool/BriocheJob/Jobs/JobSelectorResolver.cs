@@ -85,29 +85,19 @@ public sealed class JobSelectorResolver
             throw Invalid(text, "expected failed, last, -N, a job id or prefix, a recipe hash, a pid or an events file path");
         }
 
-        if (_store.GetJob(text) is { } exact)
+        bool recipe = text.Length >= MinRecipePrefixLength && text.All(char.IsAsciiHexDigit);
+        SelectorMatches found = _store.FindSelectorMatches(
+            new SelectorLookup(text, IsPid(text, out int pid) ? pid : null, recipe, MaxCandidates + 1));
+        if (found.Exact is { } exact)
         {
             return new SelectorResolution(SelectorForm.JobId, exact, null);
         }
 
         var matches = new List<(SelectorForm Form, JobView Job)>();
-        bool more = false;
-
-        IReadOnlyList<JobView> byId = _store.FindJobsByIdPrefix(text, MaxCandidates + 1);
-        more |= byId.Count > MaxCandidates;
-        matches.AddRange(byId.Take(MaxCandidates).Select(j => (SelectorForm.JobIdPrefix, j)));
-
-        if (IsPid(text, out int pid))
-        {
-            matches.AddRange(_store.FindJobsByPid(pid, 1).Select(j => (SelectorForm.Pid, j)));
-        }
-
-        if (text.Length >= MinRecipePrefixLength && text.All(char.IsAsciiHexDigit))
-        {
-            IReadOnlyList<JobView> byRecipe = _store.FindJobsByRecipeHashPrefix(text, MaxCandidates + 1);
-            more |= byRecipe.Count > MaxCandidates;
-            matches.AddRange(byRecipe.Take(MaxCandidates).Select(j => (SelectorForm.RecipeHash, j)));
-        }
+        bool more = found.ById.Count > MaxCandidates || found.ByRecipe.Count > MaxCandidates;
+        matches.AddRange(found.ById.Take(MaxCandidates).Select(j => (SelectorForm.JobIdPrefix, j)));
+        matches.AddRange(found.ByPid.Select(j => (SelectorForm.Pid, j)));
+        matches.AddRange(found.ByRecipe.Take(MaxCandidates).Select(j => (SelectorForm.RecipeHash, j)));
 
         var distinct = matches
             .DistinctBy(m => m.Job.Job.Id, StringComparer.OrdinalIgnoreCase)

@@ -52,6 +52,24 @@ public interface IJobStore : IDisposable
     /// <summary>Up to <paramref name="max"/> jobs whose process had this pid, most recent first.</summary>
     IReadOnlyList<JobView> FindJobsByPid(int pid, int max);
 
+    /// <summary>
+    /// Every job a selector's text may name, in one look (see <see cref="SelectorLookup"/>). This asks the lookups one
+    /// by one; a server store answers in one statement, so a selector costs one round trip.
+    /// </summary>
+    SelectorMatches FindSelectorMatches(SelectorLookup lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        if (GetJob(lookup.Text) is { } exact)
+        {
+            return new SelectorMatches(exact, [], [], []);
+        }
+
+        return new SelectorMatches(null,
+            FindJobsByIdPrefix(lookup.Text, lookup.Max),
+            lookup.Pid is { } pid ? FindJobsByPid(pid, 1) : [],
+            lookup.RecipePrefix ? FindJobsByRecipeHashPrefix(lookup.Text, lookup.Max) : []);
+    }
+
     /// <summary>Builds with their counts, most recent first, optionally only those matching <paramref name="where"/>.</summary>
     IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null);
 

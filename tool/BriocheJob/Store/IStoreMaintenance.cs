@@ -2,7 +2,8 @@ namespace BriocheJob.Store;
 
 /// <summary>
 /// What retention (<c>prune</c>) and bundles (<c>import bundle</c>) need beyond <see cref="IJobStore"/>: changes of
-/// many rows in one transaction, the paths rows point at, and compaction. <see cref="SqliteJobStore"/> has it.
+/// many rows in one transaction, the paths rows point at, and compaction. <see cref="SqliteJobStore"/> and
+/// <see cref="PostgresJobStore"/> have it.
 /// </summary>
 public interface IStoreMaintenance
 {

@@ -10,24 +10,15 @@ public sealed partial class PostgresJobStore
     {
         ArgumentException.ThrowIfNullOrEmpty(stepKey);
         ArgumentNullException.ThrowIfNull(before);
-        string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
-        string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
-        return Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.step_key = @key AND j.started_at <= @started AND j.id_key <> lower(@id)" +
-            $" AND (j.started_at < @started OR j.id_key < lower(@id)){buildFilter}{result}" +
-            " ORDER BY j.step_key DESC, j.started_at DESC, j.id_key DESC LIMIT 1;",
-            ("key", stepKey), ("started", ToUnix(before.StartedAt)), ("id", before.Id),
-            ("project", before.BuildProjectId)).FirstOrDefault());
+        (string sql, (string, object?)[] parameters) = StoreSql.PreviousByStepKey(JobViewSelectWithHosts, StoreDialect.Postgres, stepKey, before, succeededOnly);
+        return Run(c => ReadJobViews(c, sql, parameters).FirstOrDefault());
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipeHash);
-        string filter = result is null ? "" : " AND j.result = @result";
-        return Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.recipe_hash_key = lower(@hash){filter} " +
-            "ORDER BY j.recipe_hash_key DESC, j.started_at DESC, j.id_key DESC LIMIT @max;",
-            ("hash", recipeHash), ("result", StoreText.Of(result)), ("max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByRecipeHash(JobViewSelectWithHosts, StoreDialect.Postgres, recipeHash, result, max);
+        return Run(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes)

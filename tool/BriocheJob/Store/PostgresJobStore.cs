@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using BriocheJob.Diagnostics;
 using Npgsql;
@@ -105,23 +106,17 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             // A rejoined build keeps another node's provenance and fills in what it lacked (say, a CI run id).
             const string Insert =
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, state, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
-                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl)";
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, 'running', " +
+                $"{StoreSql.ProvenanceValues})";
             string sql = request.ExternalId is null
                 ? Insert + " RETURNING id;"
                 : Insert + " ON CONFLICT (external_id) " +
                   "DO UPDATE SET state = 'running', owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, " +
-                  "host = coalesce(builds.host, excluded.host), user_name = coalesce(builds.user_name, excluded.user_name), " +
-                  "git_commit = coalesce(builds.git_commit, excluded.git_commit), " +
-                  "git_branch = coalesce(builds.git_branch, excluded.git_branch), " +
-                  "ci_system = coalesce(builds.ci_system, excluded.ci_system), " +
-                  "ci_run_id = coalesce(builds.ci_run_id, excluded.ci_run_id), " +
-                  "ci_run_url = coalesce(builds.ci_run_url, excluded.ci_run_url) RETURNING id;";
+                  string.Format(CultureInfo.InvariantCulture, StoreSql.ProvenanceFillIn, "builds.") + " RETURNING id;";
             using NpgsqlCommand insert = Command(c, t, sql,
                 [("id", id), ("external", request.ExternalId), ("origin", StoreText.Of(request.Origin)),
                  ("cwd", request.WorkingDirectory), ("owner", ownerPid), ("host", ThisHost), ("started", ToUnix(startedAt)),
-                 .. ProvenanceParameters(request.Provenance)]);
+                 .. StoreSql.ProvenanceParameters(request.Provenance, StoreDialect.Postgres)]);
             string canonical = (string)insert.ExecuteScalar()!;
             return LoadBuild(c, t, canonical)!;
         });
@@ -238,56 +233,15 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
     public IReadOnlyList<JobView> QueryJobs(JobQuery query)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var where = new List<string>();
-        var parameters = new List<(string, object?)>
-        {
-            ("limit", Math.Max(0, query.Limit)), ("offset", Math.Max(0, query.Offset)),
-        };
-        if (query.FailedOnly)
-        {
-            where.Add("j.result = 'failed'");
-        }
-
-        if (query.FlakyOnly)
-        {
-            where.Add("j.recipe_hash_key IN (SELECT recipe_hash_key FROM jobs WHERE result IS NOT NULL AND recipe_hash_key IS NOT NULL " +
-                "GROUP BY recipe_hash_key HAVING min(result) <> max(result))");
-        }
-
-        if (query.Kind is { } kind)
-        {
-            where.Add("j.kind = @kind");
-            parameters.Add(("kind", StoreText.Of(kind)));
-        }
-
-        if (!string.IsNullOrEmpty(query.Project))
-        {
-            where.Add("(strpos(lower(p.name), @project) > 0 OR strpos(lower(p.local_project_path), @project) > 0 " +
-                "OR strpos(lower(p.registry_project_name), @project) > 0)");
-            parameters.Add(("project", query.Project.ToLowerInvariant()));
-        }
-
-        if (!string.IsNullOrEmpty(query.BuildId))
-        {
-            where.Add("j.build_projects_id IN (SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id " +
-                "WHERE bb.id_key = lower(@build))");
-            parameters.Add(("build", query.BuildId));
-        }
-
-        AddBuildFilter(query.Where, where, parameters);
-        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
-        string sql = $"{JobViewSelectWithHosts}{filter} ORDER BY j.started_at DESC, j.id_key DESC LIMIT @limit OFFSET @offset;";
-        return Run(c => ReadJobViews(c, sql, [.. parameters]));
+        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres);
+        return Run(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.id_key >= lower(@prefix) AND j.id_key < lower(@prefix){PrefixHigh} " +
-            "ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
-            ("prefix", prefix), ("max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max);
+        return Run(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
@@ -302,16 +256,52 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             ("prefix", prefix), ("max", max))));
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
-        Run(c => ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id_key DESC LIMIT @max;",
-            ("pid", pid), ("max", max)));
+    /// <summary>
+    /// The whole selector in one statement (one round trip): each form's ids tagged with it, then the views of those
+    /// ids. The planner runs each branch on its own index (id key, pid, recipe-hash key).
+    /// </summary>
+    public SelectorMatches FindSelectorMatches(SelectorLookup lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        var branches = new List<string>
+        {
+            "(SELECT 0, id_key FROM jobs WHERE id_key = lower(@text))",
+            "(SELECT 1, id_key FROM jobs WHERE id_key >= lower(@text) AND id_key < lower(@text)" + PrefixHigh +
+            " ORDER BY started_at DESC, id_key DESC LIMIT @max)",
+        };
+        var parameters = new List<(string, object?)> { ("text", lookup.Text), ("max", lookup.Max) };
+        if (lookup.Pid is { } pid)
+        {
+            branches.Add("(SELECT 2, id_key FROM jobs WHERE pid = @pid ORDER BY started_at DESC, id_key DESC LIMIT 1)");
+            parameters.Add(("pid", pid));
+        }
+
+        if (lookup.RecipePrefix)
+        {
+            branches.Add("(SELECT 3, id_key FROM (SELECT DISTINCT ON (recipe_hash_key) id_key FROM jobs " +
+                $"WHERE recipe_hash_key >= lower(@text) AND recipe_hash_key < lower(@text){PrefixHigh} " +
+                "ORDER BY recipe_hash_key, started_at DESC LIMIT @max) r)");
+        }
+
+        string sql = $"WITH m (form, id_key) AS ({string.Join(" UNION ALL ", branches)}) " +
+            $"{JobViewSelectWithHosts} JOIN m ON m.id_key = j.id_key;";
+        List<(JobView View, int Form)> rows = Run(c => ReadTaggedJobViews(c, sql, "m.form", [.. parameters]));
+        List<JobView> Of(int form) => MostRecentFirst(rows.Where(r => r.Form == form).Select(r => r.View));
+        JobView? exact = rows.FirstOrDefault(r => r.Form == 0).View;
+        return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
+    }
+
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
+    {
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max);
+        return Run(c => ReadJobViews(c, sql, parameters));
+    }
 
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
     {
         var conditions = new List<string>();
         var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
-        AddBuildFilter(where, conditions, parameters);
+        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Postgres);
         using NpgsqlCommand command = Command(c, null,
             $"SELECT {BuildColumns}, b.owner_host, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
@@ -323,15 +313,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             [.. parameters]);
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
-        var builds = new List<BuildSummary>();
-        while (reader.Read())
-        {
-            BuildRecord build = ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount + 1), reader.GetInt32(BuildColumnCount + 2),
-                reader.GetInt32(BuildColumnCount + 3)));
-        }
-
-        return builds;
+        return StoreSql.ReadBuildSummaries(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!, extra: 1);
     });
 
     public BuildDetails? GetBuild(string idOrExternalId) => Run(c =>
@@ -384,19 +366,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         return Run(c =>
         {
-            using NpgsqlCommand command = Command(c, null,
-                $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id_key >= lower(@prefix) " +
-                $"AND b.id_key < lower(@prefix){PrefixHigh} ORDER BY b.started_at DESC, b.id_key DESC LIMIT @max;",
-                ("prefix", prefix), ("max", max));
+            (string sql, (string, object?)[] parameters) =
+                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns}, b.owner_host FROM builds b", StoreDialect.Postgres, prefix, max);
+            using NpgsqlCommand command = Command(c, null, sql, parameters);
             using NpgsqlDataReader reader = command.ExecuteReader();
             var liveness = new Dictionary<int, bool>();
-            var builds = new List<BuildRecord>();
-            while (reader.Read())
-            {
-                builds.Add(ReadBuildOnHost(reader, 0, BuildColumnCount, liveness)!);
-            }
-
-            return builds;
+            return StoreSql.ReadBuilds(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!);
         });
     }
 
@@ -445,13 +420,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         {
             using (NpgsqlCommand insert = Command(c, t,
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
-                "@phost, @puser, @pcommit, @pbranch, @pci, @prun, @purl) ON CONFLICT DO NOTHING;",
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
+                $"{StoreSql.ProvenanceValues}) ON CONFLICT DO NOTHING;",
                 [("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
                  ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
                  ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
-                 ("result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
+                 ("result", StoreText.Of(build.Result)), .. StoreSql.ProvenanceParameters(build.Provenance, StoreDialect.Postgres)]))
             {
                 insert.ExecuteNonQuery();
             }
@@ -499,7 +473,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetBoolean(2)) : null;
     });
 
-    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete)
+    public void AppendLogFrames(string jobId, int firstIndex, IReadOnlyList<byte[]> frames, bool complete, byte[]? openFrame = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         long bytes = frames.Sum(f => (long)f.Length);
@@ -516,20 +490,52 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
                 batch.BatchCommands.Add(insert);
             }
 
+            // The frames and the open frame change in one transaction, so a follower never sees them disagree.
             var state = new NpgsqlBatchCommand(
-                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower($1), $2, $3, $4) " +
+                "INSERT INTO job_logs (job_id, frame_count, byte_count, complete, open_frame) VALUES (lower($1), $2, $3, $4, $5) " +
                 "ON CONFLICT (job_id) DO UPDATE SET frame_count = greatest(job_logs.frame_count, excluded.frame_count), " +
                 "byte_count = (SELECT coalesce(sum(length(data)), 0) FROM job_log_frames WHERE job_id = lower($1)), " +
-                "complete = job_logs.complete OR excluded.complete;");
+                "complete = job_logs.complete OR excluded.complete, " +
+                "open_frame = CASE WHEN job_logs.complete OR excluded.complete THEN NULL ELSE excluded.open_frame END;");
             state.Parameters.Add(new NpgsqlParameter { Value = jobId });
             state.Parameters.Add(new NpgsqlParameter { Value = firstIndex + frames.Count });
             state.Parameters.Add(new NpgsqlParameter { Value = bytes });
             state.Parameters.Add(new NpgsqlParameter { Value = complete });
+            state.Parameters.Add(new NpgsqlParameter
+            {
+                Value = complete || openFrame is not { Length: > 0 } ? DBNull.Value : openFrame,
+                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea,
+            });
             batch.BatchCommands.Add(state);
             batch.ExecuteNonQuery();
             return 0;
         });
     }
+
+    public LogSince? ReadLogSince(string jobId, int fromIndex) => Run(c =>
+    {
+        // One statement, one snapshot: the open frame read belongs with the frames read.
+        using NpgsqlCommand command = Command(c, null,
+            "SELECT -1, l.open_frame, l.complete FROM job_logs l WHERE l.job_id = lower(@id) " +
+            "UNION ALL SELECT f.frame_index, f.data, NULL FROM job_log_frames f WHERE f.job_id = lower(@id) AND f.frame_index >= @from " +
+            "ORDER BY 1;",
+            ("id", jobId), ("from", fromIndex));
+        using NpgsqlDataReader r = command.ExecuteReader();
+        if (!r.Read() || r.GetInt32(0) != -1)
+        {
+            return null;
+        }
+
+        byte[] open = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
+        bool complete = r.GetBoolean(2);
+        var frames = new List<byte[]>();
+        while (r.Read())
+        {
+            frames.Add((byte[])r.GetValue(1));
+        }
+
+        return new LogSince(frames, open, complete);
+    });
 
     public IReadOnlyList<byte[]> ReadLogFrames(string jobId, int fromIndex) => Run(c =>
     {
@@ -735,12 +741,25 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     }
 
     private static List<JobView> ReadJobViews(
-        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
+        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        ReadTaggedJobViews(connection, sql, null, parameters).Select(r => r.View).ToList();
+
+    /// <summary>
+    /// Reads <see cref="JobViewSelectWithHosts"/> rows; with <paramref name="tagColumn"/>, that column is selected after
+    /// the others and returned with each view.
+    /// </summary>
+    private static List<(JobView View, int Tag)> ReadTaggedJobViews(
+        NpgsqlConnection connection, string sql, string? tagColumn, params (string Name, object? Value)[] parameters)
     {
+        if (tagColumn is not null)
+        {
+            sql = sql.Replace(" FROM jobs j ", $", {tagColumn} FROM jobs j ", StringComparison.Ordinal);
+        }
+
         using NpgsqlCommand command = Command(connection, null, sql, parameters);
         using NpgsqlDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
-        var views = new List<JobView>();
+        var views = new List<(JobView, int)>();
         int jobHost = BuildOrdinal + BuildColumnCount;
         while (reader.Read())
         {
@@ -751,7 +770,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             BuildRecord? build = buildHere
                 ? ReadBuild(reader, BuildOrdinal, liveness)
                 : ReadBuild(reader, BuildOrdinal, AliveElsewhere(reader, BuildOrdinal + 4, -1));
-            views.Add(new JobView(job, ReadProject(reader, ProjectOrdinal), build));
+            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagColumn is null ? 0 : reader.GetInt32(jobHost + 2)));
         }
 
         return views;
@@ -778,28 +797,5 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         }
 
         return cache;
-    }
-
-    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
-    {
-        BuildProvenance p = provenance ?? BuildProvenance.None;
-        return [("phost", p.Host), ("puser", p.User), ("pcommit", p.GitCommit), ("pbranch", p.GitBranch),
-            ("pci", p.CiSystem), ("prun", p.CiRunId), ("purl", p.CiRunUrl)];
-    }
-
-    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case, on the lower(host) index) and <c>--branch</c>.</summary>
-    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
-    {
-        if (filter?.Host is { } host)
-        {
-            where.Add("lower(b.host) = lower(@bhost)");
-            parameters.Add(("bhost", host));
-        }
-
-        if (filter?.Branch is { } branch)
-        {
-            where.Add("b.git_branch = @bbranch");
-            parameters.Add(("bbranch", branch));
-        }
     }
 }

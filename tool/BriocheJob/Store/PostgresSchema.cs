@@ -104,6 +104,9 @@ internal static class PostgresSchema
         CREATE INDEX jobs_by_step_key ON jobs (step_key, started_at, id_key);
         CREATE INDEX jobs_by_recipe_hash_result ON jobs (recipe_hash_key, result);
         """),
+        new(6, "a running job's log: the bytes of the frame still being written, so followers elsewhere see lines as they come", """
+        ALTER TABLE job_logs ADD COLUMN open_frame bytea;
+        """),
     ]);
 
     /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>

@@ -156,3 +156,17 @@ public sealed record StoreInfo(
     long Logs = 0,
     long LogBytes = 0);
 
+/// <summary>
+/// What a job selector's text is looked up as: a whole job id, an id prefix (up to <see cref="Max"/> jobs), a pid
+/// (the latest job of it) when <see cref="Pid"/> is set, and a recipe-hash prefix (the latest job of each of up to
+/// <see cref="Max"/> hashes) when <see cref="RecipePrefix"/>.
+/// </summary>
+public sealed record SelectorLookup(string Text, int? Pid, bool RecipePrefix, int Max);
+
+/// <summary>
+/// The answers to a <see cref="SelectorLookup"/>, each list most recent first. With <see cref="Exact"/> set (a whole
+/// id wins outright) the lists may be empty.
+/// </summary>
+public sealed record SelectorMatches(
+    JobView? Exact, IReadOnlyList<JobView> ById, IReadOnlyList<JobView> ByPid, IReadOnlyList<JobView> ByRecipe);
+

@@ -1,4 +1,6 @@
 using BriocheJob.Diagnostics;
+using BriocheJob.Zstd;
+
 namespace BriocheJob.Store;
 
 /// <summary>
@@ -17,6 +19,9 @@ internal sealed class SpoolingJobStore : IJobStore
     private readonly Dictionary<string, BuildRecord> _builds = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<long, (string BuildId, ProjectRequest Request)> _serverProjects = [];
     private readonly Dictionary<long, long> _spoolIdOfServerProject = [];
+    private readonly Dictionary<string, LiveLogUpload> _liveLogs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _logGate = new();
+    private Timer? _logTimer;
     private PostgresJobStore? _server;
     private SqliteJobStore? _spool;
 
@@ -26,6 +31,9 @@ internal sealed class SpoolingJobStore : IJobStore
         _home = home;
         _warn = warn;
     }
+
+    /// <summary>How often the logs of running jobs are sent to the server.</summary>
+    public static TimeSpan LiveLogInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>True once this store records into the spool.</summary>
     public bool Spooling => _spool is not null;
@@ -79,13 +87,9 @@ internal sealed class SpoolingJobStore : IJobStore
         Do(s =>
         {
             s.SaveJobs(list);
-            // A finished job's events file goes to the server with it, as frames.
-            foreach (JobRecord job in list)
+            if (s is IJobLogStore logs)
             {
-                if (job.State != RunState.Running && job.LocalPath is { } path && s is IJobLogStore logs)
-                {
-                    LogFrames.Upload(logs, job.Id, path, complete: true);
-                }
+                TrackLogs(logs, list);
             }
 
             return 0;
@@ -109,6 +113,9 @@ internal sealed class SpoolingJobStore : IJobStore
         Do(s => s.FindJobsByRecipeHashPrefix(prefix, max), s => s.FindJobsByRecipeHashPrefix(prefix, max));
 
     public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Do(s => s.FindJobsByPid(pid, max), s => s.FindJobsByPid(pid, max));
+
+    public SelectorMatches FindSelectorMatches(SelectorLookup lookup) =>
+        Do(s => s.FindSelectorMatches(lookup), s => ((IJobStore)s).FindSelectorMatches(lookup));
 
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
         Do(s => s.QueryBuilds(limit, offset, where), s => s.QueryBuilds(limit, offset, where));
@@ -146,6 +153,13 @@ internal sealed class SpoolingJobStore : IJobStore
 
     public void Dispose()
     {
+        lock (_logGate)
+        {
+            _logTimer?.Dispose();
+            _logTimer = null;
+            _liveLogs.Clear();
+        }
+
         _server?.Dispose();
         _spool?.Dispose();
     }
@@ -165,6 +179,54 @@ internal sealed class SpoolingJobStore : IJobStore
         }
 
         return onSpool(_spool!);
+    }
+
+    /// <summary>
+    /// A running job's log is sent while it grows (every <see cref="LiveLogInterval"/>), so <c>logs --follow</c> on
+    /// another machine sees its lines; a finished job's events file goes whole, and its log is marked complete.
+    /// </summary>
+    private void TrackLogs(IJobLogStore logs, List<JobRecord> jobs)
+    {
+        lock (_logGate)
+        {
+            foreach (JobRecord job in jobs)
+            {
+                if (job.LocalPath is not { } path)
+                {
+                    continue;
+                }
+
+                if (job.State == RunState.Running)
+                {
+                    _liveLogs.TryAdd(job.Id, new LiveLogUpload(logs, job.Id, path));
+                    _logTimer ??= new Timer(_ => SendLiveLogs(), null, LiveLogInterval, LiveLogInterval);
+                }
+                else
+                {
+                    _liveLogs.Remove(job.Id);
+                    LogFrames.Upload(logs, job.Id, path, complete: true);
+                }
+            }
+        }
+    }
+
+    private void SendLiveLogs()
+    {
+        lock (_logGate)
+        {
+            foreach (LiveLogUpload upload in _liveLogs.Values.ToList())
+            {
+                try
+                {
+                    upload.Send();
+                }
+                catch (Exception ex) when (ex is BriocheJobException or IOException or UnauthorizedAccessException or ObjectDisposedException
+                    or InvalidOperationException or ZstdDataException)
+                {
+                    // A live upload is a courtesy to followers: the job's last save sends the whole log anyway.
+                }
+            }
+        }
     }
 
     private BuildRecord Remember(BuildRecord build)

@@ -10,23 +10,15 @@ public sealed partial class SqliteJobStore
     {
         ArgumentException.ThrowIfNullOrEmpty(stepKey);
         ArgumentNullException.ThrowIfNull(before);
-        string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
-        string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
-        return Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.step_key = @key AND j.started_at <= @started AND j.id <> @id" +
-            $" AND (j.started_at < @started OR j.id < @id){buildFilter}{result}" +
-            " ORDER BY j.step_key DESC, j.started_at DESC, j.id DESC LIMIT 1;",
-            ("@key", stepKey), ("@started", ToUnix(before.StartedAt)), ("@id", before.Id),
-            ("@project", before.BuildProjectId)).FirstOrDefault());
+        (string sql, (string, object?)[] parameters) = StoreSql.PreviousByStepKey(JobViewSelect, StoreDialect.Sqlite, stepKey, before, succeededOnly);
+        return Read(c => ReadJobViews(c, sql, parameters).FirstOrDefault());
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(recipeHash);
-        string filter = result is null ? "" : " AND j.result = @result";
-        return Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.recipe_hash = @hash{filter} ORDER BY j.recipe_hash DESC, j.started_at DESC, j.id DESC LIMIT @max;",
-            ("@hash", recipeHash), ("@result", StoreText.Of(result)), ("@max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByRecipeHash(JobViewSelect, StoreDialect.Sqlite, recipeHash, result, max);
+        return Read(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes)

@@ -68,13 +68,11 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
             long before = StoreRows.ToUnix(emptyBuildsBefore);
             using SqliteCommand projects = Command(c, t,
-                "DELETE FROM build_projects WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.build_projects_id = build_projects.id) " +
-                "AND build_id IN (SELECT id FROM builds WHERE started_at < @before AND state <> 'running');",
+                StoreSql.DeleteEmptyProjects,
                 ("@before", before));
             int projectsDeleted = projects.ExecuteNonQuery();
             using SqliteCommand builds = Command(c, t,
-                "DELETE FROM builds WHERE started_at < @before AND state <> 'running' " +
-                "AND NOT EXISTS (SELECT 1 FROM build_projects p WHERE p.build_id = builds.id);",
+                StoreSql.DeleteEmptyBuilds,
                 ("@before", before));
             int buildsDeleted = builds.ExecuteNonQuery();
             return new RetentionChange(cleared, deleted, projectsDeleted, buildsDeleted);
@@ -83,28 +81,16 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
     public IReadOnlySet<string> ReferencedLocalPaths() => Read(c =>
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        using SqliteCommand command = Command(c, null, "SELECT DISTINCT local_path FROM jobs WHERE local_path IS NOT NULL;");
+        using SqliteCommand command = Command(c, null, StoreSql.SelectLocalPaths);
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            paths.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)paths;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.Ordinal);
     });
 
     public IReadOnlySet<string> BuildIds() => Read(c =>
     {
-        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using SqliteCommand command = Command(c, null, "SELECT id FROM builds;");
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlySet<string>)ids;
+        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
     });
 
     public long Compact(bool allowFullVacuum, int? maxPages = null) => Read(c =>
@@ -157,6 +143,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
             }
 
             var projectIds = new List<long>();
+            var projectRecords = new List<ProjectRecord>();
             foreach (ProjectRequest project in projects)
             {
                 using SqliteCommand insert = Command(c, t,
@@ -164,7 +151,10 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
                     "VALUES (@build, @kind, @name, @hash, @path, @registry) RETURNING id;",
                     ("@build", build.Id), ("@kind", StoreText.Of(project.Kind)), ("@name", project.Name),
                     ("@hash", project.ProjectHash), ("@path", project.LocalProjectPath), ("@registry", project.RegistryProjectName));
-                projectIds.Add((long)insert.ExecuteScalar()!);
+                long projectId = (long)insert.ExecuteScalar()!;
+                projectIds.Add(projectId);
+                projectRecords.Add(new ProjectRecord(projectId, build.Id, project.Kind, project.Name, project.ProjectHash,
+                    project.LocalProjectPath, project.RegistryProjectName));
             }
 
             foreach ((int index, JobRecord job) in jobs)
@@ -177,15 +167,16 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
 
                 using SqliteCommand insert = Command(c, t,
                     "INSERT INTO jobs (id, build_projects_id, kind, name, started_at, stopped_at, state, result, exit_code, " +
-                    "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path) VALUES (@id, @project, " +
+                    "signal, message, cached, recipe_hash, recipe_meta, pid, owner_pid, local_path, step_key) VALUES (@id, @project, " +
                     "@kind, @name, @started, @stopped, @state, @result, @exit, @signal, @message, @cached, @recipe, @meta, " +
-                    "@pid, NULL, @local);",
+                    "@pid, NULL, @local, @stepKey);",
                     ("@id", job.Id), ("@project", index >= 0 && index < projectIds.Count ? projectIds[index] : null),
                     ("@kind", StoreText.Of(job.Kind)), ("@name", job.Name), ("@started", StoreRows.ToUnix(job.StartedAt)),
                     ("@stopped", job.StoppedAt is { } stopped ? StoreRows.ToUnix(stopped) : null), ("@state", StoreText.Of(job.State)),
                     ("@result", StoreText.Of(job.Result)), ("@exit", job.ExitCode), ("@signal", job.Signal),
                     ("@message", job.Message), ("@cached", job.Cached ? 1 : 0), ("@recipe", job.RecipeHash),
-                    ("@meta", job.RecipeMeta), ("@pid", job.Pid), ("@local", job.LocalPath));
+                    ("@meta", job.RecipeMeta), ("@pid", job.Pid), ("@local", job.LocalPath),
+                    ("@stepKey", StepKeys.Of(job, index >= 0 && index < projectRecords.Count ? projectRecords[index] : null)));
                 insert.ExecuteNonQuery();
             }
 

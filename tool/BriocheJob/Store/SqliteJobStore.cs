@@ -1,3 +1,4 @@
+using System.Globalization;
 using BriocheJob.Diagnostics;
 using Microsoft.Data.Sqlite;
 using static BriocheJob.Store.StoreRows;
@@ -158,12 +159,9 @@ public sealed partial class SqliteJobStore : IJobStore
                 // Reuse: one CI run, many `dotnet build` invocations, one build row.
                 // Another node's provenance stays; what it lacked (say, a CI run id) is filled in.
                 using SqliteCommand reopen = Command(c, t,
-                    "UPDATE builds SET state = 'running', owner_pid = @owner, host = coalesce(host, @host), " +
-                    "user_name = coalesce(user_name, @user), git_commit = coalesce(git_commit, @commit), " +
-                    "git_branch = coalesce(git_branch, @branch), ci_system = coalesce(ci_system, @ci), " +
-                    "ci_run_id = coalesce(ci_run_id, @run), ci_run_url = coalesce(ci_run_url, @url) " +
-                    "WHERE external_id = @external RETURNING id;",
-                    [("@owner", ownerPid), ("@external", request.ExternalId), .. ProvenanceParameters(request.Provenance)]);
+                    "UPDATE builds SET state = 'running', owner_pid = @owner, " + string.Format(CultureInfo.InvariantCulture, StoreSql.ProvenanceFillIn, "") +
+                    " WHERE external_id = @external RETURNING id;",
+                    [("@owner", ownerPid), ("@external", request.ExternalId), .. StoreSql.ProvenanceParameters(request.Provenance, StoreDialect.Sqlite)]);
                 if (reopen.ExecuteScalar() is string existingId)
                 {
                     return LoadBuild(c, t, existingId)!;
@@ -173,12 +171,11 @@ public sealed partial class SqliteJobStore : IJobStore
             string id = Ulid.NewUlid(startedAt);
             using SqliteCommand insert = Command(c, t,
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, state, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running', " +
-                "@host, @user, @commit, @branch, @ci, @run, @url);",
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @started, 'running', " +
+                $"{StoreSql.ProvenanceValues});",
                 [("@id", id), ("@external", request.ExternalId), ("@origin", StoreText.Of(request.Origin)),
                  ("@cwd", request.WorkingDirectory), ("@owner", ownerPid), ("@started", ToUnix(startedAt)),
-                 .. ProvenanceParameters(request.Provenance)]);
+                 .. StoreSql.ProvenanceParameters(request.Provenance, StoreDialect.Sqlite)]);
             insert.ExecuteNonQuery();
             return LoadBuild(c, t, id)!;
         });
@@ -298,55 +295,15 @@ public sealed partial class SqliteJobStore : IJobStore
 
     public IReadOnlyList<JobView> QueryJobs(JobQuery query)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var where = new List<string>();
-        var parameters = new List<(string, object?)>
-        {
-            ("@limit", Math.Max(0, query.Limit)), ("@offset", Math.Max(0, query.Offset)),
-        };
-        if (query.FailedOnly)
-        {
-            where.Add("j.result = 'failed'");
-        }
-
-        if (query.FlakyOnly)
-        {
-            where.Add("j.recipe_hash IN (SELECT recipe_hash FROM jobs WHERE result IS NOT NULL AND recipe_hash IS NOT NULL " +
-                "GROUP BY recipe_hash HAVING min(result) <> max(result))");
-        }
-
-        if (query.Kind is { } kind)
-        {
-            where.Add("j.kind = @kind");
-            parameters.Add(("@kind", StoreText.Of(kind)));
-        }
-
-        if (!string.IsNullOrEmpty(query.Project))
-        {
-            where.Add("(instr(lower(p.name), @project) > 0 OR instr(lower(p.local_project_path), @project) > 0 " +
-                "OR instr(lower(p.registry_project_name), @project) > 0)");
-            parameters.Add(("@project", query.Project.ToLowerInvariant()));
-        }
-
-        if (!string.IsNullOrEmpty(query.BuildId))
-        {
-            where.Add("j.build_projects_id IN (SELECT id FROM build_projects WHERE build_id = @build)");
-            parameters.Add(("@build", query.BuildId));
-        }
-
-        AddBuildFilter(query.Where, where, parameters);
-
-        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
-        string sql = $"{JobViewSelect}{filter} ORDER BY j.started_at DESC, j.id DESC LIMIT @limit OFFSET @offset;";
-        return Read(c => ReadJobViews(c, sql, [.. parameters]));
+        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelect, query, StoreDialect.Sqlite);
+        return Read(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.id >= @low AND j.id < @high ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
-            ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)));
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max);
+        return Read(c => ReadJobViews(c, sql, parameters));
     }
 
     public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
@@ -356,10 +313,10 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             // SQLite takes bare columns of a max() aggregate from the row holding the max: the latest job per hash.
             var ids = new List<string>();
+            (string range, (string, object?)[] bounds) = StoreDialect.Sqlite.StartsWith("recipe_hash", prefix);
             using (SqliteCommand command = Command(c, null,
-                "SELECT id, max(started_at) FROM jobs WHERE recipe_hash >= @low AND recipe_hash < @high " +
-                "GROUP BY recipe_hash LIMIT @max;",
-                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max)))
+                $"SELECT id, max(started_at) FROM jobs WHERE {range} GROUP BY recipe_hash LIMIT @max;",
+                [.. bounds, ("@max", max)]))
             using (SqliteDataReader reader = command.ExecuteReader())
             {
                 while (reader.Read())
@@ -373,16 +330,17 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) =>
-        Read(c => ReadJobViews(c,
-            $"{JobViewSelect} WHERE j.pid = @pid ORDER BY j.started_at DESC, j.id DESC LIMIT @max;",
-            ("@pid", pid), ("@max", max)));
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
+    {
+        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelect, StoreDialect.Sqlite, pid, max);
+        return Read(c => ReadJobViews(c, sql, parameters));
+    }
 
     public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Read(c =>
     {
         var conditions = new List<string>();
         var parameters = new List<(string, object?)> { ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)) };
-        AddBuildFilter(where, conditions, parameters);
+        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Sqlite);
         using SqliteCommand command = Command(c, null,
             $"SELECT {BuildColumns}, " +
             "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id), " +
@@ -394,15 +352,7 @@ public sealed partial class SqliteJobStore : IJobStore
             [.. parameters]);
         using SqliteDataReader reader = command.ExecuteReader();
         var liveness = new Dictionary<int, bool>();
-        var builds = new List<BuildSummary>();
-        while (reader.Read())
-        {
-            BuildRecord build = ReadBuild(reader, 0, liveness)!;
-            builds.Add(new BuildSummary(build, reader.GetInt32(BuildColumnCount), reader.GetInt32(BuildColumnCount + 1),
-                reader.GetInt32(BuildColumnCount + 2)));
-        }
-
-        return builds;
+        return StoreSql.ReadBuildSummaries(reader, r => ReadBuild(r, 0, liveness)!, extra: 0);
     });
 
     public BuildDetails? GetBuild(string idOrExternalId) => Read(c =>
@@ -459,19 +409,12 @@ public sealed partial class SqliteJobStore : IJobStore
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         return Read(c =>
         {
-            using SqliteCommand command = Command(c, null,
-                $"SELECT {BuildColumns} FROM builds b WHERE b.id >= @low AND b.id < @high " +
-                "ORDER BY b.started_at DESC, b.id DESC LIMIT @max;",
-                ("@low", prefix), ("@high", PrefixUpperBound(prefix)), ("@max", max));
+            (string sql, (string, object?)[] parameters) =
+                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns} FROM builds b", StoreDialect.Sqlite, prefix, max);
+            using SqliteCommand command = Command(c, null, sql, parameters);
             using SqliteDataReader reader = command.ExecuteReader();
             var liveness = new Dictionary<int, bool>();
-            var builds = new List<BuildRecord>();
-            while (reader.Read())
-            {
-                builds.Add(ReadBuild(reader, 0, liveness)!);
-            }
-
-            return builds;
+            return StoreSql.ReadBuilds(reader, r => ReadBuild(r, 0, liveness)!);
         });
     }
 
@@ -535,13 +478,12 @@ public sealed partial class SqliteJobStore : IJobStore
         {
             using (SqliteCommand insert = Command(c, t,
                 "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, started_at, stopped_at, state, result, " +
-                "host, user_name, git_commit, git_branch, ci_system, ci_run_id, ci_run_url) " +
-                "VALUES (@id, @external, @origin, @cwd, @owner, @started, @stopped, @state, @result, " +
-                "@host, @user, @commit, @branch, @ci, @run, @url) ON CONFLICT DO NOTHING;",
+                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @started, @stopped, @state, @result, " +
+                $"{StoreSql.ProvenanceValues}) ON CONFLICT DO NOTHING;",
                 [("@id", build.Id), ("@external", build.ExternalId), ("@origin", StoreText.Of(build.Origin)),
                  ("@cwd", build.WorkingDirectory), ("@owner", build.OwnerPid), ("@started", ToUnix(build.StartedAt)),
                  ("@stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("@state", StoreText.Of(build.State)),
-                 ("@result", StoreText.Of(build.Result)), .. ProvenanceParameters(build.Provenance)]))
+                 ("@result", StoreText.Of(build.Result)), .. StoreSql.ProvenanceParameters(build.Provenance, StoreDialect.Sqlite)]))
             {
                 insert.ExecuteNonQuery();
             }
@@ -584,12 +526,6 @@ public sealed partial class SqliteJobStore : IJobStore
             _connection.Dispose();
         }
     }
-
-    /// <summary>
-    /// An exclusive upper bound for a prefix range scan under NOCASE: NOCASE folds only ASCII, and U+10FFFF sorts after
-    /// every character an id can hold, so <c>prefix &lt;= id &lt; prefix + U+10FFFF</c> is exactly "starts with".
-    /// </summary>
-    private static string PrefixUpperBound(string prefix) => prefix + char.ConvertFromUtf32(0x10FFFF);
 
     private static void ThrowIfNewer(int version, string path) =>
         SqliteSchema.Migrations.ThrowIfNewer(version, path, $"set {DataHome.HomeVariable} to another folder");
@@ -728,27 +664,5 @@ public sealed partial class SqliteJobStore : IJobStore
         using SqliteCommand command = Command(connection, null, sql, parameters);
         using SqliteDataReader reader = command.ExecuteReader();
         return StoreRows.ReadJobViews(reader);
-    }
-    private static (string, object?)[] ProvenanceParameters(BuildProvenance? provenance)
-    {
-        BuildProvenance p = provenance ?? BuildProvenance.None;
-        return [("@host", p.Host), ("@user", p.User), ("@commit", p.GitCommit), ("@branch", p.GitBranch),
-            ("@ci", p.CiSystem), ("@run", p.CiRunId), ("@url", p.CiRunUrl)];
-    }
-
-    /// <summary>Conditions on the build (alias <c>b</c>) for <c>--host</c> (any case: the column is NOCASE) and <c>--branch</c>.</summary>
-    private static void AddBuildFilter(BuildFilter? filter, List<string> where, List<(string, object?)> parameters)
-    {
-        if (filter?.Host is { } host)
-        {
-            where.Add("b.host = @host");
-            parameters.Add(("@host", host));
-        }
-
-        if (filter?.Branch is { } branch)
-        {
-            where.Add("b.git_branch = @branch");
-            parameters.Add(("@branch", branch));
-        }
     }
 }
