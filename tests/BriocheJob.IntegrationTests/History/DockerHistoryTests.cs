@@ -106,6 +106,9 @@ public sealed class DockerHistoryTests : IDisposable
         copyWhy.RootElement.GetProperty("changes")[0].GetProperty("field").GetString().ShouldBe("context.data.txt");
         Reason(At(b2, 3), out var inputWhy).ShouldBe("input-changed");
         inputWhy.RootElement.GetProperty("ancestor").GetProperty("id").GetString().ShouldBe(At(b2, 2).Job.Id);
+        JsonElement copied = inputWhy.RootElement.GetProperty("changes").EnumerateArray()
+            .Single(c => c.GetProperty("field").GetString() == "input.context.data.txt");
+        copied.GetProperty("before").GetString().ShouldBe(copyMeta.ContextSources["data.txt"], "what changed in the ancestor");
         Reason(At(b2, 5), out var argWhy).ShouldBe("build-arg-changed");
         JsonElement flavor = argWhy.RootElement.GetProperty("changes").EnumerateArray().Single(c => c.GetProperty("field").GetString() == "buildArgs.FLAVOR");
         flavor.GetProperty("before").GetString().ShouldBe("plain");

@@ -152,7 +152,7 @@ public sealed class PolishedOutputTests : IDisposable
             RunState.Finished, RunResult.Failed, ExitCode: 42,
             Message: "process \"/bin/sh -c exit 42\" did not complete successfully: exit code: 42");
         JobDisplay.ShortExitStatus(job).ShouldBe("exit code 42");
-        JobDisplay.ShortExitStatus(job with { ExitCode = null }).ShouldBe(job.Message);
+        JobDisplay.ShortExitStatus(job with { ExitCode = null }).ShouldBe(job.Message!);
         JobDisplay.ExitStatus(job).ShouldContain("did not complete successfully", customMessage: "show keeps the whole message");
     }
 

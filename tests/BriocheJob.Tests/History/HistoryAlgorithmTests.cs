@@ -50,6 +50,22 @@ public sealed class HistoryAlgorithmTests : IDisposable
     }
 
     [Fact]
+    public void A_builds_jobs_come_most_recent_first_sharing_its_records_with_their_stored_step_keys()
+    {
+        BuildDetails build = Build(T0, JobKind.Docker, "web",
+            Job("01JA", JobKind.Docker, T0, 10, "h1", DockerMeta(1, "RUN a")),
+            Job("01JC", JobKind.Docker, T0.AddSeconds(1), 10, "h3", DockerMeta(3, "RUN c", "h1")),
+            Job("01JB", JobKind.Docker, T0.AddSeconds(1), 10, "h2", DockerMeta(2, "RUN b", "h1")),
+            Job("01JD", JobKind.Docker, T0.AddSeconds(2), 10, "h4", "not json"));
+
+        build.Jobs.Select(v => v.Job.Id).ShouldBe(["01JD", "01JC", "01JB", "01JA"], "started_at DESC, id DESC");
+        build.Jobs.ShouldAllBe(v => ReferenceEquals(v.Build, build.Build) && ReferenceEquals(v.Project, build.Projects[0]));
+        build.Jobs.Select(v => v.StoredStepKey).ShouldBe(["web:cmd:job 01JD", "web:stage-0:3", "web:stage-0:2", "web:stage-0:1"]);
+        build.Jobs.ShouldAllBe(v => StepKeys.Of(v) == StepKeys.Of(v.Job, v.Project), "the stored key is the computed one");
+        build.Jobs.ShouldAllBe(v => v.Job == _store.GetJob(v.Job.Id)!.Job, "the same record as a single lookup reads");
+    }
+
+    [Fact]
     public void Timing_critical_path_is_the_longest_chain_each_starting_after_the_previous_ended()
     {
         // a (0-100) then c (150-400); b (0-300) overlaps a and c, so a+c (350 ms) beats b alone (300 ms).
@@ -123,5 +139,32 @@ public sealed class HistoryAlgorithmTests : IDisposable
         JobView other = second.Jobs.Single(j => j.Job.Id == "01JD00000000000000000000C5");
         _store.FindPreviousByStepKey(StepKeys.Of(other)!, other.Job).ShouldBeNull();
         WhyExplainer.Explain(_store, other).Reason.ShouldBe(WhyReason.FirstRun);
+    }
+
+    [Fact]
+    public void Why_names_the_changed_ancestor_even_when_its_digest_recurs_in_many_later_builds()
+    {
+        Build(T0, JobKind.Docker, "web",
+            Job("01JE00000000000000000000A0", JobKind.Docker, T0, 10, "sha256:a", DockerMeta(1, "FROM x")),
+            Job("01JE00000000000000000000B0", JobKind.Docker, T0.AddMilliseconds(10), 10, "sha256:b", DockerMeta(2, "RUN one", "sha256:a")),
+            Job("01JE00000000000000000000C0", JobKind.Docker, T0.AddMilliseconds(20), 10, "sha256:c", DockerMeta(3, "RUN two", "sha256:b")));
+        DateTimeOffset t1 = T0.AddHours(1);
+        BuildDetails changed = Build(t1, JobKind.Docker, "web",
+            Job("01JE00000000000000000000A1", JobKind.Docker, t1, 10, "sha256:a", DockerMeta(1, "FROM x"), cached: true),
+            Job("01JE00000000000000000000B1", JobKind.Docker, t1.AddMilliseconds(10), 10, "sha256:b2", DockerMeta(2, "RUN one!", "sha256:a")),
+            Job("01JE00000000000000000000C1", JobKind.Docker, t1.AddMilliseconds(20), 10, "sha256:c2", DockerMeta(3, "RUN two", "sha256:b2")));
+        // Thirty later builds hit the cache for the changed step, so its digest's most recent runs are all theirs.
+        for (int n = 0; n < 30; n++)
+        {
+            DateTimeOffset t = t1.AddHours(1 + n);
+            Build(t, JobKind.Docker, "web",
+                Job($"01JE{n + 10:D2}000000000000000000B2", JobKind.Docker, t, 10, "sha256:b2", DockerMeta(2, "RUN one!", "sha256:a"), cached: true));
+        }
+
+        JobView rebuilt = changed.Jobs.Single(j => j.Job.Id == "01JE00000000000000000000C1");
+        WhyAnswer answer = WhyExplainer.Explain(_store, rebuilt);
+        answer.Reason.ShouldBe(WhyReason.InputChanged);
+        answer.Ancestor.ShouldNotBeNull().Job.Id.ShouldBe("01JE00000000000000000000B1");
+        answer.Changes.ShouldContain(c => c.Field == "input.instruction" && c.Before == "RUN one" && c.After == "RUN one!");
     }
 }

@@ -1,3 +1,4 @@
+using BriocheJob.Jobs;
 using BriocheJob.Store;
 
 namespace BriocheJob.History;
@@ -27,6 +28,8 @@ public sealed record BuildStats(long WallMs, long JobMs, double Parallelism, int
 /// </summary>
 public sealed class BuildAnalysis
 {
+    private IReadOnlyDictionary<string, string>? _shortJobIds;
+
     private BuildAnalysis(BuildDetails details, IReadOnlyList<JobView> jobs, BuildStats stats,
         IReadOnlyList<JobView> criticalPath, CriticalPathMethod method)
     {
@@ -53,6 +56,13 @@ public sealed class BuildAnalysis
     public IReadOnlySet<string> CriticalIds { get; }
 
     public CriticalPathMethod Method { get; }
+
+    /// <summary>
+    /// Each job's short id, unique in the whole <paramref name="store"/>, worked out once (one batch) for every part of
+    /// the output.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShortJobIds(IJobStore store) =>
+        _shortJobIds ??= ShortIds.ForJobs(store, Jobs.Select(v => v.Job.Id));
 
     /// <summary>The time the offsets count from: the build's start.</summary>
     public DateTimeOffset Origin => Build.StartedAt;
@@ -111,55 +121,60 @@ public sealed class BuildAnalysis
             return ([], CriticalPathMethod.None);
         }
 
-        var metas = timed.ToDictionary(v => v, v => StepMeta.Of(v.Job), ReferenceEqualityComparer.Instance);
-        bool graph = timed.Any(v => v.Job.Kind == JobKind.Docker && metas[v].Inputs is not null);
-        return graph ? WalkBack(timed, metas) : (LongestChain(timed), CriticalPathMethod.Timing);
+        // Only the jobs on the path need their inputs (and nothing else): read when the walk reaches them.
+        var metas = new StepMeta?[timed.Count];
+        StepMeta Meta(int i) => metas[i] ??= StepMeta.InputsOf(timed[i].Job);
+        bool graph = false;
+        for (int i = 0; i < timed.Count && !graph; i++)
+        {
+            graph = timed[i].Job.Kind == JobKind.Docker && Meta(i).Inputs is not null;
+        }
+
+        return graph ? WalkBack(timed, Meta) : (LongestChain(timed), CriticalPathMethod.Timing);
     }
 
-    private static (IReadOnlyList<JobView>, CriticalPathMethod) WalkBack(List<JobView> timed, Dictionary<object, StepMeta> metas)
+    /// <remarks>Jobs are numbered by their place in <paramref name="timed"/>: arrays, not hashing, on a 10,000-job path.</remarks>
+    private static (IReadOnlyList<JobView>, CriticalPathMethod) WalkBack(List<JobView> timed, Func<int, StepMeta> meta)
     {
         // Digest → jobs in this build (an image's steps; the same digest may be a step of two images).
-        var byDigest = new Dictionary<string, List<JobView>>(StringComparer.OrdinalIgnoreCase);
-        foreach (JobView v in timed)
+        var byDigest = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < timed.Count; i++)
         {
-            if (v.Job.Kind == JobKind.Docker && v.Job.RecipeHash is { } digest)
+            if (timed[i].Job is { Kind: JobKind.Docker, RecipeHash: { } digest })
             {
-                if (!byDigest.TryGetValue(digest, out List<JobView>? list))
+                if (!byDigest.TryGetValue(digest, out List<int>? list))
                 {
                     byDigest[digest] = list = [];
                 }
 
-                list.Add(v);
+                list.Add(i);
             }
         }
 
         // Stop-ordered, for "the job that ended last at or before this one started".
-        List<JobView> byStop = timed.OrderBy(v => v.Job.StoppedAt).ThenBy(v => v.Job.StartedAt).ToList();
-        var stops = byStop.Select(v => v.Job.StoppedAt!.Value).ToArray();
+        int[] byStop = Enumerable.Range(0, timed.Count)
+            .OrderBy(i => timed[i].Job.StoppedAt).ThenBy(i => timed[i].Job.StartedAt).ToArray();
+        DateTimeOffset[] stops = byStop.Select(i => timed[i].Job.StoppedAt!.Value).ToArray();
 
-        JobView current = byStop[^1];
-        var path = new List<JobView> { current };
-        var seen = new HashSet<JobView>(ReferenceEqualityComparer.Instance) { current };
+        int current = byStop[^1];
+        var path = new List<JobView> { timed[current] };
+        var seen = new bool[timed.Count];
+        seen[current] = true;
         bool usedGraph = false, usedTiming = false;
         while (true)
         {
-            JobView? next = null;
-            if (metas[current].Inputs is { Count: > 0 } inputs)
+            int next = -1;
+            if (meta(current).Inputs is { Count: > 0 } inputs)
             {
-                next = inputs
-                    .SelectMany(d => byDigest.GetValueOrDefault(d) ?? [])
-                    .Where(v => !seen.Contains(v))
-                    .OrderBy(v => v.Project?.Id == current.Project?.Id ? 0 : 1)
-                    .ThenByDescending(v => v.Job.StoppedAt)
-                    .FirstOrDefault();
-                usedGraph |= next is not null;
+                next = LastInput(timed, inputs, byDigest, seen, timed[current].Project?.Id);
+                usedGraph |= next >= 0;
             }
 
-            if (next is null)
+            if (next < 0)
             {
                 // The last job that ended at or before this one started.
-                int at = UpperBound(stops, current.Job.StartedAt) - 1;
-                while (at >= 0 && seen.Contains(byStop[at]))
+                int at = UpperBound(stops, timed[current].Job.StartedAt) - 1;
+                while (at >= 0 && seen[byStop[at]])
                 {
                     at--;
                 }
@@ -171,13 +186,13 @@ public sealed class BuildAnalysis
                 }
             }
 
-            if (next is null)
+            if (next < 0)
             {
                 break;
             }
 
-            path.Add(next);
-            seen.Add(next);
+            path.Add(timed[next]);
+            seen[next] = true;
             current = next;
         }
 
@@ -185,6 +200,43 @@ public sealed class BuildAnalysis
         var method = usedGraph && usedTiming ? CriticalPathMethod.StepGraphAndTiming
             : usedTiming ? CriticalPathMethod.Timing : CriticalPathMethod.StepGraph;
         return (path, method);
+    }
+
+    /// <summary>
+    /// The input step this one waited for (its number, or -1): one of its own project first, then the one that
+    /// stopped last.
+    /// </summary>
+    private static int LastInput(List<JobView> timed, IReadOnlyList<string> inputs, Dictionary<string, List<int>> byDigest,
+        bool[] seen, long? project)
+    {
+        int best = -1;
+        bool bestSameProject = false;
+        foreach (string digest in inputs)
+        {
+            if (!byDigest.TryGetValue(digest, out List<int>? candidates))
+            {
+                continue;
+            }
+
+            foreach (int i in candidates)
+            {
+                if (seen[i])
+                {
+                    continue;
+                }
+
+                bool sameProject = timed[i].Project?.Id == project;
+                // Strictly better only, so the first of equals wins (as a stable sort would pick it).
+                if (best < 0 || (sameProject && !bestSameProject)
+                    || (sameProject == bestSameProject && timed[i].Job.StoppedAt > timed[best].Job.StoppedAt))
+                {
+                    best = i;
+                    bestSameProject = sameProject;
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The chain, each job starting at or after the previous one stopped, with the most job time.</summary>

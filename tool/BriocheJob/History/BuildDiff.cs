@@ -52,18 +52,21 @@ public sealed class BuildDiff
     {
         ArgumentNullException.ThrowIfNull(@base);
         ArgumentNullException.ThrowIfNull(head);
-        Dictionary<string, Queue<JobView>> baseByKey = Keyed(@base);
-        var pairs = new List<(DiffPair Pair, int Order)>();
+        var metas = new StepMetaCache();
+        List<(string Key, JobView Job)> baseJobs = InStartOrder(@base), headJobs = InStartOrder(head);
+        Dictionary<string, Queue<JobView>> baseByKey = Keyed(baseJobs);
+        var pairs = new List<(DiffPair Pair, int Order)>(headJobs.Count);
         int order = 0;
         var headKeyCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach ((string key, JobView job) in InStartOrder(head))
+        foreach ((string key, JobView job) in headJobs)
         {
             int n = headKeyCount[key] = headKeyCount.GetValueOrDefault(key) + 1;
             string shown = n == 1 ? key : $"{key}#{n}";
             if (baseByKey.TryGetValue(key, out Queue<JobView>? queue) && queue.Count > 0)
             {
                 JobView before = queue.Dequeue();
-                pairs.Add((new DiffPair(shown, IsChanged(before.Job, job.Job) ? StepChange.Changed : StepChange.Same, before, job), order++));
+                bool changed = IsChanged(before.Job, job.Job, metas);
+                pairs.Add((new DiffPair(shown, changed ? StepChange.Changed : StepChange.Same, before, job), order++));
             }
             else
             {
@@ -73,7 +76,7 @@ public sealed class BuildDiff
 
         // What is left in the queues had no partner in HEAD.
         var unmatched = new HashSet<JobView>(baseByKey.Values.SelectMany(q => q), ReferenceEqualityComparer.Instance);
-        foreach ((string key, JobView job) in InStartOrder(@base))
+        foreach ((string key, JobView job) in baseJobs)
         {
             if (unmatched.Contains(job))
             {
@@ -82,7 +85,7 @@ public sealed class BuildDiff
             }
         }
 
-        PropagateInputChanges(pairs);
+        PropagateInputChanges(pairs, metas);
         List<DiffPair> sorted = pairs.OrderBy(p => p.Pair.Failed ? 0 : 1).ThenBy(p => p.Order).Select(p => p.Pair).ToList();
         return new BuildDiff(@base, head, sorted);
     }
@@ -91,7 +94,7 @@ public sealed class BuildDiff
     /// A Docker step whose input step (in HEAD's step graph) changed was rebuilt from different input even when its
     /// own vertex digest is the same: BuildKit digests a COPY by its instruction, not by the files it copies.
     /// </summary>
-    private static void PropagateInputChanges(List<(DiffPair Pair, int Order)> pairs)
+    private static void PropagateInputChanges(List<(DiffPair Pair, int Order)> pairs, StepMetaCache metas)
     {
         var byDigest = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < pairs.Count; i++)
@@ -112,7 +115,7 @@ public sealed class BuildDiff
 
             state[i] = 1;
             DiffPair pair = pairs[i].Pair;
-            if (pair.Change == StepChange.Same && pair.Head is { } head && StepMeta.Of(head.Job).Inputs is { } inputs
+            if (pair.Change == StepChange.Same && pair.Head is { } head && metas.Of(head).Inputs is { } inputs
                 && inputs.Any(d => byDigest.TryGetValue(d, out int input) && input != i && Changed(input)))
             {
                 pairs[i] = (pair with { Change = StepChange.Changed }, pairs[i].Order);
@@ -132,7 +135,9 @@ public sealed class BuildDiff
     }
 
     /// <summary>Built from different input: another recipe hash or vertex digest, or other context files copied.</summary>
-    public static bool IsChanged(JobRecord before, JobRecord after)
+    public static bool IsChanged(JobRecord before, JobRecord after) => IsChanged(before, after, new StepMetaCache());
+
+    private static bool IsChanged(JobRecord before, JobRecord after, StepMetaCache metas)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
@@ -146,7 +151,7 @@ public sealed class BuildDiff
             return false;
         }
 
-        return !SameMap(StepMeta.Of(before).ContextSources, StepMeta.Of(after).ContextSources);
+        return !SameMap(metas.Of(before).ContextSources, metas.Of(after).ContextSources);
     }
 
     internal static bool SameMap(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b)
@@ -159,10 +164,10 @@ public sealed class BuildDiff
         return a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out string? other) && other == pair.Value);
     }
 
-    private static Dictionary<string, Queue<JobView>> Keyed(BuildDetails build)
+    private static Dictionary<string, Queue<JobView>> Keyed(List<(string Key, JobView Job)> jobs)
     {
         var map = new Dictionary<string, Queue<JobView>>(StringComparer.Ordinal);
-        foreach ((string key, JobView job) in InStartOrder(build))
+        foreach ((string key, JobView job) in jobs)
         {
             if (!map.TryGetValue(key, out Queue<JobView>? queue))
             {
@@ -175,8 +180,9 @@ public sealed class BuildDiff
         return map;
     }
 
-    private static IEnumerable<(string Key, JobView Job)> InStartOrder(BuildDetails build) =>
+    private static List<(string Key, JobView Job)> InStartOrder(BuildDetails build) =>
         build.Jobs
             .OrderBy(v => v.Job.StartedAt).ThenBy(v => v.Job.Id, StringComparer.OrdinalIgnoreCase)
-            .Select(v => (StepKeys.Of(v) ?? "job:" + v.Job.Id, v));
+            .Select(v => (StepKeys.Of(v) ?? "job:" + v.Job.Id, v))
+            .ToList();
 }

@@ -24,7 +24,7 @@ public static class BuildReport
         long pathMs = analysis.CriticalPath.Sum(v => v.Job.Duration is { } d ? (long)d.TotalMilliseconds : 0);
         text.Append(CultureInfo.InvariantCulture,
             $"critical path ({BuildAnalysis.MethodText(analysis.Method)}): {Counted.Of(analysis.CriticalPath.Count, "job")}, {JobDisplay.Duration(TimeSpan.FromMilliseconds(pathMs))} of job time\n");
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, analysis.Jobs.Select(v => v.Job.Id));
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         foreach (JobView v in analysis.CriticalPath)
         {
             text.Append(CultureInfo.InvariantCulture,
@@ -38,7 +38,7 @@ public static class BuildReport
     public static string JobRows(BuildAnalysis analysis, IJobStore store)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, analysis.Jobs.Select(v => v.Job.Id));
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         var table = new TextTable("ID", "OFFSET", "DURATION", "CP", "RESULT", "PROJECT", "KIND", "NAME");
         foreach (JobView v in analysis.Jobs)
         {
@@ -61,7 +61,7 @@ public static class BuildReport
     {
         ArgumentNullException.ThrowIfNull(analysis);
         BuildDetails d = analysis.Details;
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, analysis.Jobs.Select(v => v.Job.Id));
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         var jobs = analysis.Jobs
             .Select(v => JobJson.From(v, shortIds[v.Job.Id], flakyRecipes) with { OffsetMs = analysis.OffsetMs(v.Job) })
             .ToList();

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using BriocheJob.Store;
 
@@ -52,89 +54,236 @@ public sealed class StepMeta
         return Parse(job.RecipeMeta);
     }
 
-    public static StepMeta Parse(string? json)
+    /// <summary>
+    /// Reads the fields in one pass over the UTF-8 text (no document tree: a diff or a timeline reads thousands of
+    /// these). Invalid JSON anywhere gives <see cref="Empty"/>, as a strict parse would; when a name repeats, the
+    /// last value counts.
+    /// </summary>
+    public static StepMeta Parse(string? json) => Parse(json, inputsOnly: false);
+
+    /// <summary>Only <see cref="Inputs"/>, the rest skipped unread: what the critical path needs of every job.</summary>
+    public static StepMeta InputsOf(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return Parse(job.RecipeMeta, inputsOnly: true);
+    }
+
+    private static StepMeta Parse(string? json, bool inputsOnly)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
             return Empty;
         }
 
+        byte[]? rented = null;
+        int count = Encoding.UTF8.GetByteCount(json);
+        Span<byte> utf8 = count <= 4096 ? stackalloc byte[4096] : (rented = ArrayPool<byte>.Shared.Rent(count));
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(json);
-            JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return Empty;
-            }
-
-            return new StepMeta
-            {
-                Type = Text(root, "type"),
-                Digest = Text(root, "digest"),
-                Vertex = Text(root, "vertex"),
-                Dockerfile = Text(root, "dockerfile"),
-                Line = root.TryGetProperty("line", out JsonElement line) && line.ValueKind == JsonValueKind.Number ? line.GetInt32() : null,
-                Stage = Text(root, "stage"),
-                Instruction = Text(root, "instruction"),
-                Keyword = Text(root, "keyword"),
-                BuildArgs = Map(root, "buildArgs") ?? new Dictionary<string, string>(),
-                Inputs = root.TryGetProperty("inputs", out JsonElement inputs) && inputs.ValueKind == JsonValueKind.Array
-                    ? inputs.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
-                    : null,
-                ContextSources = Map(root, "contextSources"),
-                ArgsInScope = root.TryGetProperty("argsInScope", out JsonElement scope) && scope.ValueKind == JsonValueKind.Array
-                    ? scope.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
-                    : null,
-                Frames = root.TryGetProperty("source", out JsonElement source) && source.ValueKind == JsonValueKind.Array
-                    ? source.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object).Select(FrameText).ToList()
-                    : [],
-            };
+            int length = Encoding.UTF8.GetBytes(json, utf8);
+            return Read(utf8[..length], inputsOnly);
         }
         catch (JsonException)
         {
             return Empty;
         }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
-    private static string FrameText(JsonElement frame)
+    private static StepMeta Read(ReadOnlySpan<byte> utf8, bool inputsOnly)
     {
-        string? project = Text(frame, "projectName");
-        string? module = Text(frame, "modulePath");
-        string location = project is not null && module is not null
-            ? $"{project}/{(module.StartsWith("./", StringComparison.Ordinal) ? module[2..] : module)}"
-            : Text(frame, "fileName") ?? module ?? "<unknown>";
-        if (frame.TryGetProperty("lineNumber", out JsonElement l) && l.ValueKind == JsonValueKind.Number)
+        var reader = new Utf8JsonReader(utf8);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            location += ":" + l.GetRawText();
-            if (frame.TryGetProperty("columnNumber", out JsonElement c) && c.ValueKind == JsonValueKind.Number)
+            Drain(ref reader);
+            return Empty;
+        }
+
+        string? type = null, digest = null, vertex = null, dockerfile = null, stage = null, instruction = null, keyword = null;
+        int? line = null;
+        Dictionary<string, string>? buildArgs = null, contextSources = null;
+        List<string>? inputs = null, argsInScope = null, frames = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string? name = inputsOnly && !reader.ValueTextEquals("inputs"u8) ? null : reader.GetString();
+            reader.Read();
+            switch (name)
             {
-                location += ":" + c.GetRawText();
+                case null: reader.Skip(); break;
+                case "type": type = Text(ref reader); break;
+                case "digest": digest = Text(ref reader); break;
+                case "vertex": vertex = Text(ref reader); break;
+                case "dockerfile": dockerfile = Text(ref reader); break;
+                case "stage": stage = Text(ref reader); break;
+                case "instruction": instruction = Text(ref reader); break;
+                case "keyword": keyword = Text(ref reader); break;
+                case "line": line = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int l) ? l : null; break;
+                case "buildArgs": buildArgs = Map(ref reader); break;
+                case "contextSources": contextSources = Map(ref reader); break;
+                case "inputs": inputs = Strings(ref reader); break;
+                case "argsInScope": argsInScope = Strings(ref reader); break;
+                case "source": frames = ReadFrames(ref reader); break;
+                default: reader.Skip(); break;
             }
         }
 
-        return location;
+        Drain(ref reader);
+        return new StepMeta
+        {
+            Type = type,
+            Digest = digest,
+            Vertex = vertex,
+            Dockerfile = dockerfile,
+            Line = line,
+            Stage = stage,
+            Instruction = instruction,
+            Keyword = keyword,
+            BuildArgs = buildArgs ?? new Dictionary<string, string>(),
+            Inputs = inputs,
+            ContextSources = contextSources,
+            ArgsInScope = argsInScope,
+            Frames = frames ?? [],
+        };
     }
 
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static Dictionary<string, string>? Map(JsonElement element, string name)
+    /// <summary>Reads to the end, so that text after the value, or a broken tail, is refused as a strict parse would.</summary>
+    private static void Drain(ref Utf8JsonReader reader)
     {
-        if (!element.TryGetProperty(name, out JsonElement value) || value.ValueKind != JsonValueKind.Object)
+        while (reader.Read())
         {
+        }
+    }
+
+    private static string? Text(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>The string items of an array (others left out); null when the value is not an array.</summary>
+    private static List<string>? Strings(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var items = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                items.Add(reader.GetString()!);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>The string-valued properties of an object (others left out); null when the value is not an object.</summary>
+    private static Dictionary<string, string>? Map(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
             return null;
         }
 
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (JsonProperty property in value.EnumerateObject())
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (property.Value.ValueKind == JsonValueKind.String)
+            string name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String)
             {
-                map[property.Name] = property.Value.GetString()!;
+                map[name] = reader.GetString()!;
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
         return map;
+    }
+
+    /// <summary>Stack frames as <c>project/module:line:col</c> (object items only); null when not an array.</summary>
+    private static List<string>? ReadFrames(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var frames = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            string? project = null, module = null, file = null, lineNumber = null, columnNumber = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                reader.Read();
+                switch (name)
+                {
+                    case "projectName": project = Text(ref reader); break;
+                    case "modulePath": module = Text(ref reader); break;
+                    case "fileName": file = Text(ref reader); break;
+                    case "lineNumber": lineNumber = Number(ref reader); break;
+                    case "columnNumber": columnNumber = Number(ref reader); break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            string location = project is not null && module is not null
+                ? $"{project}/{(module.StartsWith("./", StringComparison.Ordinal) ? module[2..] : module)}"
+                : file ?? module ?? "<unknown>";
+            if (lineNumber is not null)
+            {
+                location += ":" + lineNumber;
+                if (columnNumber is not null)
+                {
+                    location += ":" + columnNumber;
+                }
+            }
+
+            frames.Add(location);
+        }
+
+        return frames;
+    }
+
+    /// <summary>A number as written; null for another kind of value.</summary>
+    private static string? Number(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            return Encoding.UTF8.GetString(reader.ValueSpan);
+        }
+
+        reader.Skip();
+        return null;
     }
 }

@@ -19,7 +19,7 @@ public static class TimelineText
     {
         ArgumentNullException.ThrowIfNull(analysis);
         width = Math.Max(width, 40);
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, analysis.Jobs.Select(v => v.Job.Id));
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         int idWidth = analysis.Jobs.Count == 0 ? 8 : analysis.Jobs.Max(v => shortIds[v.Job.Id].Length);
         const int durationWidth = 8;
         int nameWidth = Math.Clamp(width / 4, 8, 32);
@@ -59,17 +59,42 @@ public static class TimelineText
             double stopMs = Math.Max(startMs, ((job.StoppedAt ?? analysis.End) - analysis.Origin).TotalMilliseconds);
             int from = Math.Clamp((int)Math.Floor(startMs / span * barWidth), 0, barWidth - 1);
             int to = Math.Clamp((int)Math.Ceiling(stopMs / span * barWidth), from + 1, barWidth);
-            var row = new StringBuilder();
-            row.Append(critical ? "* " : "  ");
-            row.Append(shortIds[job.Id].PadRight(idWidth)).Append(' ');
+            text.Append(critical ? "* " : "  ");
+            string shortId = shortIds[job.Id];
+            text.Append(shortId).Append(' ', idWidth - shortId.Length + 1);
             // Names are data: their control characters are escaped here, since painted output bypasses the escaping writer.
-            row.Append(JobDisplay.Truncate(TerminalText.Escape(job.Name), nameWidth).PadRight(nameWidth)).Append(' ');
-            row.Append('|').Append(' ', from).Append(Paint(new string(glyph, to - from), paint, colour)).Append(' ', barWidth - to).Append('|');
-            row.Append(' ').Append(JobDisplay.Duration(job.Duration));
-            text.Append(row.ToString().TrimEnd()).Append('\n');
+            string name = JobDisplay.Truncate(TerminalText.Escape(job.Name ?? ""), nameWidth);
+            text.Append(name).Append(' ', Math.Max(0, nameWidth - name.Length) + 1);
+            text.Append('|').Append(' ', from);
+            if (colour)
+            {
+                text.Append(paint);
+            }
+
+            text.Append(glyph, to - from);
+            if (colour)
+            {
+                text.Append(Reset);
+            }
+
+            text.Append(' ', barWidth - to).Append('|');
+            text.Append(' ').Append(JobDisplay.Duration(job.Duration));
+            TrimEnd(text);
+            text.Append('\n');
         }
 
         return text.ToString();
+    }
+
+    private static void TrimEnd(StringBuilder text)
+    {
+        int end = text.Length;
+        while (end > 0 && char.IsWhiteSpace(text[end - 1]))
+        {
+            end--;
+        }
+
+        text.Length = end;
     }
 
     private static string Paint(string text, string colour, bool enabled) => enabled ? colour + text + Reset : text;

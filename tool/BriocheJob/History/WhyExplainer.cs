@@ -109,10 +109,16 @@ public static partial class WhyExplainer
             return new WhyAnswer(view, previous, found, changes, null, Detail(found, changes));
         }
 
-        if (FirstChangedAncestor(store, view, new HashSet<string>(StringComparer.OrdinalIgnoreCase), 0) is { } ancestor)
+        var inputs = new BuildInputs(store, view.Project?.BuildId);
+        if (FirstChangedAncestor(store, inputs, view, new HashSet<string>(StringComparer.OrdinalIgnoreCase), 0) is { } ancestor)
         {
             string what = ancestor.Job.Job.Name ?? ancestor.Job.Job.Id;
             changes.Add(new FieldChange("input", ancestor.Previous.Job.Name ?? ancestor.Previous.Job.Id, what));
+            // What changed in that step, under its name: the instruction, a build arg, a context file's digest.
+            if (ancestor.Reason is WhyReason.InstructionChanged or WhyReason.BuildArgChanged or WhyReason.ContextChanged)
+            {
+                changes.AddRange(ancestor.Changes.Select(c => c with { Field = "input." + c.Field }));
+            }
             return new WhyAnswer(view, previous, WhyReason.InputChanged, changes, ancestor.Job,
                 $"an input step changed: {what} (job {ancestor.Job.Job.Id}), {WhyAnswer.ReasonName(ancestor.Reason)}");
         }
@@ -131,17 +137,43 @@ public static partial class WhyExplainer
                 : "same instruction, build args, context and inputs: the cache was not used (pruned, or --no-cache)");
     }
 
-    private sealed record ChangedAncestor(JobView Job, JobView Previous, WhyReason Reason);
+    /// <summary>
+    /// The Docker step of one build that produced a digest. The recipe-hash index answers most lookups; a digest that
+    /// recurs in many later builds (a step cached ever since) crowds the build's own job out of that answer, and then
+    /// the build's jobs are read once.
+    /// </summary>
+    private sealed class BuildInputs(IJobStore store, string? buildId)
+    {
+        private const int RecentRuns = 20;
+        private Dictionary<string, JobView>? _byDigest;
+
+        public JobView? Find(string digest)
+        {
+            IReadOnlyList<JobView> recent = store.FindJobsByRecipeHash(digest, null, RecentRuns);
+            JobView? found = recent.FirstOrDefault(v => v.Project?.BuildId == buildId && v.Job.Kind == JobKind.Docker);
+            if (found is not null || recent.Count < RecentRuns || buildId is null)
+            {
+                return found;
+            }
+
+            _byDigest ??= (store.GetBuild(buildId)?.Jobs ?? [])
+                .Where(v => v.Job.Kind == JobKind.Docker && v.Job.RecipeHash is not null)
+                .GroupBy(v => v.Job.RecipeHash!, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+            return _byDigest.GetValueOrDefault(digest);
+        }
+    }
+
+    private sealed record ChangedAncestor(JobView Job, JobView Previous, WhyReason Reason, IReadOnlyList<FieldChange> Changes);
 
     /// <summary>Depth-first through the step's inputs: the changed step closest to the roots.</summary>
-    private static ChangedAncestor? FirstChangedAncestor(IJobStore store, JobView view, HashSet<string> visited, int depth)
+    private static ChangedAncestor? FirstChangedAncestor(IJobStore store, BuildInputs buildInputs, JobView view, HashSet<string> visited, int depth)
     {
         if (depth > MaxAncestorDepth || StepMeta.Of(view.Job).Inputs is not { Count: > 0 } inputs)
         {
             return null;
         }
 
-        string? buildId = view.Project?.BuildId;
         foreach (string digest in inputs)
         {
             if (!visited.Add(digest))
@@ -149,14 +181,13 @@ public static partial class WhyExplainer
                 continue;
             }
 
-            JobView? input = store.FindJobsByRecipeHash(digest, null, 20)
-                .FirstOrDefault(v => v.Project?.BuildId == buildId && v.Job.Kind == JobKind.Docker);
+            JobView? input = buildInputs.Find(digest);
             if (input is null || StepKeys.Of(input) is not { } key || store.FindPreviousByStepKey(key, input.Job) is not { } before)
             {
                 continue;
             }
 
-            ChangedAncestor? deeper = FirstChangedAncestor(store, input, visited, depth + 1);
+            ChangedAncestor? deeper = FirstChangedAncestor(store, buildInputs, input, visited, depth + 1);
             if (deeper is not null)
             {
                 return deeper;
@@ -171,7 +202,7 @@ public static partial class WhyExplainer
                 if (own.Reason is WhyReason.InstructionChanged or WhyReason.BuildArgChanged or WhyReason.ContextChanged
                     || StepMeta.Of(input.Job).Line is not null)
                 {
-                    return new ChangedAncestor(input, before, own.Reason);
+                    return new ChangedAncestor(input, before, own.Reason, own.Changes);
                 }
             }
         }

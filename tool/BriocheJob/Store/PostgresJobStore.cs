@@ -19,6 +19,10 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
         "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
 
+    /// <summary><see cref="StoreRows.BuildJobsSelect"/> and the job's <c>owner_host</c> after the step key.</summary>
+    private const string BuildJobsSelectWithHost =
+        $"SELECT {JobColumns}, j.step_key, j.owner_host FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
+
     private const string PrefixHigh = " || chr(1114111)";
 
     private readonly NpgsqlDataSource _dataSource;
@@ -357,8 +361,21 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             }
         }
 
-        IReadOnlyList<JobView> jobs = ReadJobViews(c,
-            $"{JobViewSelectWithHosts} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", build.Id));
+        var projectsById = projects.ToDictionary(p => p.Id);
+        var jobs = new List<JobView>();
+        var liveness = new Dictionary<int, bool>();
+        using (NpgsqlCommand command = Command(c, null,
+            $"{BuildJobsSelectWithHost} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", build.Id)))
+        using (NpgsqlDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                // A recorder on another machine cannot be checked from here: its running records stay running.
+                JobRecord job = IsThisHost(reader, StepKeyOrdinal + 1) ? ReadJob(reader, liveness) : ReadJob(reader, AliveElsewhere(reader, 15, 14));
+                jobs.Add(BuildJobView(reader, job, build, projectsById));
+            }
+        }
+
         return new BuildDetails(build, projects, jobs);
     });
 

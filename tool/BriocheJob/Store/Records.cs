@@ -108,7 +108,14 @@ public sealed record JobRecord(
 }
 
 /// <summary>A job with the project and build it belongs to (either may be missing for a job saved without a project).</summary>
-public sealed record JobView(JobRecord Job, ProjectRecord? Project, BuildRecord? Build);
+public sealed record JobView(JobRecord Job, ProjectRecord? Project, BuildRecord? Build)
+{
+    /// <summary>
+    /// The step key as stored in <c>jobs.step_key</c>, when the store read it (a whole build's jobs do); null means
+    /// not read, and <see cref="StepKeys.Of(JobView)"/> computes it.
+    /// </summary>
+    public string? StoredStepKey { get; init; }
+}
 
 /// <summary>A build with its projects and its jobs, most recent job first.</summary>
 public sealed record BuildDetails(BuildRecord Build, IReadOnlyList<ProjectRecord> Projects, IReadOnlyList<JobView> Jobs);

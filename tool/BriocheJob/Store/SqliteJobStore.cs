@@ -432,8 +432,25 @@ public sealed partial class SqliteJobStore : IJobStore
             }
         }
 
-        IReadOnlyList<JobView> jobs = ReadJobViews(c,
-            $"{JobViewSelect} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id DESC;", ("@build", build.Id));
+        var projectsById = projects.ToDictionary(p => p.Id);
+        var jobs = new List<JobView>();
+        var liveness = new Dictionary<int, bool>();
+        using (SqliteCommand command = Command(c, null,
+            $"{BuildJobsSelect} WHERE p.build_id = @build;", ("@build", build.Id)))
+        using (SqliteDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                jobs.Add(BuildJobView(reader, ReadJob(reader, liveness), build, projectsById));
+            }
+        }
+
+        // Sorted here rather than by SQLite, which would copy every row (recipe meta and all) into a temporary b-tree
+        // first; the order is ORDER BY started_at DESC, id DESC (ids compare as bytes there, ordinally here).
+        jobs.Sort(static (a, b) => a.Job.StartedAt != b.Job.StartedAt
+            ? b.Job.StartedAt.CompareTo(a.Job.StartedAt)
+            : string.CompareOrdinal(b.Job.Id, a.Job.Id));
+
         return new BuildDetails(build, projects, jobs);
     });
 

@@ -22,7 +22,7 @@ public static class StepKeys
     public static string? Of(JobView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        return Of(view.Job, view.Project);
+        return view.StoredStepKey ?? Of(view.Job, view.Project);
     }
 
     public static string? Of(JobRecord job, ProjectRecord? project)
