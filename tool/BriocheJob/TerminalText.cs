@@ -21,6 +21,12 @@ public static class TerminalText
     /// <summary>True when <paramref name="text"/> holds a character <see cref="Escape(string)"/> would change.</summary>
     public static bool NeedsEscaping(ReadOnlySpan<char> text) => text.ContainsAny(Controls);
 
+    /// <summary>
+    /// True when UTF-8 <paramref name="text"/> may hold a character <see cref="EscapeUtf8"/> would change (a line feed
+    /// does not count; a C2 lead byte does, whether or not a C1 control follows it).
+    /// </summary>
+    public static bool NeedsEscapingUtf8(ReadOnlySpan<byte> text) => text.ContainsAny(ControlBytes);
+
     /// <summary>The text with its control characters escaped; the same instance when there is none.</summary>
     public static string Escape(string text)
     {

@@ -17,13 +17,13 @@ public sealed class StreamingLogTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     /// <summary>Both streams interleaved in random chunks: lines split across chunks, unterminated lines, multi-byte and invalid UTF-8.</summary>
-    private string WriteMixedLog(int seed, bool compress, bool exit = true, int frameSize = 4096)
+    private string WriteMixedLog(int seed, bool compress, bool exit = true, int frameSize = 4096, string[]? words = null)
     {
         var random = new Random(seed);
-        var path = _temp.File($"mixed-{seed}-{compress}-{exit}.bin");
+        var path = _temp.File($"mixed-{seed}-{compress}-{exit}-{words?.Length}.bin");
         using var writer = ProcessEventsWriter.Create(path, Descriptions.Sample(), new ProcessEventsWriterOptions { Compress = compress, FrameSize = frameSize });
         writer.Write(new SpawnedEvent(50, 77));
-        string[] words = ["alpha", "béta", "γάμμα", "\u4e2d\u6587", "😀", "", "x"];
+        words ??= ["alpha", "béta", "γάμμα", "\u4e2d\u6587", "😀", "", "x"];
         uint elapsed = 60;
         for (var i = 0; i < 400; i++)
         {
@@ -117,6 +117,36 @@ public sealed class StreamingLogTests : IDisposable
         {
             var options = new ProcessLogOptions { Stream = stream };
             Forward(path, options).ShouldBe(ProcessLog.Read(path, options).RenderText());
+        }
+    }
+
+    [Theory]
+    [InlineData(7, true)]
+    [InlineData(8, false)]
+    public void Whole_chunks_of_lines_print_as_line_by_line_escaping_would(int seed, bool compress)
+    {
+        // Chunks mixing plain lines with lines to escape: the chunk-at-once path must hand those to the per-line one.
+        string[] words = ["plain", "\u001b[31mred\u001b[0m", "tab\there", "cr\r", "\"quoted\"", "back\\slash", "<&>", "\u0085c1", "é", ""];
+        var path = WriteMixedLog(seed, compress, words: words);
+        var log = ProcessLog.Read(path);
+        string Escaped(ProcessLog l) => string.Concat(l.Lines.Select(line => TerminalText.Escape(line.Render()) + "\n"));
+
+        foreach (var readAhead in new[] { false, true })
+        {
+            string Print(Func<LogOutput, LogFormatter> format)
+            {
+                using var bytes = new MemoryStream();
+                using (var output = new LogOutput(bytes, 1024))
+                using (var reader = new ProcessEventsReader(File.OpenRead(path)) { ReadAhead = readAhead })
+                {
+                    ProcessLogStreamer.WriteForward(reader, new ProcessLogOptions(), format(output));
+                }
+                return Encoding.UTF8.GetString(bytes.ToArray());
+            }
+
+            Print(output => LogFormatter.Text(output)).ShouldBe(log.RenderText());
+            Print(output => LogFormatter.Text(output, escapeControls: true)).ShouldBe(Escaped(log));
+            Print(LogFormatter.Json).ShouldBe(AsJsonLines(log));
         }
     }
 
@@ -307,6 +337,40 @@ public sealed class StreamingLogTests : IDisposable
         // 24 Mi lines of "[0.00s] " were printed; what was allocated is a small constant (buffers), not the log.
         counting.Written.ShouldBeGreaterThan(9L * newlines);
         allocated.ShouldBeLessThan(8L * 1024 * 1024);
+    }
+
+    [Fact]
+    public void Reverse_reading_allocates_the_same_few_buffers_however_often_lines_wait_behind_the_other_stream()
+    {
+        // Read backwards, a stderr line stays open until the previous stderr newline is found, and every stdout line
+        // in between waits behind it. 300 waits, each past the hold limit, must reuse one arena, not grow a new one.
+        var path = _temp.File("waits.bin.zst");
+        var stdoutChunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => $"stdout line {i:D4} of a chunk\n")));
+        using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample()))
+        {
+            writer.Write(new SpawnedEvent(1, 2));
+            for (var round = 0; round < 300; round++)
+            {
+                for (var chunk = 0; chunk < 40; chunk++)
+                {
+                    writer.Write(new StdoutEvent((uint)round, stdoutChunk));
+                }
+                writer.Write(new StderrEvent((uint)round, Encoding.ASCII.GetBytes($"warning {round}\n")));
+            }
+            writer.WriteExited(0);
+        }
+
+        var counting = new CountingStream();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using (var output = new LogOutput(counting))
+        {
+            ProcessLogStreamer.WriteReverse(path, new ProcessLogOptions(), LogFormatter.Text(output), maxLineBytes: 16 * 1024, holdLimitBytes: 64 * 1024);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // About 1.2 M lines (over 40 MB) printed; allocated: the reader's windows and the splitter's buffers, once.
+        counting.Written.ShouldBeGreaterThan(40L * 1024 * 1024);
+        allocated.ShouldBeLessThan(12L * 1024 * 1024);
     }
 
     [Fact]

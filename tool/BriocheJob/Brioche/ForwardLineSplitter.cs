@@ -5,6 +5,12 @@ internal interface IOutputLineSink
 {
     /// <param name="elapsedMilliseconds">Since the job was described, as recorded (not yet relative to the spawn).</param>
     void Line(OutputStream stream, uint elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued);
+
+    /// <summary>
+    /// Takes several whole lines at once, each ending in <c>\n</c>, all of one stream and time, none longer than the
+    /// line bound: the common case, printed without per-line calls. False when the sink wants them one by one.
+    /// </summary>
+    bool Lines(OutputStream stream, uint elapsedMilliseconds, ReadOnlySpan<byte> lines) => false;
 }
 
 /// <summary>
@@ -40,6 +46,15 @@ internal sealed class ForwardLineSplitter
     {
         var pending = _pending[(int)stream];
         var start = 0;
+        if (pending.Length == 0 && _held.Count == 0 && _pending[1 - (int)stream].Length == 0)
+        {
+            // Nothing open or waiting: the chunk's whole lines go out in one call.
+            var last = data.LastIndexOf((byte)'\n');
+            if (last >= 0 && last <= _maxLine && _sink.Lines(stream, elapsed, data[..(last + 1)]))
+            {
+                start = last + 1;
+            }
+        }
         while (true)
         {
             var newline = data[start..].IndexOf((byte)'\n');
@@ -168,11 +183,10 @@ internal sealed class ForwardLineSplitter
         }
         if (_held.Count == 0)
         {
+            // The arena is kept: what it holds never passes the hold limit plus one piece (the open line is cut
+            // there), so it stays under twice that; dropping it made every long wait grow it anew (megabytes of
+            // garbage per wait on a large file).
             _arenaUsed = 0;
-            if (_arena.Length > _holdLimit)
-            {
-                _arena = [];
-            }
         }
     }
 

@@ -29,6 +29,12 @@ public abstract class LogFormatter
     /// <summary>Writes one output line (or piece) from its bytes; <paramref name="elapsed"/> counts from the spawn.</summary>
     public abstract void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued);
 
+    /// <summary>
+    /// Writes several whole output lines, each ending in <c>\n</c>, of one stream and time, byte for byte as
+    /// <see cref="WriteOutput"/> would one by one; false (nothing written) when some line needs the per-line path.
+    /// </summary>
+    public virtual bool TryWriteOutputLines(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> lines) => false;
+
     public void Flush() => Output.Flush();
 
     /// <summary>The string a line's bytes decode to, as the in-memory log has it.</summary>
@@ -48,14 +54,48 @@ public abstract class LogFormatter
             Output.Advance(length + 1);
         }
 
-        public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
+        private byte[] Prefix(long elapsedMilliseconds)
         {
             if (elapsedMilliseconds != _prefixMilliseconds)
             {
                 _prefixMilliseconds = elapsedMilliseconds;
                 _prefix = Encoding.UTF8.GetBytes($"[{ElapsedFormat.Format(TimeSpan.FromMilliseconds(elapsedMilliseconds))}] ");
             }
-            Output.Write(_prefix);
+            return _prefix;
+        }
+
+        public override bool TryWriteOutputLines(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> lines)
+        {
+            // A newline never splits a UTF-8 sequence, so valid lines make a valid block and the reverse.
+            if (!Utf8.IsValid(lines) || escapeControls && TerminalText.NeedsEscapingUtf8(lines))
+            {
+                return false;
+            }
+            ReadOnlySpan<byte> prefix = Prefix(elapsedMilliseconds);
+            var span = Output.GetSpan();
+            var used = 0;
+            while (!lines.IsEmpty)
+            {
+                var length = lines.IndexOf((byte)'\n') + 1;
+                if (span.Length - used < prefix.Length + length)
+                {
+                    Output.Advance(used);
+                    used = 0;
+                    span = Output.GetSpan(prefix.Length + length);
+                }
+                prefix.CopyTo(span[used..]);
+                used += prefix.Length;
+                lines[..length].CopyTo(span[used..]);
+                used += length;
+                lines = lines[length..];
+            }
+            Output.Advance(used);
+            return true;
+        }
+
+        public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
+        {
+            Output.Write(Prefix(elapsedMilliseconds));
             ReadOnlySpan<byte> valid = Utf8.IsValid(text) ? text : Encoding.UTF8.GetBytes(Decode(text));
             if (escapeControls)
             {
@@ -126,19 +166,54 @@ public abstract class LogFormatter
         private OutputStream _prefixStream;
         private byte[] _prefix = [];
 
+        private byte[] Prefix(OutputStream stream, long elapsedMilliseconds)
+        {
+            if (elapsedMilliseconds != _prefixMilliseconds || stream != _prefixStream)
+            {
+                _prefixMilliseconds = elapsedMilliseconds;
+                _prefixStream = stream;
+                _prefix = Encoding.UTF8.GetBytes(
+                    $"{{\"kind\":\"output\",\"stream\":\"{(stream == OutputStream.Stdout ? "stdout" : "stderr")}\",\"elapsedMs\":{elapsedMilliseconds},\"text\":\"");
+            }
+            return _prefix;
+        }
+
+        public override bool TryWriteOutputLines(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> lines)
+        {
+            if (!Utf8.IsValid(lines))
+            {
+                return false;
+            }
+            ReadOnlySpan<byte> suffix = "\"}\n"u8;
+            while (!lines.IsEmpty)
+            {
+                // The first byte to escape is most often the line's own newline: then the line goes out as it is.
+                var first = JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(lines);
+                var length = lines[first] == (byte)'\n' ? first : lines.IndexOf((byte)'\n');
+                if (length == first)
+                {
+                    ReadOnlySpan<byte> prefix = Prefix(stream, elapsedMilliseconds);
+                    var span = Output.GetSpan(prefix.Length + length + suffix.Length);
+                    prefix.CopyTo(span);
+                    lines[..length].CopyTo(span[prefix.Length..]);
+                    suffix.CopyTo(span[(prefix.Length + length)..]);
+                    Output.Advance(prefix.Length + length + suffix.Length);
+                }
+                else
+                {
+                    WriteOutput(stream, elapsedMilliseconds, lines[..length], continued: false);
+                }
+                lines = lines[(length + 1)..];
+            }
+            return true;
+        }
+
         public override void WriteOutput(OutputStream stream, long elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued)
         {
             // Most lines need no escaping: write them around a cached prefix, byte for byte what the writer would.
             if (!continued && Utf8.IsValid(text) && Encoder.FindFirstCharacterToEncodeUtf8(text) < 0)
             {
-                if (elapsedMilliseconds != _prefixMilliseconds || stream != _prefixStream)
-                {
-                    _prefixMilliseconds = elapsedMilliseconds;
-                    _prefixStream = stream;
-                    _prefix = Encoding.UTF8.GetBytes(
-                        $"{{\"kind\":\"output\",\"stream\":\"{(stream == OutputStream.Stdout ? "stdout" : "stderr")}\",\"elapsedMs\":{elapsedMilliseconds},\"text\":\"");
-                }
-                Output.Write(_prefix);
+                Output.Write(Prefix(stream, elapsedMilliseconds));
                 Output.Write(text);
                 Output.Write("\"}\n"u8);
                 return;

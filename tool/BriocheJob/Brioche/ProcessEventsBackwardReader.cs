@@ -420,6 +420,23 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         return new byte[length];
     }
 
+    /// <summary>The frames Brioche and our writer make: 1 MiB of events each.</summary>
+    private const int UsualFrameLength = 1024 * 1024;
+
+    /// <summary>
+    /// The buffer a frame is first decompressed into: the size its header declares when that fits a window (a hint
+    /// only: the decoder never writes past the buffer), else the usual frame size. A tail read of a small log then
+    /// touches a few hundred KB, not a 4 MiB window per frame (page faults and a garbage collection at start-up).
+    /// </summary>
+    private int FirstTryLength(Segment segment)
+    {
+        Span<byte> header = stackalloc byte[18];
+        var got = ReadAt(segment.Offset, header[..(int)Math.Min(header.Length, segment.Length)]);
+        return ZstdFrames.GetFrameContentSize(header[..got]) is { } declared && declared <= WindowLength
+            ? Math.Max(1, (int)declared)
+            : UsualFrameLength;
+    }
+
     /// <summary>Loads segment <paramref name="index"/>; a frame too big for one window is split into windows first.</summary>
     private (byte[] Buffer, int Length) LoadSegment(int index)
     {
@@ -439,8 +456,16 @@ public sealed class ProcessEventsBackwardReader : IDisposable
                 var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength), Decoder);
                 return (slice, got);
             }
-            var buffer = Rent(WindowLength);
-            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, WindowLength), out var total, out var complete, Decoder);
+            var first = FirstTryLength(segment);
+            var buffer = Rent(first);
+            var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, first), out var total, out var complete, Decoder);
+            if (length < 0 && total <= WindowLength)
+            {
+                // Bigger than its header said (or than the usual size): again, into a buffer of its counted size.
+                _spare.Push(buffer);
+                buffer = Rent((int)total);
+                length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, (int)total), out total, out complete, Decoder);
+            }
             if (!complete)
             {
                 EndedAbruptly = true;

@@ -41,6 +41,12 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
     /// <summary>Opens a file for reading while another process may still write or delete it.</summary>
     public static ProcessEventsReader Open(string path) => new(OpenShared(path));
 
+    /// <summary>
+    /// Decompress on a thread of its own, a few blocks ahead (<see cref="ReadAheadStream"/>): for reading a whole
+    /// finished file as fast as it can be printed. Synchronous reads only; not for following a growing file.
+    /// </summary>
+    internal bool ReadAhead { get; init; }
+
     internal static FileStream OpenShared(string path)
     {
         if (Directory.Exists(path))
@@ -287,7 +293,7 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
         if (compressed)
         {
             _decompressor = new ZstdDecompressionStream(raw, leaveOpen: true);
-            _events = _decompressor;
+            _events = ReadAhead && !useAsync ? new ReadAheadStream(_decompressor, leaveOpen: true) : _decompressor;
         }
         else
         {
@@ -352,6 +358,11 @@ public sealed class ProcessEventsReader : IDisposable, IAsyncDisposable
 
     public void Dispose()
     {
+        if (_events is ReadAheadStream readAhead)
+        {
+            // Stop its thread before the decoder it reads from goes away.
+            readAhead.Dispose();
+        }
         _decompressor?.Dispose();
         if (!_leaveOpen)
         {

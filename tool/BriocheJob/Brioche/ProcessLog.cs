@@ -184,18 +184,26 @@ public sealed class ProcessLog
         var seen = new bool[2];
         ExitEvent? exit = null;
         long walkedPastTail = 0;
-        foreach (var processEvent in backward.ReadBackward())
+        foreach (var (kind, start) in backward.ReadBackwardRaw())
         {
+            var isOutput = kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr;
             if (slots.Count >= wanted)
             {
                 // An open line waits for an earlier chunk of its stream, which may be far back or absent.
                 // Past this bound its start is taken as found, so a tail never decompresses the whole file.
-                walkedPastTail += processEvent is OutputEvent o ? o.Data.Length : 16;
+                walkedPastTail += isOutput ? backward.RawBody.Length - 4 : 16;
                 if (walkedPastTail > TailLookbehindBytes)
                 {
                     break;
                 }
+                var stream = kind == (byte)ProcessEventKind.Stdout ? 0 : 1;
+                if (isOutput && pending[stream] is null)
+                {
+                    // Nothing of this chunk can reach the tail: skip it without copying it out of the window.
+                    continue;
+                }
             }
+            var processEvent = ProcessEventsCodec.DecodeBody(kind, backward.RawBody, start);
             switch (processEvent)
             {
                 case ExitEvent e:

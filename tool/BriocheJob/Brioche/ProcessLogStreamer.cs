@@ -20,7 +20,7 @@ public static class ProcessLogStreamer
     /// <summary>Prints the whole log of an events file, oldest first.</summary>
     public static void WriteForward(string path, ProcessLogOptions options, LogFormatter formatter)
     {
-        using var reader = ProcessEventsReader.Open(path);
+        using var reader = new ProcessEventsReader(ProcessEventsReader.OpenShared(path)) { ReadAhead = true };
         WriteForward(reader, options, formatter);
     }
 
@@ -101,6 +101,12 @@ public static class ProcessLogStreamer
         public long Count { get; private set; }
 
         public void Line(OutputStream stream, uint elapsedMilliseconds, ReadOnlySpan<byte> text, bool continued) => Count++;
+
+        public bool Lines(OutputStream stream, uint elapsedMilliseconds, ReadOnlySpan<byte> lines)
+        {
+            Count += lines.Count((byte)'\n');
+            return true;
+        }
     }
 
     /// <summary>
@@ -307,6 +313,16 @@ public static class ProcessLogStreamer
             }
             var sinceSpawn = Math.Max(0L, (long)elapsedMilliseconds - (_spawned?.ElapsedMilliseconds ?? 0));
             _formatter.WriteOutput(stream, sinceSpawn, text, continued);
+        }
+
+        public bool Lines(OutputStream stream, uint elapsedMilliseconds, ReadOnlySpan<byte> lines)
+        {
+            if (_outputLines < SkipOutputLines)
+            {
+                return false;
+            }
+            var sinceSpawn = Math.Max(0L, (long)elapsedMilliseconds - (_spawned?.ElapsedMilliseconds ?? 0));
+            return _formatter.TryWriteOutputLines(stream, sinceSpawn, lines);
         }
     }
 }

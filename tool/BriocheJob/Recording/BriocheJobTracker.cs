@@ -215,8 +215,17 @@ internal sealed class BriocheJobTracker
         using var reader = new ProcessEventsReader(events, leaveOpen: true);
         try
         {
-            while (reader.ReadNext() is { } next)
+            while (reader.TryReadRaw(out var kind, out var body))
             {
+                if (kind is ProcessEventKind.Stdout or ProcessEventKind.Stderr && body.Length >= 4)
+                {
+                    // Output is only copied, never looked at: no decoding, no copy of the chunk (1 GB of output
+                    // would otherwise allocate 1 GB of garbage).
+                    BecomeOurs(events);
+                    continue;
+                }
+
+                var next = ProcessEventsCodec.DecodeBody((byte)kind, body, reader.RawOffset);
                 switch (next)
                 {
                     case DescriptionEvent description:

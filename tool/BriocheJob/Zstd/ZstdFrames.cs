@@ -90,11 +90,17 @@ public static unsafe class ZstdFrames
             used += read;
         }
         long total = used;
-        var scratch = new byte[64 * 1024];
-        int n;
-        while ((n = decoder.Read(scratch)) > 0)
+        // A frame that exactly fills the buffer is common (1 MiB frames): probe before allocating a scratch buffer.
+        Span<byte> probe = stackalloc byte[256];
+        var n = decoder.Read(probe);
+        if (n > 0)
         {
             total += n;
+            var scratch = new byte[64 * 1024];
+            while ((n = decoder.Read(scratch)) > 0)
+            {
+                total += n;
+            }
         }
         complete = !decoder.EndedMidFrame;
         decompressedLength = total;
