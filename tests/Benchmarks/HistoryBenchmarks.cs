@@ -205,11 +205,11 @@ public class BuildsShowBenchmarks
     public int Show()
     {
         BuildAnalysis analysis = BuildAnalysis.Of(_store.GetBuild(_buildId)!);
-        return BuildReport.Summary(analysis).Length + BuildReport.JobRows(analysis).Length;
+        return BuildReport.Summary(analysis, _store).Length + BuildReport.JobRows(analysis, _store).Length;
     }
 
     [Benchmark]
-    public int Timeline() => TimelineText.Render(BuildAnalysis.Of(_store.GetBuild(_buildId)!), 120, colour: true).Length;
+    public int Timeline() => TimelineText.Render(BuildAnalysis.Of(_store.GetBuild(_buildId)!), _store, 120, colour: true).Length;
 }
 
 /// <summary>

@@ -99,7 +99,7 @@ public sealed class DockerBuildRecordingTests : IDisposable
     }
 
     [Fact]
-    public async Task Rebuild_records_the_steps_as_cached()
+    public async Task Rebuild_records_the_steps_as_cached_with_no_exit_code_and_a_log_that_says_no_process_ran()
     {
         var marker = DockerRecordingFixture.NewMarker("bj-cache");
         _fx.WriteDockerfile($"""
@@ -114,7 +114,10 @@ public sealed class DockerBuildRecordingTests : IDisposable
 
         first.End.ShouldBe(DockerBuildEnd.Succeeded, first.Error);
         second.End.ShouldBe(DockerBuildEnd.Succeeded, second.Error);
-        DockerRecordingFixture.JobAtLine(firstBuild, 2).Cached.ShouldBeFalse();
+        var ran = DockerRecordingFixture.JobAtLine(firstBuild, 2);
+        ran.Cached.ShouldBeFalse();
+        ran.ExitCode.ShouldBe(0);
+        ProcessLog.Read(ran.LocalPath!).Lines.Last().Render().ShouldEndWith("[process exited with code 0]");
         foreach (var line in new[] { 2, 3 })
         {
             var job = DockerRecordingFixture.JobAtLine(secondBuild, line);
@@ -124,6 +127,9 @@ public sealed class DockerBuildRecordingTests : IDisposable
             // Same step, same digest, new job.
             job.RecipeHash.ShouldBe(DockerRecordingFixture.JobAtLine(firstBuild, line).RecipeHash);
             (await DockerRecordingFixture.ReadEventsAsync(job)).Last().ShouldBeOfType<ExitedEvent>().ExitCode.ShouldBe(0);
+            // No process ran in this build: the record has no exit code and the log does not claim one.
+            job.ExitCode.ShouldBeNull();
+            ProcessLog.Read(job.LocalPath!).Lines.Last().Render().ShouldEndWith("[cached: no process ran in this build]");
         }
         second.ImageId.ShouldBe(first.ImageId);
         listener.Events.Where(e => e.Event == "cached").Select(e => e.Step.Line).ShouldContain(2);

@@ -257,6 +257,19 @@ public sealed class DockerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_engine_error_or_a_missing_container_says_the_catalogues_message_with_the_operation_and_the_engines_reason()
+    {
+        var missing = "bj-polish2-no-such-container-" + Guid.NewGuid().ToString("N");
+        var error = await Should.ThrowAsync<BriocheJobException>(() => _client.StartContainerAsync(missing, Timeout()));
+
+        error.Code.ShouldBe(Catalog.Docker.NotFound);
+        var refused = $"refused POST /containers/{missing}/start (404)";
+        error.Message.ShouldStartWith(Catalog.Docker.NotFound.Message(_client.Endpoint.Host, refused, ""));
+        error.Message.ShouldContain(missing, Case.Sensitive, "the engine's own reason names it too");
+        error.Message.ShouldNotContain("\n");
+    }
+
+    [Fact]
     public async Task Run_one_command_returns_output_and_exit_code()
     {
         await RequireBaseImageAsync();

@@ -74,7 +74,9 @@ public sealed class DockerFlakyTests : IDisposable
         list.ShouldContain(failed.Job.Id[..8]);
         list.ShouldContain(passed.Job.Id[..8]);
         list.ShouldContain(first.Job.Id[..8]);
-        list.ShouldNotContain(At(again, 2).Job.Id[..10]);
+        // Only those three rows (the other step's id may share a long prefix with a listed one: short ids grow to stay
+        // unique in the whole store, so its prefix is no test).
+        list.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(4, list);
 
         // show: flaky, and when and in which build the identical step last succeeded.
         string show = cli.Ok("show", failed.Job.Id);

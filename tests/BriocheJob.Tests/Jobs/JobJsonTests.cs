@@ -55,7 +55,9 @@ public sealed class JobJsonTests
             new(new JobRecord("01JD9999000000000000000003", null, JobKind.Brioche, null, Start), null, null),
         ];
 
-        string json = JsonSerializer.Serialize(JobJson.FromList(views), JobJsonContext.Default.IReadOnlyListJobJson);
+        using var temp = new BriocheJob.Tests.Store.TempHome();
+        using IJobStore store = temp.Open();
+        string json = JsonSerializer.Serialize(JobJson.FromList(store, views), JobJsonContext.Default.IReadOnlyListJobJson);
         using JsonDocument document = JsonDocument.Parse(json);
 
         document.RootElement.EnumerateArray().Select(e => e.GetProperty("shortId").GetString())

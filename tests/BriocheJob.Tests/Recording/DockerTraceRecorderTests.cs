@@ -97,6 +97,38 @@ public sealed class DockerTraceRecorderTests : IDisposable
     }
 
     [Fact]
+    public void A_cached_run_step_logs_that_no_process_ran_and_has_no_exit_code_while_a_run_that_ran_keeps_its_code_0_line()
+    {
+        var (session, recorder, decoder) = Start();
+        using var _ = session;
+        using var __ = recorder;
+        Feed(decoder, recorder, Vertex("sha256:cachedrun", RunName, 0.5, 0.5, cached: true));
+        Feed(decoder, recorder, Vertex("sha256:ran", RunName, 1));
+        Feed(decoder, recorder, Vertex("sha256:ran", RunName, 1, 2));
+        decoder.Finish();
+        recorder.Finish(DockerBuildEnd.Succeeded);
+
+        var jobs = session.Store.GetBuild(session.Build.Id)!.Jobs.Select(j => j.Job).ToList();
+        var cached = jobs.Single(j => j.RecipeHash == "sha256:cachedrun");
+        cached.Cached.ShouldBeTrue();
+        cached.ExitCode.ShouldBeNull();
+        var cachedLog = ProcessLog.Read(cached.LocalPath!);
+        cachedLog.Description!.CommandDisplay.ShouldNotBeEmpty(); // the command is still named, only not run
+        cachedLog.Lines.Last().Render().ShouldEndWith("[cached: no process ran in this build]");
+        cachedLog.Lines.ShouldNotContain(l => l.Text.Contains("process exited"));
+        // Read back from its events file alone (show PATH, import), it is the same record.
+        var (fromEvents, _) = BriocheImport.ToJob(cached.Id, cachedLog, cached.LocalPath, T0);
+        fromEvents.ExitCode.ShouldBeNull();
+        fromEvents.Cached.ShouldBeTrue();
+        fromEvents.Result.ShouldBe(RunResult.Succeeded);
+
+        var ran = jobs.Single(j => j.RecipeHash == "sha256:ran");
+        ran.Cached.ShouldBeFalse();
+        ran.ExitCode.ShouldBe(0);
+        ProcessLog.Read(ran.LocalPath!).Lines.Last().Render().ShouldEndWith("[process exited with code 0]");
+    }
+
+    [Fact]
     public void Import_mode_saves_all_jobs_at_the_end_with_the_same_mapping()
     {
         var (session, recorder, decoder) = Start(saveEachJob: false);

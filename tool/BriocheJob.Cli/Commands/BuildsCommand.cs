@@ -37,7 +37,7 @@ internal static class BuildsCommand
                     return ExitCodes.Success;
                 }
 
-                IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(builds.Select(b => b.Build.Id));
+                IReadOnlyDictionary<string, string> shortIds = ShortIds.ForBuilds(context.ReadStore, builds.Select(b => b.Build.Id));
                 var table = new TextTable("BUILD", "EXTERNAL ID", "ORIGIN", "HOST", "BRANCH", "COMMIT", "RESULT", "STARTED", "DURATION",
                     "PROJECTS", "JOBS", "FAILED");
                 foreach (BuildSummary summary in builds)

@@ -37,7 +37,7 @@ internal static class BuildsDiffCommand
                 if (json.HasValue())
                 {
                     IReadOnlySet<string> flaky = JobJson.FlakyRecipes(context.ReadStore, @base.Jobs.Concat(head.Jobs));
-                    context.WriteJson(DiffReport.Json(diff, flaky), HistoryJsonContext.Default.BuildDiffJson);
+                    context.WriteJson(DiffReport.Json(diff, context.ReadStore, flaky), HistoryJsonContext.Default.BuildDiffJson);
                 }
                 else
                 {

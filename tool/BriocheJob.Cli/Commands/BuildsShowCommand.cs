@@ -21,7 +21,7 @@ internal static class BuildsShowCommand
                 BuildAnalysis analysis = BuildAnalysis.Of(details);
                 if (json.HasValue())
                 {
-                    context.WriteJson(BuildReport.Json(analysis, JobJson.FlakyRecipes(context.ReadStore, details.Jobs)), HistoryJsonContext.Default.BuildShowJson);
+                    context.WriteJson(BuildReport.Json(analysis, context.ReadStore, JobJson.FlakyRecipes(context.ReadStore, details.Jobs)), HistoryJsonContext.Default.BuildShowJson);
                     return ExitCodes.Success;
                 }
 
@@ -60,7 +60,7 @@ internal static class BuildsShowCommand
                     o.WriteLine($"ci        {where.CiSystem} run {where.CiRunId ?? "?"}{(where.CiRunUrl is null ? "" : $"  {where.CiRunUrl}")}");
                 }
 
-                o.Write(BuildReport.Summary(analysis));
+                o.Write(BuildReport.Summary(analysis, context.ReadStore));
                 o.WriteLine();
                 o.WriteLine($"projects ({details.Projects.Count}):");
                 foreach (ProjectRecord project in details.Projects)
@@ -75,7 +75,7 @@ internal static class BuildsShowCommand
                 o.WriteLine($"jobs ({details.Jobs.Count}):");
                 if (details.Jobs.Count > 0)
                 {
-                    o.Write(BuildReport.JobRows(analysis));
+                    o.Write(BuildReport.JobRows(analysis, context.ReadStore));
                 }
 
                 return ExitCodes.Success;

@@ -49,7 +49,7 @@ internal static class BuildsTimelineCommand
                     var other => throw CommandOptions.Invalid($"--color expects auto, always or never, not '{other}'"),
                 };
                 // Our own colour codes go out as they are; TimelineText escapes the names it prints.
-                (paint ? context.Console.Out : context.Out).Write(TimelineText.Render(analysis, columns, paint));
+                (paint ? context.Console.Out : context.Out).Write(TimelineText.Render(analysis, context.ReadStore, columns, paint));
                 return ExitCodes.Success;
             });
         });

@@ -36,7 +36,7 @@ internal static class ListCommand
                 IReadOnlyList<JobView> jobs = context.ReadStore.QueryJobs(query);
                 if (json.HasValue())
                 {
-                    context.WriteJson(JobJson.FromList(jobs, JobJson.FlakyRecipes(context.ReadStore, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
+                    context.WriteJson(JobJson.FromList(context.ReadStore, jobs, JobJson.FlakyRecipes(context.ReadStore, jobs)), JobJsonContext.Default.IReadOnlyListJobJson);
                 }
                 else if (jobs.Count == 0)
                 {
@@ -48,7 +48,7 @@ internal static class ListCommand
                 }
                 else
                 {
-                    context.Out.Write(JobTable.Render(jobs, context.Host.TimeZone, context.Host.Now()));
+                    context.Out.Write(JobTable.Render(context.ReadStore, jobs, context.Host.TimeZone, context.Host.Now()));
                 }
 
                 return ExitCodes.Success;

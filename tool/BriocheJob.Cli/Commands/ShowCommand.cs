@@ -149,19 +149,8 @@ internal static class ShowCommand
         }
     }
 
-    /// <summary>As <c>list</c> would show it: the shortest prefix of at least eight characters no other job shares.</summary>
-    private static string ShortId(CliContext context, string id)
-    {
-        for (int length = ShortIds.MinLength; length < id.Length; length++)
-        {
-            if (context.ReadStore.FindJobsByIdPrefix(id[..length], 2).Count == 1)
-            {
-                return id[..length];
-            }
-        }
-
-        return id;
-    }
+    /// <summary>As <c>list</c> shows it: unique in the whole store.</summary>
+    private static string ShortId(CliContext context, string id) => ShortIds.ForJobs(context.ReadStore, [id])[id];
 
     private static string StateText(JobRecord job) =>
         job.Result is { } result ? $"{job.State.ToString().ToLowerInvariant()}, {result.ToString().ToLowerInvariant()}" : job.State.ToString().ToLowerInvariant();

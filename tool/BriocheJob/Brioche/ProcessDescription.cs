@@ -64,6 +64,14 @@ public sealed class ProcessDescription
     [JsonIgnore]
     public bool RunsNoProcess => SandboxConfig.Command is not { Components.Count: > 0 };
 
+    /// <summary>
+    /// Whether the recipe says <c>"cached": true</c>: a Docker step BuildKit answered from its cache, so no process ran
+    /// in this build although the description names the command (Brioche's own recipes never say so).
+    /// </summary>
+    [JsonIgnore]
+    public bool Cached => Recipe.ValueKind == JsonValueKind.Object
+        && Recipe.TryGetProperty("cached", out JsonElement cached) && cached.ValueKind == JsonValueKind.True;
+
     /// <summary>The arguments the sandbox passed, decoded for display.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> ArgsDisplay => SandboxConfig.Args?.Select(a => a.ToDisplayString()).ToList() ?? [];

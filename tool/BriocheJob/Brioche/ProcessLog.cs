@@ -386,11 +386,20 @@ public sealed class ProcessLog
             Elapsed: TimeSpan.Zero);
 
     /// <summary>
-    /// The exit line, or null for a job that ran no process: a description with no command (a Dockerfile step such
-    /// as FROM or WORKDIR) that ended with code 0. Its record has no exit code either, so text and JSON agree.
+    /// The exit line. A job that ran no process and ended with code 0 has none for a description with no command (a
+    /// Dockerfile step such as FROM or WORKDIR), and <c>[cached: no process ran in this build]</c> for a cached one (a
+    /// RUN step BuildKit had cached). Their records have no exit code either, so text and JSON agree.
     /// </summary>
-    internal static LogLine? ExitLine(ExitEvent exit, SpawnedEvent? spawned, ProcessDescription? description) =>
-        exit is ExitedEvent { ExitCode: 0 } && description is { RunsNoProcess: true } ? null : ExitLine(exit, spawned);
+    internal static LogLine? ExitLine(ExitEvent exit, SpawnedEvent? spawned, ProcessDescription? description) => exit switch
+    {
+        ExitedEvent { ExitCode: 0 } when description is { RunsNoProcess: true } => null,
+        ExitedEvent { ExitCode: 0 } when description is { Cached: true } =>
+            new LogLine(LogLineKind.Exit, CachedExitText, Elapsed: SinceSpawn(exit.ElapsedMilliseconds, spawned)),
+        _ => ExitLine(exit, spawned),
+    };
+
+    /// <summary>What the exit line of a cached step says instead of an exit code.</summary>
+    internal const string CachedExitText = "cached: no process ran in this build";
 
     internal static LogLine ExitLine(ExitEvent exit, SpawnedEvent? spawned) => new(LogLineKind.Exit, exit switch
     {

@@ -156,13 +156,15 @@ public static class Catalog
             "DOCKER_HOST, a Docker context or an explicit host that cannot be used");
 
         public static readonly Diagnostic EngineError = new("BJ5003", ErrorKind.Failed,
-            "the engine answered with an error status");
+            "the engine answered with an error status")
+        { Format = "Docker engine at {0} {1}: {2}" };
 
         public static readonly Diagnostic BadResponse = new("BJ5004", ErrorKind.Failed,
             "the engine's answer could not be read (not JSON, missing fields)");
 
         public static readonly Diagnostic NotFound = new("BJ5005", ErrorKind.NotFound,
-            "an image or container that does not exist");
+            "an image or container that does not exist")
+        { Format = "Docker engine at {0} {1}: {2}" };
 
         public static readonly Diagnostic TlsFailed = new("BJ5006", ErrorKind.Unavailable,
             "the TLS handshake with a TCP engine failed: its certificate is not trusted, or it refused ours");

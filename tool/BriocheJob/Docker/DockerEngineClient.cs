@@ -272,8 +272,7 @@ public sealed class DockerEngineClient : IDisposable
         var result = await ReadObjectAsync(response, "POST " + path, cancellationToken).ConfigureAwait(false);
         if (result["Error"]?["Message"]?.GetValue<string>() is { Length: > 0 } error)
         {
-            throw new BriocheJobException(Catalog.Docker.EngineError,
-                $"Docker engine at {Endpoint.Host} could not wait for container {containerId}: {error}");
+            throw Catalog.Docker.EngineError.Exception(Endpoint.Host, $"could not wait for container {containerId}", error);
         }
 
         return result["StatusCode"]?.GetValue<long>()
@@ -439,8 +438,7 @@ public sealed class DockerEngineClient : IDisposable
         }
 
         var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
-        return new BriocheJobException(diagnostic,
-            $"Docker engine at {Endpoint.Host} refused {operation} ({(int)status}): {message}");
+        return diagnostic.Exception(Endpoint.Host, $"refused {operation} ({(int)status})", message);
     }
 
     /// <summary>The engine's errors are <c>{"message":"…"}</c>; anything else is shown as text on one line.</summary>

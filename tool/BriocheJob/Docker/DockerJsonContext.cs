@@ -13,4 +13,5 @@ namespace BriocheJob.Docker;
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(bool))]
 internal sealed partial class DockerJsonContext : JsonSerializerContext;

@@ -57,8 +57,12 @@ public sealed class BuildAnalysis
 
     public CriticalPathMethod Method { get; }
 
-    /// <summary>Each job's short id among this build's jobs, worked out once for every part of the output.</summary>
-    public IReadOnlyDictionary<string, string> ShortJobIds => _shortJobIds ??= ShortIds.Compute(Jobs.Select(v => v.Job.Id));
+    /// <summary>
+    /// Each job's short id, unique in the whole <paramref name="store"/>, worked out once (one batch) for every part of
+    /// the output.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShortJobIds(IJobStore store) =>
+        _shortJobIds ??= ShortIds.ForJobs(store, Jobs.Select(v => v.Job.Id));
 
     /// <summary>The time the offsets count from: the build's start.</summary>
     public DateTimeOffset Origin => Build.StartedAt;

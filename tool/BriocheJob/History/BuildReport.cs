@@ -9,7 +9,7 @@ namespace BriocheJob.History;
 public static class BuildReport
 {
     /// <summary>The <c>stats</c> line and the critical path, each line ending in a newline.</summary>
-    public static string Summary(BuildAnalysis analysis)
+    public static string Summary(BuildAnalysis analysis, IJobStore store)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         BuildStats s = analysis.Stats;
@@ -24,7 +24,7 @@ public static class BuildReport
         long pathMs = analysis.CriticalPath.Sum(v => v.Job.Duration is { } d ? (long)d.TotalMilliseconds : 0);
         text.Append(CultureInfo.InvariantCulture,
             $"critical path ({BuildAnalysis.MethodText(analysis.Method)}): {Counted.Of(analysis.CriticalPath.Count, "job")}, {JobDisplay.Duration(TimeSpan.FromMilliseconds(pathMs))} of job time\n");
-        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds;
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         foreach (JobView v in analysis.CriticalPath)
         {
             text.Append(CultureInfo.InvariantCulture,
@@ -35,10 +35,10 @@ public static class BuildReport
     }
 
     /// <summary>One row per job in start order: offset from the build's start, duration, <c>*</c> on the critical path.</summary>
-    public static string JobRows(BuildAnalysis analysis)
+    public static string JobRows(BuildAnalysis analysis, IJobStore store)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds;
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         var table = new TextTable("ID", "OFFSET", "DURATION", "CP", "RESULT", "PROJECT", "KIND", "NAME");
         foreach (JobView v in analysis.Jobs)
         {
@@ -57,11 +57,11 @@ public static class BuildReport
     }
 
     /// <summary><c>builds show --json</c>.</summary>
-    public static BuildShowJson Json(BuildAnalysis analysis, IReadOnlySet<string>? flakyRecipes)
+    public static BuildShowJson Json(BuildAnalysis analysis, IJobStore store, IReadOnlySet<string>? flakyRecipes)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         BuildDetails d = analysis.Details;
-        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds;
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         var jobs = analysis.Jobs
             .Select(v => JobJson.From(v, shortIds[v.Job.Id], flakyRecipes) with { OffsetMs = analysis.OffsetMs(v.Job) })
             .ToList();

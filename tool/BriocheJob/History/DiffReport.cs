@@ -41,17 +41,19 @@ public static class DiffReport
         return text.ToString();
     }
 
-    public static BuildDiffJson Json(BuildDiff diff, IReadOnlySet<string>? flakyRecipes)
+    public static BuildDiffJson Json(BuildDiff diff, IJobStore store, IReadOnlySet<string>? flakyRecipes)
     {
         ArgumentNullException.ThrowIfNull(diff);
+        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store,
+            diff.Pairs.SelectMany(p => new[] { p.Base, p.Head }).OfType<JobView>().Select(v => v.Job.Id));
         return new BuildDiffJson(
             BuildFor(diff.Base),
             BuildFor(diff.Head),
             diff.Pairs.Select(p => new DiffPairJson(
                 p.Key,
                 StoreChange(p.Change),
-                p.Base is null ? null : JobJson.From(p.Base, flakyRecipes: flakyRecipes),
-                p.Head is null ? null : JobJson.From(p.Head, flakyRecipes: flakyRecipes),
+                p.Base is null ? null : JobJson.From(p.Base, shortIds[p.Base.Job.Id], flakyRecipes),
+                p.Head is null ? null : JobJson.From(p.Head, shortIds[p.Head.Job.Id], flakyRecipes),
                 p.ResultChanged,
                 p.CacheChanged,
                 p.DurationDeltaMs)).ToList());

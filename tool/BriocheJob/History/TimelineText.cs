@@ -15,11 +15,11 @@ public static class TimelineText
     private const int MinimumBar = 10;
     private const string Red = "\u001b[31m", Grey = "\u001b[90m", Yellow = "\u001b[33;1m", Green = "\u001b[32m", Reset = "\u001b[0m";
 
-    public static string Render(BuildAnalysis analysis, int width, bool colour)
+    public static string Render(BuildAnalysis analysis, IJobStore store, int width, bool colour)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         width = Math.Max(width, 40);
-        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds;
+        IReadOnlyDictionary<string, string> shortIds = analysis.ShortJobIds(store);
         int idWidth = analysis.Jobs.Count == 0 ? 8 : analysis.Jobs.Max(v => shortIds[v.Job.Id].Length);
         const int durationWidth = 8;
         int nameWidth = Math.Clamp(width / 4, 8, 32);

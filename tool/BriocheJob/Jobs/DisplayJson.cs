@@ -97,14 +97,14 @@ public sealed record ProjectJson(long Id, string Kind, string? Name, string? Pro
 /// <summary><c>builds show --json</c>: the build, its projects and its jobs (most recent first).</summary>
 public sealed record BuildDetailsJson(BuildJson Build, IReadOnlyList<ProjectJson> Projects, IReadOnlyList<JobJson> Jobs)
 {
-    public static BuildDetailsJson From(BuildDetails details, IReadOnlySet<string>? flakyRecipes = null)
+    public static BuildDetailsJson From(IJobStore store, BuildDetails details, IReadOnlySet<string>? flakyRecipes = null)
     {
         ArgumentNullException.ThrowIfNull(details);
         int failed = details.Jobs.Count(j => j.Job.Result == RunResult.Failed);
         return new BuildDetailsJson(
             BuildJson.From(details.Build, details.Projects.Count, details.Jobs.Count, failed),
             details.Projects.Select(ProjectJson.From).ToList(),
-            JobJson.FromList(details.Jobs, flakyRecipes));
+            JobJson.FromList(store, details.Jobs, flakyRecipes));
     }
 }
 

@@ -69,10 +69,10 @@ public record JobJson(
             OffsetMs: null);
     }
 
-    /// <summary>Maps jobs shown together, each with its shortest unique id.</summary>
-    public static IReadOnlyList<JobJson> FromList(IReadOnlyList<JobView> views, IReadOnlySet<string>? flakyRecipes = null)
+    /// <summary>Maps jobs shown together, each with its short id (unique in the whole <paramref name="store"/>).</summary>
+    public static IReadOnlyList<JobJson> FromList(IJobStore store, IReadOnlyList<JobView> views, IReadOnlySet<string>? flakyRecipes = null)
     {
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(views.Select(v => v.Job.Id));
+        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, views.Select(v => v.Job.Id));
         return views.Select(v => From(v, shortIds[v.Job.Id], flakyRecipes)).ToList();
     }
 

@@ -9,14 +9,14 @@ public static class JobTable
     public const int NameWidth = 48;
 
     /// <summary>
-    /// Renders jobs with their shortest unique ids (among those shown) and short build ids.
+    /// Renders jobs with their short ids and short build ids, each unique in the whole <paramref name="store"/>.
     /// <paramref name="zone"/> and <paramref name="now"/> place the start times (local time, compact).
     /// </summary>
-    public static string Render(IReadOnlyList<JobView> jobs, TimeZoneInfo zone, DateTimeOffset now)
+    public static string Render(IJobStore store, IReadOnlyList<JobView> jobs, TimeZoneInfo zone, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        IReadOnlyDictionary<string, string> shortIds = ShortIds.Compute(jobs.Select(j => j.Job.Id));
-        IReadOnlyDictionary<string, string> shortBuilds = ShortIds.Compute(
+        IReadOnlyDictionary<string, string> shortIds = ShortIds.ForJobs(store, jobs.Select(j => j.Job.Id));
+        IReadOnlyDictionary<string, string> shortBuilds = ShortIds.ForBuilds(store,
             jobs.Select(j => j.Build?.Id ?? j.Project?.BuildId).OfType<string>());
         var table = new TextTable("ID", "BUILD", "PROJECT", "KIND", "NAME", "RESULT", "STARTED", "DURATION");
         foreach (JobView view in jobs)

@@ -155,8 +155,10 @@ public static class BriocheImport
         lastElapsed ??= log.Spawned?.ElapsedMilliseconds;
         (RunState state, RunResult? result, int? code, int? signal, string? message) = log.Exit switch
         {
-            // A step that ran no process (a description with no command) has no exit code, as its `logs` has no exit line.
-            ExitedEvent { ExitCode: 0 } when description is { RunsNoProcess: true } => (RunState.Finished, RunResult.Succeeded, (int?)null, (int?)null, (string?)null),
+            // A step that ran no process (a description with no command, or a cached step) has no exit code, as its
+            // `logs` has no exit line (or the cached one).
+            ExitedEvent { ExitCode: 0 } when description is { RunsNoProcess: true } or { Cached: true } =>
+                (RunState.Finished, RunResult.Succeeded, (int?)null, (int?)null, (string?)null),
             ExitedEvent e => (RunState.Finished, e.ExitCode == 0 ? RunResult.Succeeded : RunResult.Failed, (int?)e.ExitCode, (int?)null, (string?)null),
             ExitedWithSignalEvent s => (RunState.Finished, RunResult.Failed, null, s.Signal, null),
             ExitedWithMessageEvent m => (RunState.Finished, RunResult.Failed, null, null, m.Message),
@@ -176,6 +178,7 @@ public static class BriocheImport
             ExitCode: code,
             Signal: signal,
             Message: message,
+            Cached: description?.Cached == true,
             RecipeHash: description?.RecipeHash,
             RecipeMeta: description is null ? null : JsonSerializer.Serialize(description.Meta, ProcessDescription.JsonOptions),
             Pid: log.Spawned is { } spawned ? (int)spawned.Pid : null,

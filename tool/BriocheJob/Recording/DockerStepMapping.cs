@@ -138,8 +138,12 @@ public static class DockerStepMapping
             LocalPath: localPath);
     }
 
-    /// <summary>The Description of the step's events file: a <c>docker_step</c> recipe and the sandbox it ran in.</summary>
-    public static ProcessDescription Description(DockerStepMeta meta, DockerfileInstruction? instruction, DateTimeOffset createdAt)
+    /// <summary>
+    /// The Description of the step's events file: a <c>docker_step</c> recipe and the sandbox it ran in. A step BuildKit
+    /// had <paramref name="cached"/> says <c>"cached": true</c> in its recipe, so its log ends without an exit code.
+    /// </summary>
+    public static ProcessDescription Description(DockerStepMeta meta, DockerfileInstruction? instruction, DateTimeOffset createdAt,
+        bool cached = false)
     {
         var recipe = new Dictionary<string, object?>
         {
@@ -152,6 +156,11 @@ public static class DockerStepMapping
             ["stage"] = meta.Stage,
             ["image"] = meta.Image,
         };
+        if (cached)
+        {
+            recipe["cached"] = true;
+        }
+
         var description = new ProcessDescription
         {
             Recipe = JsonSerializer.SerializeToElement(recipe, DockerStepMeta.Json.DictionaryStringObject),

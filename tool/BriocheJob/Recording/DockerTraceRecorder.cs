@@ -317,7 +317,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
             var createdAt = vertex.Started ?? step.FirstTimestamp ?? step.FirstSeen;
             step.Reference = createdAt;
             step.Writer = ProcessEventsWriter.Create(path,
-                DockerStepMapping.Description(step.Step.Meta, step.Match?.Instruction, createdAt));
+                DockerStepMapping.Description(step.Step.Meta, step.Match?.Instruction, createdAt, vertex.Cached));
             step.EventsPath = path;
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))

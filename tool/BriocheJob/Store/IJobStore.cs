@@ -80,6 +80,13 @@ public interface IJobStore : IDisposable
     IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max);
 
     /// <summary>
+    /// For each of these ids, the job (or build) ids next to it in the store's case-insensitive id order, so short ids
+    /// can be worked out against the whole store (see <see cref="IdNeighbours"/>): one primary-key look each way per id,
+    /// in one statement per batch.
+    /// </summary>
+    IReadOnlyList<IdNeighbours> FindIdNeighbours(IReadOnlyCollection<string> ids, IdTable table);
+
+    /// <summary>
     /// Copies a build row from another store, keeping its id: inserts it when neither its id nor its external id is
     /// here, and returns the build as this store holds it (an existing build with the same external id wins).
     /// </summary>

@@ -140,6 +140,9 @@ internal sealed class SpoolingJobStore : IJobStore
     public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
         Do(s => s.FindBuildsByIdPrefix(prefix, max), s => s.FindBuildsByIdPrefix(prefix, max));
 
+    public IReadOnlyList<IdNeighbours> FindIdNeighbours(IReadOnlyCollection<string> ids, IdTable table) =>
+        Do(s => s.FindIdNeighbours(ids, table), s => s.FindIdNeighbours(ids, table));
+
     public BuildRecord ImportBuild(BuildRecord build) => Do(s => Remember(s.ImportBuild(build)), s => Remember(s.ImportBuild(build)));
 
     public bool DiscardIfEmpty(string buildId) => Do(s => s.DiscardIfEmpty(buildId), s => s.DiscardIfEmpty(buildId));
