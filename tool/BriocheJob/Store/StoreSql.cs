@@ -250,4 +250,35 @@ internal static class StoreSql
 
         return builds;
     }
+
+    /// <summary>
+    /// The ids either side of each wanted id, one statement per 500 ids passed as parameters (the slim PostgreSQL data
+    /// source writes no arrays). <paramref name="command"/> makes one batch's statement from its parameters' names
+    /// (as the SQL text says them) and values; it selects the wanted id, the one before and the one after.
+    /// </summary>
+    public static List<IdNeighbours> FindIdNeighbours(
+        IReadOnlyCollection<string> ids, StoreDialect dialect, Func<string, (string, object?)[], DbCommand> command)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        const int Chunk = 500;
+        string[] distinct = ids.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var found = new List<IdNeighbours>(distinct.Length);
+        for (int at = 0; at < distinct.Length; at += Chunk)
+        {
+            string[] chunk = distinct[at..Math.Min(distinct.Length, at + Chunk)];
+            var parameters = chunk.Select((id, i) => ($"{dialect.ParameterPrefix}i{i}", (object?)id)).ToArray();
+            string values = string.Join(", ", chunk.Select((_, i) => $"(@i{i})"));
+            using DbCommand statement = command(values, parameters);
+            using DbDataReader reader = statement.ExecuteReader();
+            while (reader.Read())
+            {
+                found.Add(new IdNeighbours(
+                    reader.GetString(0),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2)));
+            }
+        }
+
+        return found;
+    }
 }
