@@ -22,11 +22,29 @@ public sealed class BuildKitTraceDecoder
     private readonly List<TraceWarning> _warnings = [];
     private readonly List<string> _messages = [];
     private readonly List<TraceLogLine> _completedLines = [];
+    private readonly List<StatusResponseReader.LogRef> _logRefs = [];
+    private readonly Dictionary<string, TraceVertex>.AlternateLookup<ReadOnlySpan<char>> _byDigestChars;
+    private readonly TraceLogRetention _retention;
+    private byte[] _aux = [];
+    private byte[] _lastLogDigest = [];
+    private TraceVertex? _lastLogVertex;
     private long _recordNumber;
     private bool _finished;
     private bool _jsonKindKnown;
 
-    public BuildKitTraceDecoder(IBuildTraceObserver? observer = null) => _observer = observer;
+    /// <param name="retention">
+    /// <see cref="TraceLogRetention.All"/> keeps every byte and line of each step; <see cref="TraceLogRetention.Tail"/>
+    /// keeps a bounded tail and hands the bytes only to <see cref="IBuildTraceObserver.OnLogChunk"/> (memory that does
+    /// not grow with the log).
+    /// </param>
+    public BuildKitTraceDecoder(IBuildTraceObserver? observer = null, TraceLogRetention retention = TraceLogRetention.All)
+    {
+        _observer = observer;
+        _retention = retention;
+        _byDigestChars = _byDigest.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public TraceLogRetention Retention => _retention;
 
     public IReadOnlyList<TraceVertex> Vertices => _vertices;
 
@@ -166,8 +184,12 @@ public sealed class BuildKitTraceDecoder
             _finished = true;
             foreach (var vertex in _vertices)
             {
-                FlushPartial(vertex, vertex.StdoutBuffer);
-                FlushPartial(vertex, vertex.StderrBuffer);
+                vertex.Finished = true;
+                if (vertex.Tail is null)
+                {
+                    FlushPartial(vertex, vertex.StdoutBuffer);
+                    FlushPartial(vertex, vertex.StderrBuffer);
+                }
             }
         }
         return new BuildTrace(_vertices, _warnings, _messages, BuildError, ImageId, DecodedRecords, Malformed,
@@ -183,30 +205,36 @@ public sealed class BuildKitTraceDecoder
             return;
         }
 
-        string? id = null, auxImageId = null, stream = null, statusText = null, error = null, errorDetail = null;
-        byte[]? aux = null;
+        // The id is only compared, never made a string: most lines are trace auxes.
+        JsonLineId id = JsonLineId.None;
+        string? auxImageId = null, stream = null, statusText = null, error = null, errorDetail = null;
+        bool hasAux = false;
         int auxLength = 0;
         bool auxBase64Bad = false;
-        try
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (IsRawJsonKey(ref reader))
-                {
-                    NoteJsonKind(TraceEncoding.RawJson);
-                    ReadRawJson(line);
-                    return;
-                }
                 if (reader.ValueTextEquals("id"u8))
                 {
-                    id = ReadOptionalString(ref reader);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        id = reader.ValueTextEquals(TraceAuxIdUtf8) ? JsonLineId.Trace
+                            : reader.ValueTextEquals(ImageAuxIdUtf8) ? JsonLineId.Image
+                            : JsonLineId.Other;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("aux"u8))
                 {
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        auxBase64Bad = !TryDecodeBase64(ref reader, out aux, out auxLength);
+                        auxBase64Bad = !TryDecodeBase64(ref reader, ref _aux, out auxLength);
+                        hasAux = !auxBase64Bad;
                     }
                     else if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -216,6 +244,12 @@ public sealed class BuildKitTraceDecoder
                     {
                         reader.Skip();
                     }
+                }
+                else if (IsRawJsonKey(ref reader))
+                {
+                    NoteJsonKind(TraceEncoding.RawJson);
+                    ReadRawJson(line);
+                    return;
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
@@ -249,19 +283,19 @@ public sealed class BuildKitTraceDecoder
             }
 
             NoteJsonKind(TraceEncoding.JsonLines);
-            if (id == TraceAuxId && auxBase64Bad)
+            if (id == JsonLineId.Trace && auxBase64Bad)
             {
                 Skip(MalformedRecordKind.Base64, "bad base64 in a moby.buildkit.trace aux");
                 return;
             }
-            if (id == TraceAuxId && aux is not null)
+            if (id == JsonLineId.Trace && hasAux)
             {
-                ReadStatusResponse(aux, 0, auxLength);
+                ReadStatusResponse(_aux, 0, auxLength);
                 return;
             }
 
             DecodedRecords++;
-            if (id == ImageAuxId && !string.IsNullOrEmpty(auxImageId))
+            if (id == JsonLineId.Image && !string.IsNullOrEmpty(auxImageId))
             {
                 ImageId = auxImageId;
                 _observer?.OnImageId(auxImageId);
@@ -283,14 +317,13 @@ public sealed class BuildKitTraceDecoder
                 _observer?.OnBuildError(buildError);
             }
         }
-        finally
-        {
-            if (aux is not null)
-            {
-                ArrayPool<byte>.Shared.Return(aux);
-            }
-        }
     }
+
+    private enum JsonLineId { None, Trace, Image, Other }
+
+    private static ReadOnlySpan<byte> TraceAuxIdUtf8 => "moby.buildkit.trace"u8;
+
+    private static ReadOnlySpan<byte> ImageAuxIdUtf8 => "moby.image.id"u8;
 
     // The first well-formed JSON line says whether this is an engine stream or buildx rawjson.
     private void NoteJsonKind(TraceEncoding kind)
@@ -319,12 +352,13 @@ public sealed class BuildKitTraceDecoder
         || reader.ValueTextEquals("logs"u8) || reader.ValueTextEquals("Logs"u8)
         || reader.ValueTextEquals("warnings"u8) || reader.ValueTextEquals("Warnings"u8);
 
-    private static bool TryDecodeBase64(ref Utf8JsonReader reader, out byte[]? decoded, out int length)
+    /// <summary>Decodes the string value into <paramref name="decoded"/>, grown when too small and reused for the next record.</summary>
+    private static bool TryDecodeBase64(ref Utf8JsonReader reader, ref byte[] decoded, out int length)
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
             var encoded = reader.ValueSpan;
-            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, Base64.GetMaxDecodedFromUtf8Length(encoded.Length)));
+            EnsureLength(ref decoded, Base64.GetMaxDecodedFromUtf8Length(encoded.Length));
             if (Base64.DecodeFromUtf8(encoded, decoded, out _, out length) == OperationStatus.Done)
             {
                 return true;
@@ -333,16 +367,22 @@ public sealed class BuildKitTraceDecoder
         else
         {
             string text = reader.GetString()!;
-            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length * 3 / 4 + 3));
+            EnsureLength(ref decoded, text.Length * 3 / 4 + 3);
             if (Convert.TryFromBase64String(text, decoded, out length))
             {
                 return true;
             }
         }
-        ArrayPool<byte>.Shared.Return(decoded);
-        decoded = null;
         length = 0;
         return false;
+    }
+
+    private static void EnsureLength(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, Math.Min(2 * buffer.Length, BuildKitTrace.MaxRecordBytes))];
+        }
     }
 
     private static string? ReadOptionalString(ref Utf8JsonReader reader)
@@ -405,10 +445,12 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadStatusResponse(byte[] buffer, int offset, int length)
     {
-        BuildKitStatus status;
+        BuildKitStatus? status;
+        _logRefs.Clear();
         try
         {
-            status = StatusResponseReader.Parse(buffer, offset, length);
+            // Log chunks are located in the buffer, not copied: only vertices, statuses and warnings become objects.
+            status = StatusResponseReader.ParseInPlace(buffer, offset, length, _logRefs);
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException)
         {
@@ -424,7 +466,63 @@ public sealed class BuildKitTraceDecoder
             return;
         }
         DecodedRecords++;
-        Apply(status);
+        if (status is not null)
+        {
+            foreach (var vertex in status.Vertexes)
+            {
+                ApplyVertex(vertex);
+            }
+
+            foreach (var vertexStatus in status.Statuses)
+            {
+                ApplyStatus(vertexStatus);
+            }
+        }
+
+        foreach (var log in _logRefs)
+        {
+            var digest = buffer.AsSpan(log.DigestStart, log.DigestLength);
+            if (!digest.IsEmpty)
+            {
+                ApplyLog(FindLogVertex(digest), log.Stream, log.Timestamp, buffer.AsSpan(log.DataStart, log.DataLength));
+            }
+        }
+
+        if (status is not null)
+        {
+            foreach (var warning in status.Warnings)
+            {
+                ApplyWarning(warning);
+            }
+        }
+    }
+
+    // Consecutive chunks mostly name the same step: compare its digest's bytes before hashing.
+    private TraceVertex FindLogVertex(ReadOnlySpan<byte> digestUtf8)
+    {
+        if (_lastLogVertex is not null && digestUtf8.SequenceEqual(_lastLogDigest))
+        {
+            return _lastLogVertex;
+        }
+
+        TraceVertex? vertex;
+        if (digestUtf8.Length <= 512)
+        {
+            Span<char> chars = stackalloc char[digestUtf8.Length];
+            int count = System.Text.Encoding.UTF8.GetChars(digestUtf8, chars);
+            if (!_byDigestChars.TryGetValue(chars[..count], out vertex))
+            {
+                vertex = GetOrAddVertex(new string(chars[..count]));
+            }
+        }
+        else
+        {
+            vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
+        }
+
+        _lastLogDigest = digestUtf8.ToArray();
+        _lastLogVertex = vertex;
+        return vertex;
     }
 
     private void Skip(MalformedRecordKind kind, string reason)
@@ -444,7 +542,7 @@ public sealed class BuildKitTraceDecoder
     {
         if (!_byDigest.TryGetValue(digest, out var vertex))
         {
-            vertex = new TraceVertex(_vertices.Count + 1, digest);
+            vertex = new TraceVertex(_vertices.Count + 1, digest, _retention);
             _byDigest.Add(digest, vertex);
             _vertices.Add(vertex);
         }
@@ -574,17 +672,69 @@ public sealed class BuildKitTraceDecoder
             return;
         }
 
-        var vertex = GetOrAddVertex(log.Vertex);
+        ApplyLog(GetOrAddVertex(log.Vertex), log.Stream, log.Timestamp, log.Data);
+    }
+
+    private void ApplyLog(TraceVertex vertex, long streamNumber, DateTimeOffset? timestamp, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
         // BuildKit writes 1 for stdout and 2 for stderr; anything else is kept with stdout.
-        var buffer = log.Stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
+        int stream = streamNumber == 2 ? 2 : 1;
+        if (stream == 2)
+        {
+            vertex.StderrLength += data.Length;
+        }
+        else
+        {
+            vertex.StdoutLength += data.Length;
+        }
+
+        _observer?.OnLogChunk(vertex, stream, timestamp, data);
+        if (vertex.Tail is { } tail)
+        {
+            tail.Append(stream, timestamp, data);
+            if (!vertex.Clipped && ContainsClipMarker(data))
+            {
+                vertex.Clipped = true;
+            }
+
+            return;
+        }
+
+        var buffer = stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
         _completedLines.Clear();
-        buffer.Append(log.Data, log.Timestamp, _completedLines);
+        buffer.Append(data, timestamp, _completedLines);
         foreach (var line in _completedLines)
         {
             AddLine(vertex, line);
         }
 
         _completedLines.Clear();
+    }
+
+    /// <summary>A line of the chunk is the daemon's clip marker (a marker split across chunks is not seen).</summary>
+    private static bool ContainsClipMarker(ReadOnlySpan<byte> data)
+    {
+        var prefix = "[output clipped, log limit "u8;
+        int at;
+        while ((at = data.IndexOf(prefix)) >= 0)
+        {
+            var rest = data[at..];
+            int newline = rest.IndexOf((byte)'\n');
+            var line = (newline < 0 ? rest : rest[..newline]).TrimEnd((byte)'\r');
+            if ((at == 0 || data[at - 1] == (byte)'\n') && line.EndsWith(" reached]"u8))
+            {
+                return true;
+            }
+
+            data = data[(at + prefix.Length)..];
+        }
+
+        return false;
     }
 
     private void FlushPartial(TraceVertex vertex, LogStreamBuffer buffer)

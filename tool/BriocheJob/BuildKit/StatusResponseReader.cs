@@ -35,6 +35,86 @@ public static class StatusResponseReader
 
     public static BuildKitStatus Parse(byte[] buffer) => Parse(buffer, 0, buffer.Length);
 
+    /// <summary>Where one VertexLog's parts lie in the record's buffer (absolute offsets).</summary>
+    internal readonly record struct LogRef(int DigestStart, int DigestLength, DateTimeOffset? Timestamp, long Stream,
+        int DataStart, int DataLength);
+
+    /// <summary>
+    /// Like <see cref="Parse(byte[], int, int)"/>, but each VertexLog is only located (<paramref name="logs"/>), not copied.
+    /// Returns the vertices, statuses and warnings, or null when the record has none. The whole record is checked
+    /// before anything is returned, so a corrupt record throws as <see cref="Parse(byte[], int, int)"/> does.
+    /// </summary>
+    internal static BuildKitStatus? ParseInPlace(byte[] buffer, int offset, int length, List<LogRef> logs)
+    {
+        var input = new CodedInputStream(buffer, offset, length);
+        // Whether Position counts from the array or from offset, this maps it to an index into buffer.
+        long origin = offset - input.Position;
+        BuildKitStatus? status = null;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
+            {
+                input.SkipLastField();
+                continue;
+            }
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: (status ??= new()).Vertexes.Add(ReadVertex(input)); break;
+                case 2: (status ??= new()).Statuses.Add(ReadVertexStatus(input)); break;
+                case 3: logs.Add(LocateVertexLog(input, buffer, origin, offset + length)); break;
+                case 4: (status ??= new()).Warnings.Add(ReadVertexWarning(input)); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+        return status;
+    }
+
+    private static LogRef LocateVertexLog(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
+    {
+        (int Start, int Length) digest = default, data = default;
+        DateTimeOffset? timestamp = null;
+        long stream = 0;
+        long end = EnterMessage(input);
+        while (input.Position < end)
+        {
+            uint tag = input.ReadTag();
+            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
+            {
+                case (1, WireFormat.WireType.LengthDelimited): digest = Locate(input, buffer, origin, recordEnd); break;
+                case (2, WireFormat.WireType.LengthDelimited): timestamp = ReadTimestamp(input); break;
+                case (3, WireFormat.WireType.Varint): stream = input.ReadInt64(); break;
+                case (4, WireFormat.WireType.LengthDelimited): data = Locate(input, buffer, origin, recordEnd); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+        LeaveMessage(input, end);
+        return new LogRef(digest.Start, digest.Length, timestamp, stream, data.Start, data.Length);
+    }
+
+    /// <summary>The bytes of the length-delimited field just tagged: read its length here, then let the stream skip it (which checks the bounds).</summary>
+    private static (int Start, int Length) Locate(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
+    {
+        int at = (int)(origin + input.Position);
+        ulong length = 0;
+        int shift = 0;
+        while (at < recordEnd && shift < 35)
+        {
+            byte b = buffer[at++];
+            length |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                input.SkipLastField();
+                return (at, (int)length);
+            }
+
+            shift += 7;
+        }
+
+        input.SkipLastField(); // throws for a truncated length
+        throw new InvalidDataException("Bad length of a length-delimited field.");
+    }
+
     private static BuildKitVertex ReadVertex(CodedInputStream input)
     {
         var vertex = new BuildKitVertex();
