@@ -63,13 +63,12 @@ public sealed class DockerTraceRecorderTests : IDisposable
         var events = ReadEvents(failed.LocalPath!);
         events.OfType<DescriptionEvent>().Single().Description.CreatedAt.ShouldBe(T0.AddSeconds(1));
         var outputs = events.OfType<OutputEvent>().ToList();
-        // Elapsed comes from BuildKit's log timestamps relative to the step's start; the unfinished last line is
-        // kept, stamped with the step's latest output time (its own first-byte time is the decoder's).
+        // Each BuildKit chunk is written as it arrives (not split into lines, nothing held back), its elapsed time
+        // from BuildKit's log timestamp relative to the step's start; the unfinished last line is kept.
         outputs.Select(o => (o.Stream, Encoding.UTF8.GetString(o.Data.Span), o.ElapsedMilliseconds)).ShouldBe(
         [
-            (OutputStream.Stdout, "bar\n", 250u),
+            (OutputStream.Stdout, "bar\npart", 250u),
             (OutputStream.Stderr, "oops\n", 500u),
-            (OutputStream.Stdout, "part", 500u),
         ]);
         var exit = events.Last().ShouldBeOfType<ExitedEvent>();
         exit.ExitCode.ShouldBe(3);

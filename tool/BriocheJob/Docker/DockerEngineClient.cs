@@ -546,8 +546,7 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                throw new BriocheJobException(Catalog.Docker.EngineUnreachable,
-                    $"The Docker engine closed build {BuildId}'s progress stream early: {e.Message}", e);
+                throw ClosedEarly(e);
             }
 
             if (line is null)
@@ -561,6 +560,10 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    /// <summary>The error for a progress stream (<see cref="Body"/>) that failed while being read.</summary>
+    public BriocheJobException ClosedEarly(Exception e) =>
+        new(Catalog.Docker.EngineUnreachable, $"The Docker engine closed build {BuildId}'s progress stream early: {e.Message}", e);
 
     public void Dispose()
     {
