@@ -520,7 +520,12 @@ public sealed class BuildKitTraceDecoder
             vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
         }
 
-        _lastLogDigest = digestUtf8.ToArray();
+        if (_lastLogDigest.Length != digestUtf8.Length)
+        {
+            _lastLogDigest = new byte[digestUtf8.Length];
+        }
+
+        digestUtf8.CopyTo(_lastLogDigest);
         _lastLogVertex = vertex;
         return vertex;
     }
