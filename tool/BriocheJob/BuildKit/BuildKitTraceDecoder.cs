@@ -22,7 +22,7 @@ public sealed class BuildKitTraceDecoder
     private readonly List<TraceWarning> _warnings = [];
     private readonly List<string> _messages = [];
     private readonly List<TraceLogLine> _completedLines = [];
-    private readonly List<StatusResponseReader.LogRef> _logRefs = [];
+    private readonly StatusResponseReader.InPlaceRecord _record = new();
     private readonly Dictionary<string, TraceVertex>.AlternateLookup<ReadOnlySpan<char>> _byDigestChars;
     private readonly TraceLogRetention _retention;
     private byte[] _aux = [];
@@ -445,12 +445,11 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadStatusResponse(byte[] buffer, int offset, int length)
     {
-        BuildKitStatus? status;
-        _logRefs.Clear();
+        var record = _record;
         try
         {
-            // Log chunks are located in the buffer, not copied: only vertices, statuses and warnings become objects.
-            status = StatusResponseReader.ParseInPlace(buffer, offset, length, _logRefs);
+            // Read in place: strings and log chunks stay in the buffer until they are known to be new.
+            StatusResponseReader.ParseInPlace(buffer, offset, length, record);
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException)
         {
@@ -466,39 +465,103 @@ public sealed class BuildKitTraceDecoder
             return;
         }
         DecodedRecords++;
-        if (status is not null)
+        foreach (var vertex in record.Vertexes)
         {
-            foreach (var vertex in status.Vertexes)
-            {
-                ApplyVertex(vertex);
-            }
-
-            foreach (var vertexStatus in status.Statuses)
-            {
-                ApplyStatus(vertexStatus);
-            }
+            ApplyVertex(buffer, vertex);
         }
 
-        foreach (var log in _logRefs)
+        foreach (var vertexStatus in record.Statuses)
+        {
+            ApplyStatus(buffer, vertexStatus);
+        }
+
+        foreach (var log in record.Logs)
         {
             var digest = buffer.AsSpan(log.DigestStart, log.DigestLength);
             if (!digest.IsEmpty)
             {
-                ApplyLog(FindLogVertex(digest), log.Stream, log.Timestamp, buffer.AsSpan(log.DataStart, log.DataLength));
+                ApplyLog(FindVertex(digest), log.Stream, log.Timestamp, buffer.AsSpan(log.DataStart, log.DataLength));
             }
         }
 
-        if (status is not null)
+        foreach (var warning in record.Warnings)
         {
-            foreach (var warning in status.Warnings)
-            {
-                ApplyWarning(warning);
-            }
+            ApplyWarning(warning);
         }
     }
 
-    // Consecutive chunks mostly name the same step: compare its digest's bytes before hashing.
-    private TraceVertex FindLogVertex(ReadOnlySpan<byte> digestUtf8)
+    private void ApplyVertex(byte[] buffer, in StatusResponseReader.VertexRef update)
+    {
+        var digest = buffer.AsSpan(update.Digest.Start, update.Digest.Length);
+        if (digest.IsEmpty)
+        {
+            return;
+        }
+
+        var vertex = FindVertex(digest);
+        var before = VertexState.Of(vertex);
+        vertex.Announced = true;
+        if (update.Name.Length > 0)
+        {
+            vertex.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
+        }
+
+        if (update.InputsCount > 0)
+        {
+            vertex.SetInputs(buffer, _record.Inputs, update.InputsStart, update.InputsCount);
+        }
+
+        if (update.ProgressGroup is not null)
+        {
+            vertex.ProgressGroup = update.ProgressGroup;
+        }
+
+        MergeTimes(vertex, update.Started, update.Completed);
+        vertex.Cached |= update.Cached;
+        if (update.Error.Length > 0)
+        {
+            vertex.SetError(buffer.AsSpan(update.Error.Start, update.Error.Length));
+        }
+
+        NotifyVertex(vertex, before);
+    }
+
+    private void ApplyStatus(byte[] buffer, in StatusResponseReader.StatusRef update)
+    {
+        var digest = buffer.AsSpan(update.Vertex.Start, update.Vertex.Length);
+        if (digest.IsEmpty)
+        {
+            return;
+        }
+
+        var vertex = FindVertex(digest);
+        var id = buffer.AsSpan(update.Id.Start, update.Id.Length);
+        TraceStatus? status = null;
+        foreach (var existing in vertex.MutableStatuses)
+        {
+            if (existing.IdUtf8 is { } known && id.SequenceEqual(known))
+            {
+                status = existing;
+                break;
+            }
+        }
+
+        if (status is null)
+        {
+            string idText = System.Text.Encoding.UTF8.GetString(id);
+            status = FindStatus(vertex, idText) ?? AddStatus(vertex, new TraceStatus(idText, id.ToArray()));
+        }
+
+        if (update.Name.Length > 0)
+        {
+            status.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
+        }
+
+        MergeStatus(status, update.Current, update.Total, update.Timestamp, update.Started, update.Completed);
+    }
+
+    // Consecutive updates mostly name the same step: compare its digest's bytes before hashing.
+    private TraceVertex FindVertex(ReadOnlySpan<byte> digestUtf8)
     {
         if (_lastLogVertex is not null && digestUtf8.SequenceEqual(_lastLogDigest))
         {
@@ -562,12 +625,7 @@ public sealed class BuildKitTraceDecoder
         }
 
         var vertex = GetOrAddVertex(update.Digest);
-        bool added = !vertex.Announced;
-        bool wasStarted = vertex.Started is not null;
-        bool wasCached = vertex.Cached;
-        bool wasFailed = vertex.Error is not null;
-        bool wasCompleted = vertex.Completed is not null;
-
+        var before = VertexState.Of(vertex);
         vertex.Announced = true;
         if (!string.IsNullOrEmpty(update.Name))
         {
@@ -578,54 +636,71 @@ public sealed class BuildKitTraceDecoder
         {
             vertex.MutableInputs.Clear();
             vertex.MutableInputs.AddRange(update.Inputs);
+            vertex.ForgetInputBytes();
         }
         if (update.ProgressGroup is not null)
         {
             vertex.ProgressGroup = update.ProgressGroup;
         }
-        // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
-        if (update.Started is { } started && (vertex.Started is null || started < vertex.Started))
-        {
-            vertex.Started = started;
-        }
 
-        if (update.Completed is { } completed && (vertex.Completed is null || completed > vertex.Completed))
-        {
-            vertex.Completed = completed;
-        }
-
+        MergeTimes(vertex, update.Started, update.Completed);
         vertex.Cached |= update.Cached;
         if (!string.IsNullOrEmpty(update.Error))
         {
             vertex.Error = update.Error;
         }
 
+        NotifyVertex(vertex, before);
+    }
+
+    // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
+    private static void MergeTimes(TraceVertex vertex, DateTimeOffset? started, DateTimeOffset? completed)
+    {
+        if (started is { } s && (vertex.Started is null || s < vertex.Started))
+        {
+            vertex.Started = s;
+        }
+
+        if (completed is { } c && (vertex.Completed is null || c > vertex.Completed))
+        {
+            vertex.Completed = c;
+        }
+    }
+
+    private readonly record struct VertexState(bool Added, bool Started, bool Cached, bool Failed, bool Completed)
+    {
+        public static VertexState Of(TraceVertex vertex) => new(!vertex.Announced, vertex.Started is not null,
+            vertex.Cached, vertex.Error is not null, vertex.Completed is not null);
+    }
+
+    private void NotifyVertex(TraceVertex vertex, VertexState before)
+    {
         if (_observer is null)
         {
             return;
         }
 
-        if (added)
+        if (before.Added)
         {
             _observer.OnVertexAdded(vertex);
         }
 
-        if (!wasStarted && vertex.Started is not null)
+        if (!before.Started && vertex.Started is not null)
         {
             _observer.OnVertexStarted(vertex);
         }
 
-        if (!wasCached && vertex.Cached)
+        if (!before.Cached && vertex.Cached)
         {
             _observer.OnVertexCached(vertex);
         }
 
-        if (!wasFailed && vertex.Error is not null)
+        if (!before.Failed && vertex.Error is not null)
         {
             _observer.OnVertexFailed(vertex);
         }
 
-        if (!wasCompleted && vertex.Completed is not null)
+        if (!before.Completed && vertex.Completed is not null)
         {
             _observer.OnVertexCompleted(vertex);
         }
@@ -639,35 +714,46 @@ public sealed class BuildKitTraceDecoder
         }
 
         var vertex = GetOrAddVertex(update.Vertex);
-        var statuses = vertex.MutableStatuses;
-        TraceStatus? status = null;
-        foreach (var existing in statuses)
-        {
-            if (existing.Id == update.Id)
-            {
-                status = existing;
-                break;
-            }
-        }
-        if (status is null)
-        {
-            status = new TraceStatus(update.Id);
-            statuses.Add(status);
-        }
+        var status = FindStatus(vertex, update.Id) ?? AddStatus(vertex, new TraceStatus(update.Id));
         if (!string.IsNullOrEmpty(update.Name))
         {
             status.Name = update.Name;
         }
 
-        status.Current = update.Current;
-        if (update.Total != 0)
+        MergeStatus(status, update.Current, update.Total, update.Timestamp, update.Started, update.Completed);
+    }
+
+    private static TraceStatus? FindStatus(TraceVertex vertex, string id)
+    {
+        foreach (var existing in vertex.MutableStatuses)
         {
-            status.Total = update.Total;
+            if (existing.Id == id)
+            {
+                return existing;
+            }
         }
 
-        status.Timestamp = update.Timestamp ?? status.Timestamp;
-        status.Started ??= update.Started;
-        status.Completed = update.Completed ?? status.Completed;
+        return null;
+    }
+
+    private static TraceStatus AddStatus(TraceVertex vertex, TraceStatus status)
+    {
+        vertex.MutableStatuses.Add(status);
+        return status;
+    }
+
+    private static void MergeStatus(TraceStatus status, long current, long total, DateTimeOffset? timestamp,
+        DateTimeOffset? started, DateTimeOffset? completed)
+    {
+        status.Current = current;
+        if (total != 0)
+        {
+            status.Total = total;
+        }
+
+        status.Timestamp = timestamp ?? status.Timestamp;
+        status.Started ??= started;
+        status.Completed = completed ?? status.Completed;
     }
 
     private void ApplyLog(BuildKitVertexLog log)
@@ -721,25 +807,16 @@ public sealed class BuildKitTraceDecoder
         _completedLines.Clear();
     }
 
-    /// <summary>A line of the chunk is the daemon's clip marker (a marker split across chunks is not seen).</summary>
+    /// <summary>
+    /// The chunk's last line is the daemon's clip marker: the daemon writes it after the step's last kept byte, so
+    /// only the end of each chunk is looked at (a marker split across chunks is not seen).
+    /// </summary>
     private static bool ContainsClipMarker(ReadOnlySpan<byte> data)
     {
-        var prefix = "[output clipped, log limit "u8;
-        int at;
-        while ((at = data.IndexOf(prefix)) >= 0)
-        {
-            var rest = data[at..];
-            int newline = rest.IndexOf((byte)'\n');
-            var line = (newline < 0 ? rest : rest[..newline]).TrimEnd((byte)'\r');
-            if ((at == 0 || data[at - 1] == (byte)'\n') && line.EndsWith(" reached]"u8))
-            {
-                return true;
-            }
-
-            data = data[(at + prefix.Length)..];
-        }
-
-        return false;
+        data = data.TrimEnd("\r\n"u8);
+        int newline = data.LastIndexOf((byte)'\n');
+        var last = newline < 0 ? data : data[(newline + 1)..];
+        return last.StartsWith("[output clipped, log limit "u8) && last.EndsWith(" reached]"u8);
     }
 
     private void FlushPartial(TraceVertex vertex, LogStreamBuffer buffer)

@@ -16,6 +16,11 @@ public sealed class TraceVertex
     private VertexName? _parsedName;
 
     private readonly LogTail? _tail;
+    private string _name = "";
+    private byte[]? _nameUtf8;
+    private string? _error;
+    private byte[]? _errorUtf8;
+    private byte[][] _inputsUtf8 = [];
 
     internal TraceVertex(int number, string digest, TraceLogRetention retention = TraceLogRetention.All)
     {
@@ -44,7 +49,15 @@ public sealed class TraceVertex
 
     public string Digest { get; }
 
-    public string Name { get; internal set; } = "";
+    public string Name
+    {
+        get => _name;
+        internal set
+        {
+            _name = value;
+            _nameUtf8 = null;
+        }
+    }
 
     public IReadOnlyList<string> Inputs => _inputs;
 
@@ -58,7 +71,57 @@ public sealed class TraceVertex
     public DateTimeOffset? Completed { get; internal set; }
 
     /// <summary>Sticky: the latest non-empty error BuildKit reported for this step; null when it did not fail.</summary>
-    public string? Error { get; internal set; }
+    public string? Error
+    {
+        get => _error;
+        internal set
+        {
+            _error = value;
+            _errorUtf8 = null;
+        }
+    }
+
+    // Engine updates resend a step's name, inputs and error unchanged: compare the bytes and make a string only on change.
+    internal void SetName(ReadOnlySpan<byte> utf8) => _name = Changed(ref _nameUtf8, utf8) ?? _name;
+
+    internal void SetError(ReadOnlySpan<byte> utf8) => _error = Changed(ref _errorUtf8, utf8) ?? _error;
+
+    internal void SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
+    {
+        bool same = _inputsUtf8.Length == count && _inputs.Count == count;
+        for (int i = 0; same && i < count; i++)
+        {
+            same = buffer.AsSpan(all[start + i].Start, all[start + i].Length).SequenceEqual(_inputsUtf8[i]);
+        }
+
+        if (same)
+        {
+            return;
+        }
+
+        _inputs.Clear();
+        _inputsUtf8 = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            var bytes = buffer.AsSpan(all[start + i].Start, all[start + i].Length);
+            _inputsUtf8[i] = bytes.ToArray();
+            _inputs.Add(Encoding.UTF8.GetString(bytes));
+        }
+    }
+
+    internal void ForgetInputBytes() => _inputsUtf8 = [];
+
+    /// <summary>The new string when <paramref name="utf8"/> differs from <paramref name="known"/> (which it then replaces); else null.</summary>
+    internal static string? Changed(ref byte[]? known, ReadOnlySpan<byte> utf8)
+    {
+        if (known is not null && utf8.SequenceEqual(known))
+        {
+            return null;
+        }
+
+        known = utf8.ToArray();
+        return Encoding.UTF8.GetString(utf8);
+    }
 
     public BuildKitProgressGroup? ProgressGroup { get; internal set; }
 
@@ -150,10 +213,32 @@ public sealed record TraceLogLine(int Stream, DateTimeOffset? Timestamp, string 
 /// <summary>Latest state of one vertex status (a sub-task of a step).</summary>
 public sealed class TraceStatus
 {
-    internal TraceStatus(string id) => Id = id;
+    private string _name = "";
+    private byte[]? _nameUtf8;
+
+    internal TraceStatus(string id, byte[]? idUtf8 = null)
+    {
+        Id = id;
+        IdUtf8 = idUtf8;
+    }
 
     public string Id { get; }
-    public string Name { get; internal set; } = "";
+
+    /// <summary>The id's bytes as received, when it came in place.</summary>
+    internal byte[]? IdUtf8 { get; }
+
+    public string Name
+    {
+        get => _name;
+        internal set
+        {
+            _name = value;
+            _nameUtf8 = null;
+        }
+    }
+
+    internal void SetName(ReadOnlySpan<byte> utf8) => _name = TraceVertex.Changed(ref _nameUtf8, utf8) ?? _name;
+
     public long Current { get; internal set; }
     public long Total { get; internal set; }
     public DateTimeOffset? Timestamp { get; internal set; }
