@@ -27,19 +27,9 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
         return delete.ExecuteNonQuery();
     });
 
-    public IReadOnlySet<string> ReferencedLocalPaths() => Run(c =>
-    {
-        using NpgsqlCommand command = Command(c, null, StoreSql.SelectLocalPaths);
-        using NpgsqlDataReader reader = command.ExecuteReader();
-        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.Ordinal);
-    });
+    public IReadOnlySet<string> ReferencedLocalPaths() => Run(c => StoreSql.ReferencedLocalPaths(Commands(c)));
 
-    public IReadOnlySet<string> BuildIds() => Run(c =>
-    {
-        using NpgsqlCommand command = Command(c, null, "SELECT id FROM builds;");
-        using NpgsqlDataReader reader = command.ExecuteReader();
-        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
-    });
+    public IReadOnlySet<string> BuildIds() => Run(c => StoreSql.BuildIds(Commands(c)));
 
     /// <summary>The server's autovacuum gives freed space back; the tool's role may not VACUUM. Nothing to do here.</summary>
     public long Compact(bool allowFullVacuum, int? maxPages = null) => 0;

@@ -120,16 +120,8 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
     public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
     {
-        long stopped = ToUnix(stoppedAt ?? DateTimeOffset.UtcNow);
-        return Write((c, t) =>
-        {
-            using NpgsqlCommand update = Command(c, t,
-                "UPDATE builds SET state = @state, stopped_at = greatest(coalesce(stopped_at, @stopped), @stopped), " +
-                "result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE id_key = lower(@id) RETURNING id;",
-                ("state", StoreText.Of(state)), ("stopped", stopped), ("result", StoreText.Of(result)), ("id", buildId));
-            string id = update.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
-            return LoadBuild(c, t, id)!;
-        });
+        DateTimeOffset stopped = stoppedAt ?? DateTimeOffset.UtcNow;
+        return Write((c, t) => StoreSql.FinishBuild(Commands(c, t), buildId, state, result, stopped));
     }
 
     public ProjectRecord AddProject(string buildId, ProjectRequest project) =>
@@ -167,35 +159,17 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         });
     }
 
-    public bool JobExists(string id) =>
-        Run(c =>
-        {
-            using NpgsqlCommand command = Command(c, null, "SELECT 1 FROM jobs WHERE id_key = lower(@id);", ("id", id));
-            return command.ExecuteScalar() is not null;
-        });
+    public bool JobExists(string id) => Run(c => StoreSql.JobExists(Commands(c), id));
 
-    public JobView? GetJob(string id) =>
-        Run(c => ReadJobViews(c, $"{JobViewSelectWithHosts} WHERE j.id_key = lower(@id);", ("id", id)).FirstOrDefault());
+    public JobView? GetJob(string id) => Views(StoreSql.JobById(JobViewSelectWithHosts, StoreDialect.Postgres, id)).FirstOrDefault();
 
-    public IReadOnlyList<JobView> QueryJobs(JobQuery query)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Views(StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres));
 
-    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max) =>
+        Views(StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max));
 
-    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        (string sql, (string, object?)[] parameters) = StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max);
-        return Run(c => MostRecentFirst(ReadJobViews(c, sql, parameters)));
-    }
+    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max) =>
+        MostRecentFirst(Views(StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max)));
 
     /// <summary>
     /// The whole selector in one statement (one round trip): each form's ids tagged with it, then the views of those
@@ -231,66 +205,21 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Views(StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
-    {
-        var conditions = new List<string>();
-        var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
-        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Postgres);
-        using NpgsqlCommand command = Command(c, null,
-            $"SELECT {BuildColumns}, b.owner_host, " +
-            "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id)::integer, " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
-            "WHERE p.build_id = b.id AND j.result = 'failed')::integer " +
-            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
-            "ORDER BY b.started_at DESC, b.id_key DESC LIMIT @limit OFFSET @offset;",
-            [.. parameters]);
-        using NpgsqlDataReader reader = command.ExecuteReader();
-        var liveness = new Dictionary<int, bool>();
-        return StoreSql.ReadBuildSummaries(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!, extra: 1);
-    });
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
+        Run(c => StoreSql.QueryBuilds(Commands(c), limit, offset, where));
 
     public BuildDetails? GetBuild(string idOrExternalId) => Run(c => StoreSql.GetBuild(Commands(c), idOrExternalId));
 
-    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Run(c =>
-        {
-            (string sql, (string, object?)[] parameters) =
-                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns}, b.owner_host FROM builds b", StoreDialect.Postgres, prefix, max);
-            using NpgsqlCommand command = Command(c, null, sql, parameters);
-            using NpgsqlDataReader reader = command.ExecuteReader();
-            var liveness = new Dictionary<int, bool>();
-            return StoreSql.ReadBuilds(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!);
-        });
-    }
+    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
+        Run(c => StoreSql.FindBuildsByIdPrefix(Commands(c), prefix, max));
 
     public int MarkInterrupted() => Write((c, t) => StoreSql.MarkInterrupted(Commands(c, t)));
 
     public BuildRecord ImportBuild(BuildRecord build) => Write((c, t) => StoreSql.ImportBuild(Commands(c, t), build));
 
-    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
-    {
-        ArgumentNullException.ThrowIfNull(buildId);
-        using (NpgsqlCommand projects = Command(c, t,
-            "DELETE FROM build_projects bp USING builds b WHERE b.id = bp.build_id AND b.id_key = lower(@build) AND NOT EXISTS " +
-            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = bp.id);", ("build", buildId)))
-        {
-            projects.ExecuteNonQuery();
-        }
-
-        using NpgsqlCommand build = Command(c, t,
-            "DELETE FROM builds b WHERE b.id_key = lower(@build) AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = b.id);",
-            ("build", buildId));
-        return build.ExecuteNonQuery() > 0;
-    });
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) => StoreSql.DiscardIfEmpty(Commands(c, t), buildId));
 
     public StoreInfo Describe() => Run(c =>
     {
@@ -561,6 +490,10 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
     private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id) =>
         StoreSql.LoadBuild(Commands(connection, transaction), id);
+
+    /// <summary>The views a shared statement (<see cref="StoreSql"/>) selects from <see cref="JobViewSelectWithHosts"/>.</summary>
+    private List<JobView> Views((string Sql, (string, object?)[] Parameters) statement) =>
+        Run(c => ReadJobViews(c, statement.Sql, statement.Parameters).ToList());
 
     private static StoreCommands Commands(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
         new(connection, transaction, StoreDialect.Postgres);

@@ -6,20 +6,11 @@ namespace BriocheJob.Store;
 /// <summary>The lookups the history commands (diff, why, logs --diff, flaky) need, each one index range.</summary>
 public sealed partial class SqliteJobStore
 {
-    public JobView? FindPreviousByStepKey(string stepKey, JobRecord before, bool succeededOnly = false)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(stepKey);
-        ArgumentNullException.ThrowIfNull(before);
-        (string sql, (string, object?)[] parameters) = StoreSql.PreviousByStepKey(JobViewSelect, StoreDialect.Sqlite, stepKey, before, succeededOnly);
-        return Read(c => ReadJobViews(c, sql, parameters).FirstOrDefault());
-    }
+    public JobView? FindPreviousByStepKey(string stepKey, JobRecord before, bool succeededOnly = false) =>
+        Views(StoreSql.PreviousByStepKey(JobViewSelect, StoreDialect.Sqlite, stepKey, before, succeededOnly)).FirstOrDefault();
 
-    public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(recipeHash);
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByRecipeHash(JobViewSelect, StoreDialect.Sqlite, recipeHash, result, max);
-        return Read(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> FindJobsByRecipeHash(string recipeHash, RunResult? result, int max) =>
+        Views(StoreSql.JobsByRecipeHash(JobViewSelect, StoreDialect.Sqlite, recipeHash, result, max));
 
     public IReadOnlySet<string> FindFlakyRecipeHashes(IEnumerable<string> recipeHashes)
     {

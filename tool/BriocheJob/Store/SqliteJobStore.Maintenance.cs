@@ -28,19 +28,9 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         IReadOnlyCollection<string> clearLogJobIds, IReadOnlyCollection<string> deleteJobIds, DateTimeOffset emptyBuildsBefore) =>
         Write((c, t) => StoreSql.ApplyRetention(Commands(c, t), clearLogJobIds, deleteJobIds, emptyBuildsBefore));
 
-    public IReadOnlySet<string> ReferencedLocalPaths() => Read(c =>
-    {
-        using SqliteCommand command = Command(c, null, StoreSql.SelectLocalPaths);
-        using SqliteDataReader reader = command.ExecuteReader();
-        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.Ordinal);
-    });
+    public IReadOnlySet<string> ReferencedLocalPaths() => Read(c => StoreSql.ReferencedLocalPaths(Commands(c)));
 
-    public IReadOnlySet<string> BuildIds() => Read(c =>
-    {
-        using SqliteCommand command = Command(c, null, "SELECT id FROM builds;");
-        using SqliteDataReader reader = command.ExecuteReader();
-        return (IReadOnlySet<string>)StoreSql.ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
-    });
+    public IReadOnlySet<string> BuildIds() => Read(c => StoreSql.BuildIds(Commands(c)));
 
     public long Compact(bool allowFullVacuum, int? maxPages = null) => Read(c =>
     {

@@ -184,16 +184,8 @@ public sealed partial class SqliteJobStore : IJobStore
 
     public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
     {
-        long stopped = ToUnix(stoppedAt ?? DateTimeOffset.UtcNow);
-        return Write((c, t) =>
-        {
-            using SqliteCommand update = Command(c, t,
-                "UPDATE builds SET state = @state, stopped_at = max(coalesce(stopped_at, @stopped), @stopped), " +
-                "result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE id = @id RETURNING id;",
-                ("@state", StoreText.Of(state)), ("@stopped", stopped), ("@result", StoreText.Of(result)), ("@id", buildId));
-            string id = update.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
-            return LoadBuild(c, t, id)!;
-        });
+        DateTimeOffset stopped = stoppedAt ?? DateTimeOffset.UtcNow;
+        return Write((c, t) => StoreSql.FinishBuild(Commands(c, t), buildId, state, result, stopped));
     }
 
     public ProjectRecord AddProject(string buildId, ProjectRequest project) =>
@@ -227,88 +219,29 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
-    public bool JobExists(string id) =>
-        Read(c => Scalar(c, "SELECT 1 FROM jobs WHERE id = @id;", ("@id", id)) is not null);
+    public bool JobExists(string id) => Read(c => StoreSql.JobExists(Commands(c), id));
 
-    public JobView? GetJob(string id) =>
-        Read(c => ReadJobViews(c, $"{JobViewSelect} WHERE j.id = @id;", ("@id", id)).FirstOrDefault());
+    public JobView? GetJob(string id) => Views(StoreSql.JobById(JobViewSelect, StoreDialect.Sqlite, id)).FirstOrDefault();
 
-    public IReadOnlyList<JobView> QueryJobs(JobQuery query)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelect, query, StoreDialect.Sqlite);
-        return Read(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Views(StoreSql.Jobs(JobViewSelect, query, StoreDialect.Sqlite));
 
-    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max);
-        return Read(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max) =>
+        Views(StoreSql.JobsByIdPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max));
 
-    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        (string sql, (string, object?)[] parameters) = StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max);
-        return Read(c => MostRecentFirst(ReadJobViews(c, sql, parameters)));
-    }
+    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max) =>
+        MostRecentFirst(Views(StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max)));
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelect, StoreDialect.Sqlite, pid, max);
-        return Read(c => ReadJobViews(c, sql, parameters));
-    }
+    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Views(StoreSql.JobsByPid(JobViewSelect, StoreDialect.Sqlite, pid, max));
 
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Read(c =>
-    {
-        var conditions = new List<string>();
-        var parameters = new List<(string, object?)> { ("@limit", Math.Max(0, limit)), ("@offset", Math.Max(0, offset)) };
-        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Sqlite);
-        using SqliteCommand command = Command(c, null,
-            $"SELECT {BuildColumns}, " +
-            "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id), " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id), " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
-            "WHERE p.build_id = b.id AND j.result = 'failed') " +
-            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
-            "ORDER BY b.started_at DESC, b.id DESC LIMIT @limit OFFSET @offset;",
-            [.. parameters]);
-        using SqliteDataReader reader = command.ExecuteReader();
-        var liveness = new Dictionary<int, bool>();
-        return StoreSql.ReadBuildSummaries(reader, r => ReadBuild(r, 0, liveness)!, extra: 0);
-    });
+    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
+        Read(c => StoreSql.QueryBuilds(Commands(c), limit, offset, where));
 
     public BuildDetails? GetBuild(string idOrExternalId) => Read(c => StoreSql.GetBuild(Commands(c), idOrExternalId));
 
-    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Read(c =>
-        {
-            (string sql, (string, object?)[] parameters) =
-                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns} FROM builds b", StoreDialect.Sqlite, prefix, max);
-            using SqliteCommand command = Command(c, null, sql, parameters);
-            using SqliteDataReader reader = command.ExecuteReader();
-            var liveness = new Dictionary<int, bool>();
-            return StoreSql.ReadBuilds(reader, r => ReadBuild(r, 0, liveness)!);
-        });
-    }
+    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
+        Read(c => StoreSql.FindBuildsByIdPrefix(Commands(c), prefix, max));
 
-    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
-    {
-        ArgumentNullException.ThrowIfNull(buildId);
-        using (SqliteCommand projects = Command(c, t,
-            "DELETE FROM build_projects WHERE build_id = @build AND NOT EXISTS " +
-            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = build_projects.id);", ("@build", buildId)))
-        {
-            projects.ExecuteNonQuery();
-        }
-
-        using SqliteCommand build = Command(c, t,
-            "DELETE FROM builds WHERE id = @build AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = @build);",
-            ("@build", buildId));
-        return build.ExecuteNonQuery() > 0;
-    });
+    public bool DiscardIfEmpty(string buildId) => Write((c, t) => StoreSql.DiscardIfEmpty(Commands(c, t), buildId));
 
     public int MarkInterrupted() => Write((c, t) => StoreSql.MarkInterrupted(Commands(c, t)));
 
@@ -461,6 +394,10 @@ public sealed partial class SqliteJobStore : IJobStore
 
     private static BuildRecord? LoadBuild(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
         StoreSql.LoadBuild(Commands(connection, transaction), id);
+
+    /// <summary>The views a shared statement (<see cref="StoreSql"/>) selects from <see cref="JobViewSelect"/>.</summary>
+    private List<JobView> Views((string Sql, (string, object?)[] Parameters) statement) =>
+        Read(c => ReadJobViews(c, statement.Sql, statement.Parameters).ToList());
 
     private static StoreCommands Commands(SqliteConnection connection, SqliteTransaction? transaction = null) =>
         new(connection, transaction, StoreDialect.Sqlite);

@@ -94,6 +94,78 @@ internal static partial class StoreSql
         return reader.Read() ? ReadBuildRow(reader, d, new Dictionary<int, bool>()) : null;
     }
 
+    /// <summary>A page of builds, most recent first, with their project, job and failed job counts.</summary>
+    public static List<BuildSummary> QueryBuilds(StoreCommands db, int limit, int offset, BuildFilter? where)
+    {
+        StoreDialect d = db.Dialect;
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)> { d.Parameter("limit", Math.Max(0, limit)), d.Parameter("offset", Math.Max(0, offset)) };
+        AddBuildFilter(where, conditions, parameters, d);
+        using DbCommand command = db.CommandWithProviderNames(
+            $"SELECT {BuildColumnsOf(d)}, " +
+            d.Typed("(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)", "integer") + ", " +
+            d.Typed("(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id)", "integer") + ", " +
+            d.Typed("(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
+                "WHERE p.build_id = b.id AND j.result = 'failed')", "integer") +
+            $" FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
+            $"ORDER BY b.started_at DESC, {d.Key("b.id")} DESC LIMIT @limit OFFSET @offset;",
+            [.. parameters]);
+        using DbDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        return ReadBuildSummaries(reader, r => ReadBuildRow(r, d, liveness), extra: d.RecordsHost ? 1 : 0);
+    }
+
+    /// <summary>Up to <paramref name="max"/> builds whose id starts with <paramref name="prefix"/>, most recent first.</summary>
+    public static List<BuildRecord> FindBuildsByIdPrefix(StoreCommands db, string prefix, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        (string sql, (string, object?)[] parameters) = BuildsByIdPrefix($"SELECT {BuildColumnsOf(db.Dialect)} FROM builds b", db.Dialect, prefix, max);
+        using DbCommand command = db.CommandWithProviderNames(sql, parameters);
+        using DbDataReader reader = command.ExecuteReader();
+        var liveness = new Dictionary<int, bool>();
+        return ReadBuilds(reader, r => ReadBuildRow(r, db.Dialect, liveness));
+    }
+
+    /// <summary>Marks a build stopped (its result stays failed once failed; the latest stop wins); returns it.</summary>
+    public static BuildRecord FinishBuild(StoreCommands db, string buildId, RunState state, RunResult? result, DateTimeOffset stoppedAt)
+    {
+        StoreDialect d = db.Dialect;
+        string id = db.Scalar(
+            $"UPDATE builds SET state = @state, stopped_at = {d.Greatest}(coalesce(stopped_at, @stopped), @stopped), " +
+            $"result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE {d.KeyEquals("id", "id")} RETURNING id;",
+            ("state", StoreText.Of(state)), ("stopped", ToUnix(stoppedAt)), ("result", StoreText.Of(result)), ("id", buildId)) as string
+            ?? throw UnknownBuild(buildId);
+        return LoadBuild(db, id)!;
+    }
+
+    /// <summary>Deletes the build's projects without jobs, then the build if it has no projects left.</summary>
+    public static bool DiscardIfEmpty(StoreCommands db, string buildId)
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        string build = db.Dialect.KeyEquals("id", "build");
+        db.Execute($"DELETE FROM build_projects WHERE build_id = (SELECT id FROM builds WHERE {build}) AND NOT EXISTS " +
+            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = build_projects.id);", ("build", buildId));
+        return db.Execute($"DELETE FROM builds WHERE {build} AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = builds.id);",
+            ("build", buildId)) > 0;
+    }
+
+    public static bool JobExists(StoreCommands db, string id) => Exists(db, "jobs", id);
+
+    /// <summary>Every <c>local_path</c> a job row points at.</summary>
+    public static IReadOnlySet<string> ReferencedLocalPaths(StoreCommands db)
+    {
+        using DbCommand command = db.Command(SelectLocalPaths);
+        using DbDataReader reader = command.ExecuteReader();
+        return ReadStrings(reader, StringComparer.Ordinal);
+    }
+
+    public static IReadOnlySet<string> BuildIds(StoreCommands db)
+    {
+        using DbCommand command = db.Command("SELECT id FROM builds;");
+        using DbDataReader reader = command.ExecuteReader();
+        return ReadStrings(reader, StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>The build's project with these fields, added when it has none yet (run in a write transaction).</summary>
     public static ProjectRecord AddProject(StoreCommands db, string buildId, ProjectRequest project)
     {
@@ -434,6 +506,7 @@ internal static partial class StoreSql
     /// </summary>
     public static (string, (string, object?)[]) LatestJobsByRecipeHashPrefix(string select, StoreDialect dialect, string prefix, int max)
     {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
         (string range, (string, object?)[] bounds) = dialect.StartsWith("recipe_hash", prefix);
         // The job key on the left: SQLite compares with its collation (NOCASE), so the primary key index serves the join.
         return ($"WITH latest AS ({string.Format(System.Globalization.CultureInfo.InvariantCulture, dialect.LatestJobPerRecipeHash, range)}) " +

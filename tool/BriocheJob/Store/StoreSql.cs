@@ -27,6 +27,7 @@ internal sealed record StoreDialect
         ProjectsOfBuild = "SELECT id FROM build_projects WHERE build_id = @build",
         LowerKeys = false,
         NullSafeEquals = "IS",
+        Greatest = "max",
         TypedParameters = false,
         LockRow = "",
         RecordsHost = false,
@@ -54,6 +55,7 @@ internal sealed record StoreDialect
         ProjectsOfBuild = "SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id WHERE bb.id_key = lower(@build)",
         LowerKeys = true,
         NullSafeEquals = "IS NOT DISTINCT FROM",
+        Greatest = "greatest",
         TypedParameters = true,
         // Locking the build row serialises recorders adding the same project to one build.
         LockRow = " FOR UPDATE",
@@ -90,6 +92,9 @@ internal sealed record StoreDialect
 
     /// <summary>"Equal, or both NULL".</summary>
     public required string NullSafeEquals { get; init; }
+
+    /// <summary>The larger of its arguments (SQLite's scalar <c>max</c>).</summary>
+    public required string Greatest { get; init; }
 
     /// <summary>A parameter compared with NULL-safe equality needs its type spelled out (PostgreSQL cannot infer it).</summary>
     public required bool TypedParameters { get; init; }
@@ -214,9 +219,14 @@ internal static partial class StoreSql
         return ($"{select}{filter} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @limit OFFSET @offset;", [.. parameters]);
     }
 
+    /// <summary>The job with this id (any case).</summary>
+    public static (string, (string, object?)[]) JobById(string select, StoreDialect dialect, string id) =>
+        ($"{select} WHERE {dialect.KeyEquals("j.id", "id")};", [dialect.Parameter("id", id)]);
+
     /// <summary>Up to <paramref name="max"/> jobs whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     public static (string, (string, object?)[]) JobsByIdPrefix(string select, StoreDialect dialect, string prefix, int max)
     {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
         (string range, (string, object?)[] bounds) = dialect.StartsWith("j.id", prefix);
         return ($"{select} WHERE {range} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
             [.. bounds, dialect.Parameter("max", max)]);
@@ -241,6 +251,8 @@ internal static partial class StoreSql
     public static (string, (string, object?)[]) PreviousByStepKey(
         string select, StoreDialect dialect, string stepKey, JobRecord before, bool succeededOnly)
     {
+        ArgumentException.ThrowIfNullOrEmpty(stepKey);
+        ArgumentNullException.ThrowIfNull(before);
         string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
         string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
         string id = dialect.JobKey, mine = dialect.KeyOf("id");
@@ -254,6 +266,7 @@ internal static partial class StoreSql
     /// <summary>Up to <paramref name="max"/> jobs of this recipe hash (any case), optionally of one result, most recent first.</summary>
     public static (string, (string, object?)[]) JobsByRecipeHash(string select, StoreDialect dialect, string recipeHash, RunResult? result, int max)
     {
+        ArgumentException.ThrowIfNullOrEmpty(recipeHash);
         string filter = result is null ? "" : " AND j.result = @result";
         string key = "j." + dialect.RecipeKey;
         return ($"{select} WHERE {key} = {dialect.KeyOf("hash")}{filter} ORDER BY {key} DESC, j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
