@@ -11,10 +11,10 @@ namespace BriocheJob.Store;
 /// </summary>
 public sealed partial class PostgresJobStore : IStoreMaintenance
 {
-    public RetentionChange ApplyRetention(
+    public override RetentionChange ApplyRetention(
         IReadOnlyCollection<string> clearLogJobIds, IReadOnlyCollection<string> deleteJobIds, DateTimeOffset emptyBuildsBefore)
     {
-        RetentionChange change = Write((c, t) => StoreSql.ApplyRetention(Commands(c, t), clearLogJobIds, deleteJobIds, emptyBuildsBefore));
+        RetentionChange change = base.ApplyRetention(clearLogJobIds, deleteJobIds, emptyBuildsBefore);
         DeleteUnreferencedLogFrames();
         return change;
     }
@@ -27,45 +27,30 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
         return delete.ExecuteNonQuery();
     });
 
-    public IReadOnlySet<string> ReferencedLocalPaths() => Run(c => StoreSql.ReferencedLocalPaths(Commands(c)));
-
-    public IReadOnlySet<string> BuildIds() => Run(c => StoreSql.BuildIds(Commands(c)));
-
     /// <summary>The server's autovacuum gives freed space back; the tool's role may not VACUUM. Nothing to do here.</summary>
-    public long Compact(bool allowFullVacuum, int? maxPages = null) => 0;
+    public override long Compact(bool allowFullVacuum, int? maxPages = null) => 0;
 
     /// <summary>
-    /// The build, its projects, its jobs and the jobs' logs (read from their local events files, sent as frames) in one
-    /// transaction: all of it or nothing.
+    /// A whole build's job log (<see cref="SqlJobStore.RecordWholeBuild"/>), read from its local events file, as frames;
+    /// marked complete when the file is exactly its frames.
     /// </summary>
-    public BuildRecord RecordWholeBuild(
-        BuildRecord build, IReadOnlyList<ProjectRequest> projects, IReadOnlyList<(int ProjectIndex, JobRecord Job)> jobs) =>
-        Write((c, t) => StoreSql.RecordWholeBuild(Commands(c, t), build, projects, jobs, (db, job) =>
-        {
-            if (job.LocalPath is { } path && File.Exists(path))
-            {
-                InsertWholeLog(c, t, job.Id, File.ReadAllBytes(path));
-            }
-        }));
-
-    /// <summary>An events file's frames, marked complete when the file is exactly its frames.</summary>
-    private static void InsertWholeLog(NpgsqlConnection connection, NpgsqlTransaction transaction, string jobId, byte[] file)
+    private protected override void StoreWholeLog(StoreCommands db, JobRecord job)
     {
+        if (job.LocalPath is not { } path || !File.Exists(path))
+        {
+            return;
+        }
+
+        byte[] file = File.ReadAllBytes(path);
         List<byte[]> frames = LogFrames.Split(file);
         for (int i = 0; i < frames.Count; i++)
         {
-            using var insert = new NpgsqlCommand(
-                "INSERT INTO job_log_frames (job_id, frame_index, data) VALUES (lower($1), $2, $3);", connection, transaction);
-            insert.Parameters.Add(new NpgsqlParameter { Value = jobId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = i });
-            insert.Parameters.Add(new NpgsqlParameter { Value = frames[i] });
-            insert.ExecuteNonQuery();
+            db.Execute("INSERT INTO job_log_frames (job_id, frame_index, data) VALUES (lower(@id), @index, @data);",
+                ("id", job.Id), ("index", i), ("data", frames[i]));
         }
 
         long bytes = frames.Sum(f => (long)f.Length);
-        using NpgsqlCommand state = Command(connection, transaction,
-            "INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower(@id), @frames, @bytes, @complete);",
-            ("id", jobId), ("frames", frames.Count), ("bytes", bytes), ("complete", bytes == file.LongLength));
-        state.ExecuteNonQuery();
+        db.Execute("INSERT INTO job_logs (job_id, frame_count, byte_count, complete) VALUES (lower(@id), @frames, @bytes, @complete);",
+            ("id", job.Id), ("frames", frames.Count), ("bytes", bytes), ("complete", bytes == file.LongLength));
     }
 }

@@ -14,7 +14,7 @@ namespace BriocheJob.Store;
 /// concurrent recorders of one build serialise on the build row.
 /// A running record is judged interrupted only on the machine that recorded it (<c>owner_host</c>).
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
+public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogStore
 {
     private const string JobViewSelectWithHosts =
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
@@ -25,6 +25,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     private readonly NpgsqlDataSource _dataSource;
 
     private PostgresJobStore(StoreLocation location, NpgsqlDataSource dataSource)
+        : base(StoreDialect.Postgres, JobViewSelectWithHosts)
     {
         Location = location;
         _dataSource = dataSource;
@@ -89,7 +90,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     /// <summary>The schema version recorded in the server.</summary>
     public int SchemaVersion => Run(c => ReadVersion(c, null));
 
-    public BuildRecord BeginBuild(BuildRequest request)
+    public override BuildRecord BeginBuild(BuildRequest request)
     {
         ValidateExternalId(request);
         DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
@@ -118,18 +119,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         });
     }
 
-    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
-    {
-        DateTimeOffset stopped = stoppedAt ?? DateTimeOffset.UtcNow;
-        return Write((c, t) => StoreSql.FinishBuild(Commands(c, t), buildId, state, result, stopped));
-    }
-
-    public ProjectRecord AddProject(string buildId, ProjectRequest project) =>
-        Write((c, t) => StoreSql.AddProject(Commands(c, t), buildId, project));
-
-    public void SaveJob(JobRecord job) => SaveJobs([job]);
-
-    public void SaveJobs(IEnumerable<JobRecord> jobs)
+    public override void SaveJobs(IEnumerable<JobRecord> jobs)
     {
         List<JobRecord> list = Validated(jobs);
         if (list.Count == 0)
@@ -158,18 +148,6 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             return 0;
         });
     }
-
-    public bool JobExists(string id) => Run(c => StoreSql.JobExists(Commands(c), id));
-
-    public JobView? GetJob(string id) => Views(StoreSql.JobById(JobViewSelectWithHosts, StoreDialect.Postgres, id)).FirstOrDefault();
-
-    public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Views(StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres));
-
-    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max) =>
-        Views(StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max));
-
-    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max) =>
-        MostRecentFirst(Views(StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max)));
 
     /// <summary>
     /// The whole selector in one statement (one round trip): each form's ids tagged with it, then the views of those
@@ -205,23 +183,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Views(StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max));
-
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
-        Run(c => StoreSql.QueryBuilds(Commands(c), limit, offset, where));
-
-    public BuildDetails? GetBuild(string idOrExternalId) => Run(c => StoreSql.GetBuild(Commands(c), idOrExternalId));
-
-    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
-        Run(c => StoreSql.FindBuildsByIdPrefix(Commands(c), prefix, max));
-
-    public int MarkInterrupted() => Write((c, t) => StoreSql.MarkInterrupted(Commands(c, t)));
-
-    public BuildRecord ImportBuild(BuildRecord build) => Write((c, t) => StoreSql.ImportBuild(Commands(c, t), build));
-
-    public bool DiscardIfEmpty(string buildId) => Write((c, t) => StoreSql.DiscardIfEmpty(Commands(c, t), buildId));
-
-    public StoreInfo Describe() => Run(c =>
+    public override StoreInfo Describe() => Run(c =>
     {
         int version = ReadVersion(c, null);
         using NpgsqlCommand command = Command(c, null,
@@ -351,7 +313,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return frames;
     });
 
-    public void Dispose() => _dataSource.Dispose();
+    public override void Dispose() => _dataSource.Dispose();
 
     private static int ReadVersion(NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
@@ -491,16 +453,15 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id) =>
         StoreSql.LoadBuild(Commands(connection, transaction), id);
 
-    /// <summary>The views a shared statement (<see cref="StoreSql"/>) selects from <see cref="JobViewSelectWithHosts"/>.</summary>
-    private List<JobView> Views((string Sql, (string, object?)[] Parameters) statement) =>
-        Run(c => ReadJobViews(c, statement.Sql, statement.Parameters).ToList());
+    private protected override T OnConnection<T>(Func<StoreCommands, T> read) => Run(c => read(Commands(c)));
+
+    private protected override T InTransaction<T>(Func<StoreCommands, T> write) => Write((c, t) => write(Commands(c, t)));
+
+    private protected override List<JobView> ReadJobViews(DbDataReader reader) => ReadViewsOnHosts(reader, tagged: false).Select(r => r.View).ToList();
 
     private static StoreCommands Commands(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
         new(connection, transaction, StoreDialect.Postgres);
 
-    private static List<JobView> ReadJobViews(
-        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
-        ReadTaggedJobViews(connection, sql, null, parameters).Select(r => r.View).ToList();
 
     /// <summary>
     /// Reads <see cref="JobViewSelectWithHosts"/> rows; with <paramref name="tagColumn"/>, that column is selected after
@@ -516,6 +477,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
         using NpgsqlCommand command = Command(connection, null, sql, parameters);
         using NpgsqlDataReader reader = command.ExecuteReader();
+        return ReadViewsOnHosts(reader, tagColumn is not null);
+    }
+
+    /// <summary>Rows of <see cref="JobViewSelectWithHosts"/>, each with its tag column (after the others) when tagged.</summary>
+    private static List<(JobView View, int Tag)> ReadViewsOnHosts(DbDataReader reader, bool tagged)
+    {
         var liveness = new Dictionary<int, bool>();
         var views = new List<(JobView, int)>();
         int jobHost = BuildOrdinal + BuildColumnCount;
@@ -528,7 +495,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             BuildRecord? build = buildHere
                 ? ReadBuild(reader, BuildOrdinal, liveness)
                 : ReadBuild(reader, BuildOrdinal, AliveElsewhere(reader, BuildOrdinal + 4, -1));
-            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagColumn is null ? 0 : reader.GetInt32(jobHost + 2)));
+            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagged ? reader.GetInt32(jobHost + 2) : 0));
         }
 
         return views;

@@ -24,15 +24,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
     /// <summary><c>PRAGMA auto_vacuum</c>: 0 none, 1 full, 2 incremental.</summary>
     public int AutoVacuumMode => Read(c => Convert.ToInt32(Scalar(c, "PRAGMA auto_vacuum;")));
 
-    public RetentionChange ApplyRetention(
-        IReadOnlyCollection<string> clearLogJobIds, IReadOnlyCollection<string> deleteJobIds, DateTimeOffset emptyBuildsBefore) =>
-        Write((c, t) => StoreSql.ApplyRetention(Commands(c, t), clearLogJobIds, deleteJobIds, emptyBuildsBefore));
-
-    public IReadOnlySet<string> ReferencedLocalPaths() => Read(c => StoreSql.ReferencedLocalPaths(Commands(c)));
-
-    public IReadOnlySet<string> BuildIds() => Read(c => StoreSql.BuildIds(Commands(c)));
-
-    public long Compact(bool allowFullVacuum, int? maxPages = null) => Read(c =>
+    public override long Compact(bool allowFullVacuum, int? maxPages = null) => Read(c =>
     {
         long pageSize = Convert.ToInt64(Scalar(c, "PRAGMA page_size;"));
         long pagesBefore = Convert.ToInt64(Scalar(c, "PRAGMA page_count;"));
@@ -54,7 +46,4 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         return Math.Max(0, pagesBefore - pagesAfter) * pageSize;
     });
 
-    public BuildRecord RecordWholeBuild(
-        BuildRecord build, IReadOnlyList<ProjectRequest> projects, IReadOnlyList<(int ProjectIndex, JobRecord Job)> jobs) =>
-        Write((c, t) => StoreSql.RecordWholeBuild(Commands(c, t), build, projects, jobs, storeLog: null));
 }

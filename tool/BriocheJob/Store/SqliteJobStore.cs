@@ -11,7 +11,7 @@ namespace BriocheJob.Store;
 /// Every write runs in <c>BEGIN IMMEDIATE</c>, which takes the write lock up front and waits for it (busy timeout)
 /// instead of failing with "database is locked" on a read-to-write upgrade. One instance serialises its own callers.
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore
+public sealed partial class SqliteJobStore : SqlJobStore
 {
     /// <summary>How long a writer waits for another process to release the database.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
@@ -25,6 +25,7 @@ public sealed partial class SqliteJobStore : IJobStore
     private readonly Lock _gate = new();
 
     private SqliteJobStore(string databasePath, SqliteConnection connection)
+        : base(StoreDialect.Sqlite, JobViewSelect)
     {
         DatabasePath = databasePath;
         _connection = connection;
@@ -147,7 +148,7 @@ public sealed partial class SqliteJobStore : IJobStore
     /// <summary>The journal mode the connection runs in ("wal").</summary>
     public string JournalMode => Read(c => (string)Scalar(c, "PRAGMA journal_mode;")!);
 
-    public BuildRecord BeginBuild(BuildRequest request)
+    public override BuildRecord BeginBuild(BuildRequest request)
     {
         ValidateExternalId(request);
 
@@ -182,18 +183,7 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
-    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
-    {
-        DateTimeOffset stopped = stoppedAt ?? DateTimeOffset.UtcNow;
-        return Write((c, t) => StoreSql.FinishBuild(Commands(c, t), buildId, state, result, stopped));
-    }
-
-    public ProjectRecord AddProject(string buildId, ProjectRequest project) =>
-        Write((c, t) => StoreSql.AddProject(Commands(c, t), buildId, project));
-
-    public void SaveJob(JobRecord job) => SaveJobs([job]);
-
-    public void SaveJobs(IEnumerable<JobRecord> jobs)
+    public override void SaveJobs(IEnumerable<JobRecord> jobs)
     {
         List<JobRecord> list = Validated(jobs);
         Write((c, t) =>
@@ -219,35 +209,7 @@ public sealed partial class SqliteJobStore : IJobStore
         });
     }
 
-    public bool JobExists(string id) => Read(c => StoreSql.JobExists(Commands(c), id));
-
-    public JobView? GetJob(string id) => Views(StoreSql.JobById(JobViewSelect, StoreDialect.Sqlite, id)).FirstOrDefault();
-
-    public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Views(StoreSql.Jobs(JobViewSelect, query, StoreDialect.Sqlite));
-
-    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max) =>
-        Views(StoreSql.JobsByIdPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max));
-
-    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max) =>
-        MostRecentFirst(Views(StoreSql.LatestJobsByRecipeHashPrefix(JobViewSelect, StoreDialect.Sqlite, prefix, max)));
-
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max) => Views(StoreSql.JobsByPid(JobViewSelect, StoreDialect.Sqlite, pid, max));
-
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) =>
-        Read(c => StoreSql.QueryBuilds(Commands(c), limit, offset, where));
-
-    public BuildDetails? GetBuild(string idOrExternalId) => Read(c => StoreSql.GetBuild(Commands(c), idOrExternalId));
-
-    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max) =>
-        Read(c => StoreSql.FindBuildsByIdPrefix(Commands(c), prefix, max));
-
-    public bool DiscardIfEmpty(string buildId) => Write((c, t) => StoreSql.DiscardIfEmpty(Commands(c, t), buildId));
-
-    public int MarkInterrupted() => Write((c, t) => StoreSql.MarkInterrupted(Commands(c, t)));
-
-    public BuildRecord ImportBuild(BuildRecord build) => Write((c, t) => StoreSql.ImportBuild(Commands(c, t), build));
-
-    public StoreInfo Describe() => Read(c => new StoreInfo(
+    public override StoreInfo Describe() => Read(c => new StoreInfo(
         "sqlite", DatabasePath, Convert.ToInt32(Scalar(c, "PRAGMA user_version;")),
         Convert.ToInt64(Scalar(c, "SELECT count(*) FROM builds;")),
         Convert.ToInt64(Scalar(c, "SELECT count(*) FROM build_projects;")),
@@ -271,7 +233,7 @@ public sealed partial class SqliteJobStore : IJobStore
         return deleted;
     });
 
-    public void Dispose()
+    public override void Dispose()
     {
         lock (_gate)
         {
@@ -395,18 +357,13 @@ public sealed partial class SqliteJobStore : IJobStore
     private static BuildRecord? LoadBuild(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
         StoreSql.LoadBuild(Commands(connection, transaction), id);
 
-    /// <summary>The views a shared statement (<see cref="StoreSql"/>) selects from <see cref="JobViewSelect"/>.</summary>
-    private List<JobView> Views((string Sql, (string, object?)[] Parameters) statement) =>
-        Read(c => ReadJobViews(c, statement.Sql, statement.Parameters).ToList());
+    private protected override T OnConnection<T>(Func<StoreCommands, T> read) => Read(c => read(Commands(c)));
+
+    private protected override T InTransaction<T>(Func<StoreCommands, T> write) => Write((c, t) => write(Commands(c, t)));
+
+    private protected override List<JobView> ReadJobViews(DbDataReader reader) => StoreRows.ReadJobViews(reader);
 
     private static StoreCommands Commands(SqliteConnection connection, SqliteTransaction? transaction = null) =>
         new(connection, transaction, StoreDialect.Sqlite);
 
-    private static IReadOnlyList<JobView> ReadJobViews(
-        SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using SqliteCommand command = Command(connection, null, sql, parameters);
-        using SqliteDataReader reader = command.ExecuteReader();
-        return StoreRows.ReadJobViews(reader);
-    }
 }
