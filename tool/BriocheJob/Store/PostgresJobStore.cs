@@ -439,16 +439,8 @@ public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogSt
     }
 
     private static NpgsqlCommand Command(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach ((string name, object? value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        (NpgsqlCommand)Commands(connection, transaction).CommandWithProviderNames(sql, parameters);
 
     private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id) =>
         StoreSql.LoadBuild(Commands(connection, transaction), id);

@@ -321,19 +321,10 @@ public sealed partial class SqliteJobStore : SqlJobStore
         }
     }
 
+    /// <summary>A command of <paramref name="sql"/>, its parameters named with their <c>@</c>.</summary>
     private static SqliteCommand Command(
-        SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach ((string name, object? value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        (SqliteCommand)Commands(connection, transaction).CommandWithProviderNames(sql, parameters);
 
     private static object? Scalar(
         SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)

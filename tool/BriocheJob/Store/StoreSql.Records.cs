@@ -11,7 +11,7 @@ namespace BriocheJob.Store;
 /// </summary>
 internal static partial class StoreSql
 {
-    /// <summary>What <see cref="IN"/> lists at the most: one statement per this many values.</summary>
+    /// <summary>How many values one statement's <c>IN</c> or <c>VALUES</c> list holds at the most.</summary>
     private const int InChunk = 500;
 
     /// <summary><see cref="BuildColumns"/> of alias <c>b</c>, with <c>b.owner_host</c> after them where builds carry it.</summary>
@@ -242,9 +242,8 @@ internal static partial class StoreSql
         long[] ids = jobs.Where(j => j.BuildProjectId is not null).Select(j => j.BuildProjectId!.Value).Distinct().ToArray();
         var projects = new Dictionary<long, ProjectRecord>();
         // IN lists, not arrays: the slim PostgreSQL data source has no array types (Native AOT stays small).
-        for (int at = 0; at < ids.Length; at += InChunk)
+        foreach (long[] chunk in ids.Chunk(InChunk))
         {
-            long[] chunk = ids[at..Math.Min(ids.Length, at + InChunk)];
             using DbCommand command = db.Command(
                 $"SELECT {ProjectColumns} FROM build_projects p WHERE p.id IN ({string.Join(", ", chunk.Select((_, i) => $"@i{i}"))});",
                 [.. chunk.Select((id, i) => ($"i{i}", (object?)id))]);
@@ -413,32 +412,23 @@ internal static partial class StoreSql
         StoreDialect d = db.Dialect;
         string job = d.KeyEquals("id", "id");
         int cleared = 0, deleted = 0;
-        using (DbCommand clear = db.Command($"UPDATE jobs SET local_path = NULL WHERE {job} AND local_path IS NOT NULL;"))
-        using (DbCommand? forgetLog = d.DeleteLogRow is { } sql ? db.Command(sql) : null)
+        using ByJobId? forgetLog = d.DeleteLogRow is { } sql ? new ByJobId(db, sql) : null;
+        using (var clear = new ByJobId(db, $"UPDATE jobs SET local_path = NULL WHERE {job} AND local_path IS NOT NULL;"))
         {
-            DbParameter id = db.AddParameter(clear, "id");
-            DbParameter? logId = forgetLog is null ? null : db.AddParameter(forgetLog, "id");
             foreach (string jobId in clearLogJobIds)
             {
-                id.Value = jobId;
-                cleared += clear.ExecuteNonQuery();
-                ForgetLog(forgetLog, logId, jobId);
+                cleared += clear.Execute(jobId);
+                forgetLog?.Execute(jobId);
             }
         }
 
         var liveness = new Dictionary<int, bool>();
-        using (DbCommand state = db.Command(
-            $"SELECT state, owner_pid, pid{(d.RecordsHost ? ", owner_host" : "")} FROM jobs WHERE {job}{d.LockRow};"))
-        using (DbCommand delete = db.Command($"DELETE FROM jobs WHERE {job};"))
-        using (DbCommand? forgetLog = d.DeleteLogRow is { } sql ? db.Command(sql) : null)
+        using (var state = new ByJobId(db, $"SELECT state, owner_pid, pid{(d.RecordsHost ? ", owner_host" : "")} FROM jobs WHERE {job}{d.LockRow};"))
+        using (var delete = new ByJobId(db, $"DELETE FROM jobs WHERE {job};"))
         {
-            DbParameter stateId = db.AddParameter(state, "id");
-            DbParameter deleteId = db.AddParameter(delete, "id");
-            DbParameter? logId = forgetLog is null ? null : db.AddParameter(forgetLog, "id");
             foreach (string jobId in deleteJobIds)
             {
-                stateId.Value = jobId;
-                using (DbDataReader reader = state.ExecuteReader())
+                using (DbDataReader reader = state.Read(jobId))
                 {
                     // A job whose recorder is alive is never deleted, whatever the caller planned; one recorded on
                     // another machine cannot be judged from here.
@@ -449,9 +439,8 @@ internal static partial class StoreSql
                     }
                 }
 
-                deleteId.Value = jobId;
-                deleted += delete.ExecuteNonQuery();
-                ForgetLog(forgetLog, logId, jobId);
+                deleted += delete.Execute(jobId);
+                forgetLog?.Execute(jobId);
             }
         }
 
@@ -461,13 +450,31 @@ internal static partial class StoreSql
         return new RetentionChange(cleared, deleted, projectsDeleted, buildsDeleted);
     }
 
-    private static void ForgetLog(DbCommand? forgetLog, DbParameter? id, string jobId)
+    /// <summary>A statement of one parameter, <c>@id</c>, run once per job id (prepared by the provider on reuse).</summary>
+    private sealed class ByJobId : IDisposable
     {
-        if (forgetLog is not null)
+        private readonly DbCommand _command;
+        private readonly DbParameter _id;
+
+        public ByJobId(StoreCommands db, string sql)
         {
-            id!.Value = jobId;
-            forgetLog.ExecuteNonQuery();
+            _command = db.Command(sql);
+            _id = db.AddParameter(_command, "id");
         }
+
+        public int Execute(string jobId)
+        {
+            _id.Value = jobId;
+            return _command.ExecuteNonQuery();
+        }
+
+        public DbDataReader Read(string jobId)
+        {
+            _id.Value = jobId;
+            return _command.ExecuteReader();
+        }
+
+        public void Dispose() => _command.Dispose();
     }
 
     /// <summary>The recipe hashes worth asking about: the non-empty ones, once each in any case.</summary>
@@ -482,9 +489,8 @@ internal static partial class StoreSql
     {
         string key = db.Dialect.RecipeKey;
         var flaky = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (int at = 0; at < recipeHashes.Length; at += InChunk)
+        foreach (string[] chunk in recipeHashes.Chunk(InChunk))
         {
-            string[] chunk = recipeHashes[at..Math.Min(recipeHashes.Length, at + InChunk)];
             using DbCommand command = db.Command(
                 $"SELECT min(recipe_hash) FROM jobs WHERE {key} IN ({string.Join(", ", chunk.Select((_, i) => db.Dialect.KeyOf($"h{i}")))}) " +
                 $"AND result IS NOT NULL GROUP BY {key} HAVING min(result) <> max(result);",
@@ -523,9 +529,8 @@ internal static partial class StoreSql
         string name = table == IdTable.Builds ? "builds" : "jobs";
         string[] distinct = ids.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         var found = new List<IdNeighbours>(distinct.Length);
-        for (int at = 0; at < distinct.Length; at += InChunk)
+        foreach (string[] chunk in distinct.Chunk(InChunk))
         {
-            string[] chunk = distinct[at..Math.Min(distinct.Length, at + InChunk)];
             string values = string.Join(", ", chunk.Select((_, i) => $"(@i{i})"));
             using DbCommand statement = db.Command(
                 string.Format(System.Globalization.CultureInfo.InvariantCulture, db.Dialect.IdNeighbours, name, values),
