@@ -13,11 +13,13 @@ namespace BriocheJob.Store;
 public abstract class SqlJobStore : IJobStore, IStoreMaintenance
 {
     private readonly string _jobViewSelect;
+    private readonly string _jobById;
 
     private protected SqlJobStore(StoreDialect dialect, string jobViewSelect)
     {
         Dialect = dialect;
         _jobViewSelect = jobViewSelect;
+        _jobById = StoreSql.JobById(jobViewSelect, dialect);
     }
 
     private protected StoreDialect Dialect { get; }
@@ -39,7 +41,7 @@ public abstract class SqlJobStore : IJobStore, IStoreMaintenance
 
     public bool JobExists(string id) => OnConnection(db => StoreSql.JobExists(db, id));
 
-    public JobView? GetJob(string id) => Views(StoreSql.JobById(_jobViewSelect, Dialect, id)).FirstOrDefault();
+    public JobView? GetJob(string id) => Views((_jobById, [Dialect.Parameter("id", id)])).FirstOrDefault();
 
     public IReadOnlyList<JobView> QueryJobs(JobQuery query) => Views(StoreSql.Jobs(_jobViewSelect, query, Dialect));
 

@@ -219,9 +219,8 @@ internal static partial class StoreSql
         return ($"{select}{filter} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @limit OFFSET @offset;", [.. parameters]);
     }
 
-    /// <summary>The job with this id (any case).</summary>
-    public static (string, (string, object?)[]) JobById(string select, StoreDialect dialect, string id) =>
-        ($"{select} WHERE {dialect.KeyEquals("j.id", "id")};", [dialect.Parameter("id", id)]);
+    /// <summary>The job whose id (any case) is <c>@id</c>: made once per store, as it is asked for again and again.</summary>
+    public static string JobById(string select, StoreDialect dialect) => $"{select} WHERE {dialect.KeyEquals("j.id", "id")};";
 
     /// <summary>Up to <paramref name="max"/> jobs whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     public static (string, (string, object?)[]) JobsByIdPrefix(string select, StoreDialect dialect, string prefix, int max)
