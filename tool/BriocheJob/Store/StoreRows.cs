@@ -40,6 +40,10 @@ internal static class StoreRows
     public const string BuildJobsSelect =
         $"SELECT {JobColumns}, j.step_key FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
 
+    /// <summary><see cref="BuildJobsSelect"/> and the job's <c>owner_host</c> after the step key (the server store).</summary>
+    public const string BuildJobsSelectWithHost =
+        $"SELECT {JobColumns}, j.step_key, j.owner_host FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
+
     /// <summary>Where <see cref="BuildJobsSelect"/> has <c>j.step_key</c> (what a query selects after it starts at +1).</summary>
     public const int StepKeyOrdinal = 17;
 
@@ -229,6 +233,54 @@ internal static class StoreRows
         new(Catalog.Store.UnknownReference, $"no build '{buildId}' in the job store");
 
     public static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    /// <summary>This machine's name, as the server store writes it to <c>owner_host</c>.</summary>
+    public static string ThisHost => Environment.MachineName;
+
+    /// <summary>A build row (<see cref="BuildColumns"/> from <paramref name="at"/>, its owner's host at <paramref name="hostOrdinal"/>).</summary>
+    public static BuildRecord? ReadBuildOnHost(DbDataReader reader, int at, int hostOrdinal, Dictionary<int, bool> liveness) =>
+        IsThisHost(reader, hostOrdinal)
+            ? ReadBuild(reader, at, liveness)
+            : ReadBuild(reader, at, AliveElsewhere(reader, at + 4, -1));
+
+    /// <summary>A job row (<see cref="JobColumns"/> from 0, its owner's host at <paramref name="hostOrdinal"/>).</summary>
+    public static JobRecord ReadJobOnHost(DbDataReader reader, int hostOrdinal, Dictionary<int, bool> liveness) =>
+        IsThisHost(reader, hostOrdinal) ? ReadJob(reader, liveness) : ReadJob(reader, AliveElsewhere(reader, 15, 14));
+
+    /// <summary>The owner runs here (or where is not known): only then can its liveness be checked.</summary>
+    public static bool IsThisHost(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) || string.Equals(reader.GetString(ordinal), ThisHost, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A liveness cache that says "alive" for the pids of this row, so its running state is kept: a recorder on
+    /// another machine cannot be checked from here.
+    /// </summary>
+    public static Dictionary<int, bool> AliveElsewhere(DbDataReader reader, int ownerOrdinal, int pidOrdinal)
+    {
+        var cache = new Dictionary<int, bool>();
+        foreach (int ordinal in (int[])[ownerOrdinal, pidOrdinal])
+        {
+            if (ordinal >= 0 && !reader.IsDBNull(ordinal))
+            {
+                cache[reader.GetInt32(ordinal)] = true;
+            }
+        }
+
+        return cache;
+    }
+
+    /// <summary>The jobs to save, each checked (<see cref="Validate"/>) before anything is written.</summary>
+    public static List<JobRecord> Validated(IEnumerable<JobRecord> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        List<JobRecord> list = jobs.ToList();
+        foreach (JobRecord job in list)
+        {
+            Validate(job);
+        }
+
+        return list;
+    }
 
     private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
