@@ -12,28 +12,65 @@ public static class Catalog
     public static class Store
     {
         public static readonly Diagnostic DataHomeUnusable = new("BJ1001", ErrorKind.Unavailable,
-            "the data home cannot be created or is not a usable folder");
+            "the data home cannot be created or is not a usable folder")
+        { Format = "cannot create '{0}': {1}" };
+
+        public static readonly DiagnosticMessage DataHomePathEmpty = DataHomeUnusable.Variant("the data home path is empty");
+
+        public static readonly DiagnosticMessage NoDataHome = DataHomeUnusable.Variant("cannot find a data home: set {0}, XDG_DATA_HOME or HOME");
+
+        public static readonly DiagnosticMessage DataHomeIsAFile = DataHomeUnusable.Variant("'{0}' is a file, not a folder");
 
         public static readonly Diagnostic DatabaseTooNew = new("BJ1002", ErrorKind.Corrupt,
-            "the database was written by a newer brioche-job; it is left untouched");
+            "the database was written by a newer brioche-job; it is left untouched")
+        { Format = "the job store '{0}' has schema version {1} from a newer brioche-job (this one knows up to {2}); update brioche-job or {3}" };
 
         public static readonly Diagnostic DatabaseCorrupt = new("BJ1003", ErrorKind.Corrupt,
-            "the database is not a SQLite database or holds values we cannot read");
+            "the database is not a SQLite database or holds values we cannot read")
+        { Format = "'{0}' is not a readable job store: {1}" };
+
+        public static readonly DiagnosticMessage NoSchemaVersion = DatabaseCorrupt.Variant(
+            "'{0}' already has tables but no schema version (PRAGMA user_version is 0), so it was not written by brioche-job or its version was reset; move it away, or restore its user_version");
+
+        public static readonly DiagnosticMessage UnknownStoredValue = DatabaseCorrupt.Variant("the job store holds an unknown {0} '{1}'");
 
         public static readonly Diagnostic DatabaseFailed = new("BJ1004", ErrorKind.Unavailable,
-            "the database cannot be opened, read or written (permissions, disk full, lock timeout)");
+            "the database cannot be opened, read or written (permissions, disk full, lock timeout)")
+        { Format = "job store '{0}': {1}" };
+
+        public static readonly DiagnosticMessage CannotCreateDatabase = DatabaseFailed.Variant("cannot create the job store '{0}': {1}");
+
+        public static readonly DiagnosticMessage UpgradeNeedsWriteAccess = DatabaseFailed.Variant(
+            "'{0}' has schema version {1} and cannot be upgraded to {2} without write access");
 
         public static readonly Diagnostic InvalidId = new("BJ1005", ErrorKind.Usage,
-            "a job or build id that cannot be used as a record key or folder name");
+            "a job or build id that cannot be used as a record key or folder name")
+        { Format = "job id '{0}' is not usable (1-128 letters, digits, '-' or '_')" };
+
+        public static readonly DiagnosticMessage JobIdNotAFolderName = InvalidId.Variant("job id '{0}' cannot name a folder (letters, digits, '-' and '_' only)");
+
+        public static readonly DiagnosticMessage NotAUlid = InvalidId.Variant("'{0}' is not a ULID");
 
         public static readonly Diagnostic UnknownReference = new("BJ1006", ErrorKind.NotFound,
-            "a record refers to a build or project that is not in the store");
+            "a record refers to a build or project that is not in the store")
+        { Format = "the record refers to a build project that is not in the job store" };
+
+        public static readonly DiagnosticMessage NoSuchBuild = UnknownReference.Variant("no build '{0}' in the job store");
 
         public static readonly Diagnostic InvalidRecord = new("BJ1007", ErrorKind.Usage,
-            "a record with a missing or inconsistent field (e.g. stopped before it started)");
+            "a record with a missing or inconsistent field (e.g. stopped before it started)")
+        { Format = "job {0} stops ({1:O}) before it starts ({2:O})" };
+
+        public static readonly DiagnosticMessage BlankExternalId = InvalidRecord.Variant("the external build id is blank");
 
         public static readonly Diagnostic AlreadyRecorded = new("BJ1008", ErrorKind.Failed,
-            "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written");
+            "a build or job being recorded whole (an imported bundle) is already in the store; nothing was written")
+        { Format = "job {0} is already recorded here (was this bundle imported before?)" };
+
+        public static readonly DiagnosticMessage BuildAlreadyRecorded = AlreadyRecorded.Variant("build {0} is already recorded here");
+
+        public static readonly DiagnosticMessage BundleJobAlreadyRecorded = AlreadyRecorded.Variant(
+            "job {0} of this bundle is already recorded in {1} (imported before?); nothing was imported");
 
         // BJ102x: retention (prune and the automatic prune after a recording).
         public static readonly Diagnostic StoreUnsupported = new("BJ1020", ErrorKind.Unavailable,
@@ -53,16 +90,24 @@ public static class Catalog
     public static class Server
     {
         public static readonly Diagnostic Unreachable = new("BJ1101", ErrorKind.Unavailable,
-            "the job store server cannot be reached, or refused the TLS handshake or the login");
+            "the job store server cannot be reached, or refused the TLS handshake or the login")
+        { Format = "cannot reach the job store '{0}': {1}" };
+
+        public static readonly DiagnosticMessage LoginRefused = Unreachable.Variant("the job store '{0}' refused the login: {1}");
+
+        public static readonly DiagnosticMessage ShuttingDown = Unreachable.Variant("the job store '{0}' is shutting down: {1}");
 
         public static readonly Diagnostic MigrationNeedsOwner = new("BJ1102", ErrorKind.Failed,
-            "the server's schema needs a migration that only the owner of its schema may run");
+            "the server's schema needs a migration that only the owner of its schema may run")
+        { Format = "the job store '{0}' is at schema version {1} and needs migrating to {2}, which only the owner of its schema may do: run 'dotnet brioche-job store info --store URL' once as the owner ({3})" };
 
         public static readonly Diagnostic InvalidLocation = new("BJ1103", ErrorKind.Usage,
-            "a store location that is neither sqlite, a postgresql:// URI nor a usable connection string");
+            "a store location that is neither sqlite, a postgresql:// URI nor a usable connection string")
+        { Format = "the job store location cannot be used: {0}" };
 
         public static readonly Diagnostic RecordedToSpool = new("BJ1104", ErrorKind.Unavailable,
-            "the server could not record; the jobs are kept in the local spool and sent on the next run", DiagnosticSeverity.Warning);
+            "the server could not record; the jobs are kept in the local spool and sent on the next run", DiagnosticSeverity.Warning)
+        { Format = "the job store '{0}' cannot record ({1}); recording into the local spool '{2}', sent on the next run or with 'dotnet brioche-job store flush'" };
     }
 
     /// <summary>BJ2xxx: Brioche process-events files and the zstd layer under them.</summary>
@@ -376,7 +421,7 @@ public static class Catalog
         return Find(exception.Code)?.ExitClass ?? ErrorKind.Failed;
     }
 
-    /// <summary>The README's table of codes: one row per diagnostic with its exit code and meaning.</summary>
+    /// <summary>The README's table of codes: one row per diagnostic with its exit code, meaning and message formats.</summary>
     public static string MarkdownTable()
     {
         var table = new System.Text.StringBuilder();
@@ -385,8 +430,9 @@ public static class Catalog
         {
             var kind = diagnostic.Severity == DiagnosticSeverity.Warning ? "warning" : "error";
             var exit = diagnostic.Severity == DiagnosticSeverity.Warning ? "-" : ExitCodes.For(diagnostic.ExitClass).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            // {0}, {1}…: what the site knows (a path, a job id, a reason); "-": the site writes its own message.
-            var message = diagnostic.Format is { } format ? "`" + format.Replace("|", "\\|", StringComparison.Ordinal) + "`" : "-";
+            // {0}, {1}…: what the site knows (a path, a job id, a reason); a code's sub-messages follow its format.
+            var formats = new[] { diagnostic.Format ?? "-" }.Concat(diagnostic.Variants.Select(v => v.Format));
+            var message = string.Join("<br>", formats.Select(f => "`" + f.Replace("|", "\\|", StringComparison.Ordinal) + "`"));
             table.Append($"| `{diagnostic.Code}` | {exit} | {kind} | {diagnostic.Meaning} | {message} |\n");
         }
         return table.ToString();
