@@ -46,8 +46,7 @@ public static partial class BundleImporter
             {
                 if (store.JobExists(job.Id))
                 {
-                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
-                        $"job {job.Id} of this bundle is already recorded in {home.Root} (imported before?); nothing was imported");
+                    throw Catalog.Store.BundleJobAlreadyRecorded.Exception(job.Id, home.Root);
                 }
             }
 

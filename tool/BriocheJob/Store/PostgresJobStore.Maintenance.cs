@@ -108,7 +108,7 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
         {
             if (Exists(c, t, "builds", build.Id))
             {
-                throw new BriocheJobException(Catalog.Store.AlreadyRecorded, $"build {build.Id} is already recorded here");
+                throw Catalog.Store.BuildAlreadyRecorded.Exception(build.Id);
             }
 
             using (NpgsqlCommand insertBuild = Command(c, t,
@@ -138,8 +138,7 @@ public sealed partial class PostgresJobStore : IStoreMaintenance
             {
                 if (Exists(c, t, "jobs", job.Id))
                 {
-                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
-                        $"job {job.Id} is already recorded here (was this bundle imported before?)");
+                    throw Catalog.Store.AlreadyRecorded.Exception(job.Id);
                 }
 
                 long? projectId = index >= 0 && index < projectIds.Count ? projectIds[index] : null;

@@ -128,7 +128,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
         {
             if (Exists(c, t, "builds", build.Id))
             {
-                throw new BriocheJobException(Catalog.Store.AlreadyRecorded, $"build {build.Id} is already recorded here");
+                throw Catalog.Store.BuildAlreadyRecorded.Exception(build.Id);
             }
 
             using (SqliteCommand insertBuild = Command(c, t,
@@ -161,8 +161,7 @@ public sealed partial class SqliteJobStore : IStoreMaintenance
             {
                 if (Exists(c, t, "jobs", job.Id))
                 {
-                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
-                        $"job {job.Id} is already recorded here (was this bundle imported before?)");
+                    throw Catalog.Store.AlreadyRecorded.Exception(job.Id);
                 }
 
                 using SqliteCommand insert = Command(c, t,
