@@ -24,7 +24,7 @@ public enum DiagnosticSeverity
 /// <param name="ExitClass">What the CLI exits with (see <see cref="ExitCodes"/>); for a warning, the class it would have as an error.</param>
 /// <param name="Meaning">One line, as the README's code table shows it.</param>
 public sealed record Diagnostic(string Code, ErrorKind ExitClass, string Meaning,
-    DiagnosticSeverity Severity = DiagnosticSeverity.Error)
+    DiagnosticSeverity Severity = DiagnosticSeverity.Error) : IDiagnosticMessage
 {
     private readonly List<DiagnosticMessage> _variants = [];
 
@@ -56,14 +56,26 @@ public sealed record Diagnostic(string Code, ErrorKind ExitClass, string Meaning
         return variant;
     }
 
+    Diagnostic IDiagnosticMessage.Diagnostic => this;
+
     /// <summary>Where a code is wanted as text (MSBuild's <c>code</c> argument, comparisons), the diagnostic is its code.</summary>
     public static implicit operator string(Diagnostic diagnostic) => diagnostic.Code;
 
     public override string ToString() => Code;
 }
 
+/// <summary>A message of the catalogue: a diagnostic's own format, or one of its sub-messages.</summary>
+public interface IDiagnosticMessage
+{
+    /// <summary>The diagnostic whose code and exit class the message carries.</summary>
+    Diagnostic Diagnostic { get; }
+
+    /// <summary>The message with <paramref name="args"/> in its format's slots (invariant culture).</summary>
+    string Message(params object?[] args);
+}
+
 /// <summary>A sub-message of a <see cref="Diagnostic"/>: the same code and exit class, another composite format.</summary>
-public sealed class DiagnosticMessage
+public sealed class DiagnosticMessage : IDiagnosticMessage
 {
     internal DiagnosticMessage(Diagnostic diagnostic, string format)
     {
