@@ -28,7 +28,7 @@ internal static class Program
         catch (CommandParsingException ex)
         {
             // What CommandLineChecks does not catch first (a missing option value, say).
-            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {ex.Message.TrimEnd('.')}");
+            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {Catalog.Commands.ParserRejected.Message(ex.Message.TrimEnd('.'))}");
             return ExitCodes.Usage;
         }
         catch (BriocheJobException ex)
