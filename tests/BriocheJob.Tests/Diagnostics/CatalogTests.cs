@@ -135,6 +135,36 @@ public sealed partial class CatalogTests
     }
 
     [Fact]
+    public void No_throw_or_warn_site_writes_its_own_message_text()
+    {
+        // A message is the catalogue's (Diagnostic.Exception/Message, or a sub-message's), never text beside a code.
+        var root = Path.Combine(Fixtures.FixturesDir, "..", "..");
+        var sources = new[] { "tool", "tasks" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        sources.Count.ShouldBeGreaterThan(50);
+        var offenders = new List<string>();
+        foreach (var path in sources)
+        {
+            if (Path.GetFileName(path) is "Diagnostic.cs" or "BriocheJobException.cs")
+            {
+                continue;
+            }
+
+            var text = File.ReadAllText(path);
+            foreach (Match site in OwnMessage().Matches(text))
+            {
+                var line = text.AsSpan(0, site.Index).Count('\n') + 1;
+                offenders.Add($"{Path.GetRelativePath(root, path)}:{line}: {site.Value}");
+            }
+        }
+
+        offenders.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void A_sub_message_carries_its_codes_diagnostic_and_exit_class()
     {
         var variant = Catalog.Store.DataHomeIsAFile;
@@ -203,6 +233,10 @@ public sealed partial class CatalogTests
 
     [GeneratedRegex(@"\{(\d+)(?:[,:][^}]*)?\}")]
     private static partial Regex FormatItem();
+
+    /// <summary>A coded exception made by hand, or a code reported with a literal message next to it.</summary>
+    [GeneratedRegex(@"new BriocheJobException\(|new AmbiguousSelectorException\(\s*\$?""|(?:Problem|_warn)\(\s*Catalog\.\w+\.\w+\s*,\s*\$?""|Warn\?\.Invoke\(\s*\$?""|Log(?:Error|Warning)\(\s*null,(?:[^,;]+,){7}\s*\$?""[^""\n]*[a-z]{3}")]
+    private static partial Regex OwnMessage();
 
     [GeneratedRegex(@"BJ\d{4}")]
     private static partial Regex CodeInText();
