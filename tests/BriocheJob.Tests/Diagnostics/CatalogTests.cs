@@ -165,6 +165,23 @@ public sealed partial class CatalogTests
     }
 
     [Fact]
+    public void Every_sub_message_is_used_by_a_site()
+    {
+        var root = Path.Combine(Fixtures.FixturesDir, "..", "..");
+        var sources = string.Join("\n", new[] { "tool", "tasks" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(path => Path.GetFileName(path) != "Catalog.cs")
+            .Select(File.ReadAllText));
+        var variants = typeof(Catalog).GetNestedTypes()
+            .SelectMany(area => area.GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f.FieldType == typeof(DiagnosticMessage))
+                .Select(f => $"Catalog.{area.Name}.{f.Name}"))
+            .ToList();
+        variants.Count.ShouldBeGreaterThan(40);
+        variants.Where(name => !sources.Contains(name, StringComparison.Ordinal)).ShouldBeEmpty("sub-messages no site uses");
+    }
+
+    [Fact]
     public void A_sub_message_carries_its_codes_diagnostic_and_exit_class()
     {
         var variant = Catalog.Store.DataHomeIsAFile;
