@@ -437,7 +437,7 @@ public static class Catalog
         public static readonly DiagnosticMessage JobWithoutBuild = InvalidOption.Variant("job {0} belongs to no build, so it cannot be exported");
 
         /// <summary>What the command-line parser itself rejected, in its words (CommandLineChecks catches the rest first).</summary>
-        public static readonly DiagnosticMessage ParserRejected = InvalidOption.Variant("{0}");
+        public static readonly DiagnosticMessage ParserRejected = InvalidOption.Variant("the command line cannot be parsed: {0}");
 
         public static readonly Diagnostic BriocheNotFound = new("BJ6012", ErrorKind.Unavailable,
             "the brioche executable is not on PATH")
