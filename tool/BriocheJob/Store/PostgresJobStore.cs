@@ -368,10 +368,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogSt
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            throw new BriocheJobException(Catalog.Server.MigrationNeedsOwner,
-                $"the job store '{location.Display}' is at schema version {version} and needs migrating to " +
-                $"{PostgresSchema.CurrentVersion}, which only the owner of its schema may do: run " +
-                $"'dotnet brioche-job store info --store URL' once as the owner ({OneLine(location.Redact(ex.MessageText))})", ex);
+            throw Catalog.Server.MigrationNeedsOwner.ExceptionFrom(ex, location.Display, version, PostgresSchema.CurrentVersion, OneLine(location.Redact(ex.MessageText)));
         }
     }
 
@@ -405,15 +402,12 @@ public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogSt
             string text = OneLine(location.Redact(pg.MessageText));
             return pg.SqlState switch
             {
-                PostgresErrorCodes.ForeignKeyViolation => new BriocheJobException(Catalog.Store.UnknownReference, "the record refers to a build project that is not in the job store", ex),
+                PostgresErrorCodes.ForeignKeyViolation => Catalog.Store.UnknownReference.ExceptionFrom(ex),
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-                    new BriocheJobException(Catalog.Server.Unreachable,
-                        $"the job store '{where}' refused the login: {text}", ex),
+                    Catalog.Server.LoginRefused.ExceptionFrom(ex, where, text),
                 PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown =>
-                    new BriocheJobException(Catalog.Server.Unreachable,
-                        $"the job store '{where}' is shutting down: {text}", ex),
-                _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
-                    $"job store '{where}': {text} (SQLSTATE {pg.SqlState})", ex),
+                    Catalog.Server.ShuttingDown.ExceptionFrom(ex, where, text),
+                _ => Catalog.Store.DatabaseFailed.ExceptionFrom(ex, where, $"{text} (SQLSTATE {pg.SqlState})"),
             };
         }
 
@@ -422,9 +416,8 @@ public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogSt
             or System.Security.Authentication.AuthenticationException || ex is NpgsqlException { IsTransient: true } ||
             ex is NpgsqlException && reason.Contains("password", StringComparison.OrdinalIgnoreCase);
         return transport
-            ? new BriocheJobException(Catalog.Server.Unreachable,
-                $"cannot reach the job store '{where}': {reason}", ex)
-            : new BriocheJobException(Catalog.Store.DatabaseFailed, $"job store '{where}': {reason}", ex);
+            ? Catalog.Server.Unreachable.ExceptionFrom(ex, where, reason)
+            : Catalog.Store.DatabaseFailed.ExceptionFrom(ex, where, reason);
     }
 
     private static Exception Innermost(Exception ex)

@@ -114,8 +114,7 @@ public sealed partial class SqliteJobStore : SqlJobStore
             ThrowIfNewer(version, databasePath);
             if (version != SqliteSchema.CurrentVersion)
             {
-                throw new BriocheJobException(Catalog.Store.DatabaseFailed,
-                    $"'{databasePath}' has schema version {version} and cannot be upgraded to {SqliteSchema.CurrentVersion} without write access");
+                throw Catalog.Store.UpgradeNeedsWriteAccess.Exception(databasePath, version, SqliteSchema.CurrentVersion);
             }
 
             return new SqliteJobStore(databasePath, connection);
@@ -260,8 +259,7 @@ public sealed partial class SqliteJobStore : SqlJobStore
         {
             // Our tables but no version: not ours, or its user_version was reset. Guessing its schema could lose records.
             transaction.Rollback();
-            throw new BriocheJobException(Catalog.Store.DatabaseCorrupt,
-                $"'{path}' already has tables but no schema version (PRAGMA user_version is 0), so it was not written by brioche-job or its version was reset; move it away, or restore its user_version");
+            throw Catalog.Store.NoSchemaVersion.Exception(path);
         }
 
         SqliteSchema.Migrations.Apply(Commands(connection, transaction), version, $"PRAGMA user_version = {SqliteSchema.CurrentVersion};");
@@ -279,13 +277,9 @@ public sealed partial class SqliteJobStore : SqlJobStore
 
     private static BriocheJobException Translate(SqliteException ex, string path) => ex.SqliteErrorCode switch
     {
-        SqliteNotADatabase or SqliteCorrupt => new BriocheJobException(Catalog.Store.DatabaseCorrupt,
-            $"'{path}' is not a readable job store: {OneLine(ex.Message)}", ex),
-        SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => new BriocheJobException(
-            Catalog.Store.UnknownReference,
-            "the record refers to a build project that is not in the job store", ex),
-        _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
-            $"job store '{path}': {OneLine(ex.Message)}", ex),
+        SqliteNotADatabase or SqliteCorrupt => Catalog.Store.DatabaseCorrupt.ExceptionFrom(ex, path, OneLine(ex.Message)),
+        SqliteConstraint when ex.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) => Catalog.Store.UnknownReference.ExceptionFrom(ex),
+        _ => Catalog.Store.DatabaseFailed.ExceptionFrom(ex, path, OneLine(ex.Message)),
     };
 
     private T Read<T>(Func<SqliteConnection, T> read)

@@ -43,9 +43,7 @@ internal sealed class MigrationList
     {
         if (version > CurrentVersion)
         {
-            throw new BriocheJobException(Catalog.Store.DatabaseTooNew,
-                $"the job store '{where}' has schema version {version} from a newer brioche-job " +
-                $"(this one knows up to {CurrentVersion}); update brioche-job or {remedy}");
+            throw Catalog.Store.DatabaseTooNew.Exception(where, version, CurrentVersion, remedy);
         }
     }
 

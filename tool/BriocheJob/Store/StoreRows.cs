@@ -203,14 +203,12 @@ internal static class StoreRows
         if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
             !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
-            throw new BriocheJobException(Catalog.Store.InvalidId,
-                $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
+            throw Catalog.Store.InvalidId.Exception(job.Id);
         }
 
         if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
         {
-            throw new BriocheJobException(Catalog.Store.InvalidRecord,
-                $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
+            throw Catalog.Store.InvalidRecord.Exception(job.Id, stopped, job.StartedAt);
         }
     }
 
@@ -219,7 +217,7 @@ internal static class StoreRows
         ArgumentNullException.ThrowIfNull(request);
         if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
         {
-            throw new BriocheJobException(Catalog.Store.InvalidRecord, "the external build id is blank");
+            throw Catalog.Store.BlankExternalId.Exception();
         }
     }
 
@@ -230,7 +228,7 @@ internal static class StoreRows
         .ToList();
 
     public static BriocheJobException UnknownBuild(string buildId) =>
-        new(Catalog.Store.UnknownReference, $"no build '{buildId}' in the job store");
+        Catalog.Store.NoSuchBuild.Exception(buildId);
 
     public static string OneLine(string text) => text.ReplaceLineEndings(" ");
 

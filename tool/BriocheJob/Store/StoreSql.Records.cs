@@ -340,7 +340,7 @@ internal static partial class StoreSql
         StoreDialect d = db.Dialect;
         if (Exists(db, "builds", build.Id))
         {
-            throw new BriocheJobException(Catalog.Store.AlreadyRecorded, $"build {build.Id} is already recorded here");
+            throw Catalog.Store.BuildAlreadyRecorded.Exception(build.Id);
         }
 
         db.Execute(
@@ -366,8 +366,7 @@ internal static partial class StoreSql
         {
             if (Exists(db, "jobs", job.Id))
             {
-                throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
-                    $"job {job.Id} is already recorded here (was this bundle imported before?)");
+                throw Catalog.Store.AlreadyRecorded.Exception(job.Id);
             }
 
             ProjectRecord? project = index >= 0 && index < records.Count ? records[index] : null;
