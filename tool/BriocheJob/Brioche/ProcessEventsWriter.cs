@@ -184,7 +184,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         switch (processEvent)
         {
             case DescriptionEvent:
-                throw Misuse("the Description is written once, by the constructor");
+                throw Catalog.Events.DescriptionWrittenOnce.Exception();
             case OutputEvent output:
                 WriteOutput(output.Stream, output.Data.Span, output.ElapsedMilliseconds);
                 return;
@@ -261,7 +261,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         if (_completed)
         {
-            throw Misuse($"cannot write a {processEvent.Kind} event after the events file was completed");
+            throw Catalog.Events.WriterMisuse.Exception(processEvent.Kind);
         }
         AppendEncoded(processEvent.Kind, ProcessEventsCodec.Encode(processEvent), checkedState: true);
     }
@@ -273,7 +273,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
             ThrowIfDisposed();
             if (_completed)
             {
-                throw Misuse($"cannot write a {kind} event after the events file was completed");
+                throw Catalog.Events.WriterMisuse.Exception(kind);
             }
         }
 
@@ -332,11 +332,9 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     {
         if (_disposed)
         {
-            throw Misuse("the events writer is disposed");
+            throw Catalog.Events.WriterDisposed.Exception();
         }
     }
-
-    private static BriocheJobException Misuse(string message) => new(Catalog.Events.WriterMisuse, message);
 
     public void Dispose()
     {
