@@ -107,12 +107,9 @@ internal sealed class CliContext : IDisposable
     /// </summary>
     public Stream OpenOutputBytes()
     {
-        if (Console is NoPagerConsole { IsPhysical: true } physical)
+        if (Console is NoPagerConsole { IsPhysical: true })
         {
-            if (physical.OutUsed)
-            {
-                Out.Flush();
-            }
+            Out.Flush();
             // A FileStream over fd 1, not Console.OpenStandardOutput(): the console stream drops writes to a closed
             // pipe silently, so `logs | head -1` would decompress the whole log; this one throws EPIPE and we stop.
             var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);

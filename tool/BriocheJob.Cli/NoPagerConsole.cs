@@ -15,20 +15,7 @@ internal sealed class NoPagerConsole : IConsole
     /// <summary>True when this is the process's own console, so output may go straight to the stdout stream.</summary>
     public bool IsPhysical => _inner is PhysicalConsole;
 
-    public TextWriter Out
-    {
-        get
-        {
-            OutUsed = true;
-            return _inner.Out;
-        }
-    }
-
-    /// <summary>
-    /// Whether <see cref="Out"/> was asked for: until then nothing was written through it, so a command printing bytes
-    /// straight to stdout need not flush it (setting up the console's writer and encoding costs start-up time).
-    /// </summary>
-    public bool OutUsed { get; private set; }
+    public TextWriter Out => _inner.Out;
     public TextWriter Error => _inner.Error;
     public TextReader In => _inner.In;
     public bool IsInputRedirected => _inner.IsInputRedirected;

@@ -11,24 +11,14 @@ namespace BriocheJob.Brioche;
 /// </summary>
 public sealed class ProcessDescription
 {
-    /// <summary>The options descriptions are written with (camelCase, strict numbers, relaxed escaping).</summary>
-    internal static JsonSerializerOptions JsonOptions => Writing.Options;
-
-    /// <summary>
-    /// Writing only: its encoder (built on first use) costs start-up time that reading, which has no use for it, does
-    /// not pay. Reading uses the generated context's own options, the same but for the encoder.
-    /// </summary>
-    private static class Writing
+    internal static readonly JsonSerializerOptions JsonOptions = new(ProcessDescriptionJsonContext.Default.Options)
     {
-        public static readonly JsonSerializerOptions Options = new(ProcessDescriptionJsonContext.Default.Options)
-        {
-            // Compact and readable like serde_json: no \u002B for '+' in timestamps; still valid JSON.
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        };
+        // Compact and readable like serde_json: no \u002B for '+' in timestamps; still valid JSON.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
-        /// <summary>The source-generated metadata, bound to <see cref="Options"/>.</summary>
-        public static readonly ProcessDescriptionJsonContext Json = new(Options);
-    }
+    /// <summary>The source-generated metadata, bound to <see cref="JsonOptions"/> (camelCase, strict numbers, relaxed escaping).</summary>
+    private static readonly ProcessDescriptionJsonContext Json = new(JsonOptions);
 
     /// <summary>The complete_process recipe as raw JSON (Brioche's own shape, tick-encoded strings).</summary>
     public JsonElement Recipe { get; set; }
@@ -108,7 +98,7 @@ public sealed class ProcessDescription
         ProcessDescription? description;
         try
         {
-            description = JsonSerializer.Deserialize(json, ProcessDescriptionJsonContext.Default.ProcessDescription);
+            description = JsonSerializer.Deserialize(json, Json.ProcessDescription);
         }
         catch (JsonException e)
         {
@@ -126,7 +116,7 @@ public sealed class ProcessDescription
     }
 
     /// <summary>Compact JSON, as Brioche writes it.</summary>
-    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Writing.Json.ProcessDescription);
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json.ProcessDescription);
 }
 
 /// <summary>Recipe metadata; <see cref="Source"/> is the JavaScript stack that created the recipe.</summary>
