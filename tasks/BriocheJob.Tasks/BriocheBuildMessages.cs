@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Recording;
 using BriocheJob.Store;
 
@@ -7,25 +8,18 @@ namespace BriocheJob.Tasks;
 internal static class BriocheBuildMessages
 {
     /// <summary>
-    /// <c>Brioche project 'NAME' failed: BRIOCHE'S MESSAGE. Job ID (NAME) failed with exit code N. Show its logs: dotnet brioche-job logs ID</c>.
+    /// <c>Brioche project 'NAME' failed: BRIOCHE'S MESSAGE. Job ID (NAME) failed with exit code N. Show its logs: dotnet brioche-job logs ID</c>
+    /// (<see cref="Catalog.BriocheBuild.ProjectFailed"/>).
     /// </summary>
     public static string ProjectFailure(BriocheProjectOutcome outcome)
     {
         var project = outcome.Project;
         var what = project.IsRegistry ? $"registry project '{project.Source}'" : $"project '{project.Name}'";
-        var text = $"Brioche {what} failed";
-        text += outcome.FailureMessage is { Length: > 0 } brioche ? $": {brioche}" : $" (brioche exited with code {outcome.ExitCode})";
-        if (outcome.FailedJob is { } job)
-        {
-            text += $". Job {job.Id}{(job.Name is { Length: > 0 } name ? $" ({name})" : "")} {Status(job)}";
-            text += $". Show its logs: dotnet brioche-job logs {job.Id}";
-        }
-        else
-        {
-            text += ". No job failed (the error came before or after baking); see the brioche output above";
-        }
-
-        return text;
+        var why = outcome.FailureMessage is { Length: > 0 } brioche ? brioche : $"brioche exited with code {outcome.ExitCode}";
+        return outcome.FailedJob is { } job
+            ? Catalog.BriocheBuild.ProjectFailed.Message(what, why,
+                job.Name is { Length: > 0 } name ? $"{job.Id} ({name})" : job.Id, Status(job), job.Id)
+            : Catalog.BriocheBuild.NoJobFailed.Message(what, why);
     }
 
     public static string Status(JobRecord job) => job switch

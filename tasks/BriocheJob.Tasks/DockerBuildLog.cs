@@ -94,14 +94,16 @@ internal sealed class DockerBuildLog(TaskLoggingHelper log, Func<DockerImageSpec
     internal static string FailureMessage(string image, DockerStep step, int tailLines, string? history = null)
     {
         var text = new StringBuilder();
-        text.Append(image).Append(": step ").Append(step.Meta.Instruction ?? step.Name);
-        text.Append(step.ExitCode is { } code ? $" failed with exit code {code}" : " failed");
-        if (step.ExitCode is null && step.Error is { } error)
+        var name = step.Meta.Instruction ?? step.Name;
+        var job = step.Recorded ? $"job {step.JobId}" : "not recorded";
+        text.Append(step switch
         {
-            text.Append(": ").Append(error);
-        }
-
-        text.Append(step.Recorded ? $" (job {step.JobId})." : " (not recorded).");
+            { ExitCode: { } code } => Catalog.DockerBuild.StepFailed.Message(image, name, code, job),
+            { Error: { } error } => Catalog.DockerBuild.StepFailedWithError.Message(image, name, error, job),
+            _ => Catalog.DockerBuild.StepFailedWithoutCode.Message(image, name, job),
+        });
+        // The catalogue's message is the first line; the step's last lines and the commands follow it.
+        text.Append('.');
         var lines = step.LastLines(tailLines);
         if (lines.Count > 0)
         {

@@ -13,10 +13,6 @@ namespace Benchmarks;
 [MemoryDiagnoser]
 public class LiteDbLookupBenchmarks
 {
-    private const int JobCount = 1_000_000;
-    private const int JobsPerBuild = 200;
-    private const int ProjectsPerBuild = 4;
-
     private LiteDatabase _db = null!;
     private ILiteCollection<BsonDocument> _jobs = null!;
     private ILiteCollection<BsonDocument> _projects = null!;
@@ -110,8 +106,6 @@ public class LiteDbLookupBenchmarks
     /// <summary>The rows <c>StoreBenchmarks</c> writes, as documents, with its seed and shape.</summary>
     private static (string Id, string Recipe, int Pid) BulkInsert(LiteDatabase db)
     {
-        var random = new Random(20250301);
-        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         ILiteCollection<BsonDocument> builds = db.GetCollection("builds");
         ILiteCollection<BsonDocument> projects = db.GetCollection("projects");
         ILiteCollection<BsonDocument> jobs = db.GetCollection("jobs");
@@ -119,61 +113,52 @@ public class LiteDbLookupBenchmarks
         var projectBatch = new List<BsonDocument>();
         var jobBatch = new List<BsonDocument>(10_000);
         (string, string, int) probe = default;
-        long projectId = 0;
-        var hashBytes = new byte[32];
-        for (int i = 0; i < JobCount; i++)
+        foreach (SeedRow row in MillionJobs.Rows())
         {
-            DateTimeOffset started = start.AddMilliseconds(i * 750L);
-            if (i % JobsPerBuild == 0)
+            if (row.Build is { } build)
             {
-                string buildId = Ulid.NewUlid(started);
                 buildBatch.Add(new BsonDocument
                 {
-                    ["_id"] = buildId,
+                    ["_id"] = build.Id,
                     ["origin"] = "msbuild",
                     ["owner_pid"] = 1,
-                    ["started_at"] = started.ToUnixTimeMilliseconds(),
-                    ["stopped_at"] = started.AddMinutes(3).ToUnixTimeMilliseconds(),
+                    ["started_at"] = build.StartedAt,
+                    ["stopped_at"] = build.StoppedAt,
                     ["state"] = "finished",
-                    ["result"] = i % (JobsPerBuild * 5) == 0 ? "failed" : "succeeded",
+                    ["result"] = build.Failed ? "failed" : "succeeded",
                 });
-                for (int p = 0; p < ProjectsPerBuild; p++)
+                foreach (SeedProject project in row.Projects)
                 {
                     projectBatch.Add(new BsonDocument
                     {
-                        ["_id"] = ++projectId,
-                        ["build_id"] = buildId,
-                        ["kind"] = p % 2 == 0 ? "docker" : "brioche",
-                        ["name"] = $"project-{p}",
-                        ["local_project_path"] = $"/src/p{p}/p.csproj",
+                        ["_id"] = project.Id,
+                        ["build_id"] = project.BuildId,
+                        ["kind"] = project.Kind,
+                        ["name"] = project.Name,
+                        ["local_project_path"] = project.Path,
                     });
                 }
             }
 
-            int recipeNumber = random.Next(JobCount / 4);
-            new Random(recipeNumber).NextBytes(hashBytes);
-            string recipe = Convert.ToHexStringLower(hashBytes);
-            int jobPid = random.Next(300, 4_000_000);
-            bool failed = random.Next(10) == 0;
-            string id = Ulid.NewUlid(started);
+            SeedJob job = row.Job;
             jobBatch.Add(new BsonDocument
             {
-                ["_id"] = id,
-                ["project_id"] = projectId - random.Next(ProjectsPerBuild),
-                ["kind"] = i % 2 == 0 ? "docker" : "brioche",
-                ["name"] = $"step {i}",
-                ["started_at"] = started.ToUnixTimeMilliseconds(),
-                ["stopped_at"] = started.AddMilliseconds(500).ToUnixTimeMilliseconds(),
+                ["_id"] = job.Id,
+                ["project_id"] = job.ProjectId,
+                ["kind"] = job.Kind,
+                ["name"] = job.Name,
+                ["started_at"] = job.StartedAt,
+                ["stopped_at"] = job.StoppedAt,
                 ["state"] = "finished",
-                ["result"] = failed ? "failed" : "succeeded",
-                ["exit_code"] = failed ? 1 : 0,
-                ["recipe_hash"] = recipe,
-                ["pid"] = jobPid,
+                ["result"] = job.Failed ? "failed" : "succeeded",
+                ["exit_code"] = job.Failed ? 1 : 0,
+                ["recipe_hash"] = job.Recipe,
+                ["pid"] = job.Pid,
                 ["owner_pid"] = 1,
             });
-            if (i == JobCount / 2)
+            if (row.Index == MillionJobs.ProbeIndex)
             {
-                probe = (id, recipe, jobPid);
+                probe = (job.Id, job.Recipe, job.Pid);
             }
 
             if (jobBatch.Count == jobBatch.Capacity)

@@ -1,6 +1,4 @@
-using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using BriocheJob.Jobs;
 using BriocheJob.Store;
 using Microsoft.Data.Sqlite;
 using static Benchmarks.SeedSql;
@@ -8,40 +6,21 @@ using static Benchmarks.SeedSql;
 namespace Benchmarks;
 
 /// <summary>
-/// Selector lookups and the first page of <c>list</c> against a store of one million jobs.
+/// The lookups of <see cref="JobLookupBenchmarks"/> against a SQLite store of <see cref="MillionJobs"/>.
 /// Target: each lookup under 1 ms in-process. The store is made once and kept (see <see cref="BenchStoreCache"/>).
 /// </summary>
 [MemoryDiagnoser]
-public class StoreBenchmarks
+public class StoreBenchmarks : JobLookupBenchmarks
 {
-    private const int JobCount = 1_000_000;
-    private const int JobsPerBuild = 200;
-    private const int ProjectsPerBuild = 4;
-
     private SqliteJobStore _store = null!;
-    private JobSelectorResolver _resolver = null!;
-    private string _idPrefix = "";
-    private string _recipePrefix = "";
-    private string _pid = "";
 
     [GlobalSetup]
     public void Setup()
     {
         (string databasePath, string probeId, string probeRecipe, int probePid) = EnsureStore();
-        var probe = (id: probeId, recipe: probeRecipe, pid: probePid);
         Console.WriteLine($"// SQLite store: {BenchStoreCache.Size(databasePath)}");
-
         _store = SqliteJobStore.Open(databasePath);
-        _resolver = new JobSelectorResolver(_store, _ => false);
-        _idPrefix = probe.id[..16];
-        _recipePrefix = probe.recipe[..12];
-        _pid = probe.pid.ToString(CultureInfo.InvariantCulture);
-
-        // Fail fast if a lookup does not find what the benchmark means to measure.
-        Check(_resolver.Resolve(_idPrefix).Job!.Job.Id == probe.id, "id prefix");
-        Check(_resolver.Resolve(_recipePrefix).Job!.Job.RecipeHash == probe.recipe, "recipe prefix");
-        Check(_resolver.Resolve(_pid).Job!.Job.Pid == probe.pid, "pid");
-        Check(_store.QueryJobs(new JobQuery(Limit: 20)).Count == 20, "list");
+        UseStore(_store, (probeId, probeRecipe, probePid), probeId[..16], probeRecipe[..12]);
     }
 
     [GlobalCleanup]
@@ -62,35 +41,12 @@ public class StoreBenchmarks
             return (id, recipe, pid);
         });
 
-    [Benchmark]
-    public JobView? IdPrefix() => _resolver.Resolve(_idPrefix).Job;
-
-    [Benchmark]
-    public JobView? MostRecentFailed() => _resolver.Resolve("-1").Job;
-
-    [Benchmark]
-    public JobView? FiftiethMostRecentFailed() => _resolver.Resolve("-50").Job;
-
-    [Benchmark]
-    public JobView? RecipePrefix() => _resolver.Resolve(_recipePrefix).Job;
-
-    [Benchmark]
-    public JobView? Pid() => _resolver.Resolve(_pid).Job;
-
-    [Benchmark]
-    public int ListFirst20() => _store.QueryJobs(new JobQuery(Limit: 20)).Count;
-
-    [Benchmark]
-    public int ListFailedFirst20() => _store.QueryJobs(new JobQuery(FailedOnly: true, Limit: 20)).Count;
-
     /// <summary>
     /// Writes builds, projects and jobs in one transaction with prepared commands; returns one job from the middle
     /// (its id, recipe hash and pid) to look up.
     /// </summary>
     private static (string Id, string Recipe, int Pid) BulkInsert(string databasePath)
     {
-        var random = new Random(20250301);
-        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         connection.Open();
         // Bulk-load settings for this connection only: the store reopens the file in WAL mode afterwards.
@@ -136,35 +92,22 @@ public class StoreBenchmarks
             "$id", "$project", "$kind", "$name", "$started", "$stopped", "$result", "$exit", "$recipe", "$pid");
 
         (string, string, int) probe = default;
-        long projectId = 0;
-        Span<byte> hashBytes = stackalloc byte[32];
-        for (int i = 0; i < JobCount; i++)
+        foreach (SeedRow row in MillionJobs.Rows())
         {
-            DateTimeOffset started = start.AddMilliseconds(i * 750L);
-            if (i % JobsPerBuild == 0)
+            if (row.Build is { } b)
             {
-                string buildId = Ulid.NewUlid(started);
-                Run(build, buildId, started.ToUnixTimeMilliseconds(), started.AddMinutes(3).ToUnixTimeMilliseconds(),
-                    i % (JobsPerBuild * 5) == 0 ? "failed" : "succeeded");
-                for (int p = 0; p < ProjectsPerBuild; p++)
+                Run(build, b.Id, b.StartedAt, b.StoppedAt, b.Failed ? "failed" : "succeeded");
+                foreach (SeedProject p in row.Projects)
                 {
-                    Run(project, ++projectId, buildId, p % 2 == 0 ? "docker" : "brioche", $"project-{p}", $"/src/p{p}/p.csproj");
+                    Run(project, p.Id, p.BuildId, p.Kind, p.Name, p.Path);
                 }
             }
 
-            // A recipe runs about four times on average; one job in ten fails.
-            int recipeNumber = random.Next(JobCount / 4);
-            new Random(recipeNumber).NextBytes(hashBytes);
-            string recipe = Convert.ToHexStringLower(hashBytes);
-            int jobPid = random.Next(300, 4_000_000);
-            bool failed = random.Next(10) == 0;
-            string id = Ulid.NewUlid(started);
-            Run(job, id, projectId - random.Next(ProjectsPerBuild), i % 2 == 0 ? "docker" : "brioche", $"step {i}",
-                started.ToUnixTimeMilliseconds(), started.AddMilliseconds(500).ToUnixTimeMilliseconds(),
-                failed ? "failed" : "succeeded", failed ? 1 : 0, recipe, jobPid);
-            if (i == JobCount / 2)
+            SeedJob j = row.Job;
+            Run(job, j.Id, j.ProjectId, j.Kind, j.Name, j.StartedAt, j.StoppedAt, j.Failed ? "failed" : "succeeded", j.Failed ? 1 : 0, j.Recipe, j.Pid);
+            if (row.Index == MillionJobs.ProbeIndex)
             {
-                probe = (id, recipe, jobPid);
+                probe = (j.Id, j.Recipe, j.Pid);
             }
         }
 
@@ -178,13 +121,5 @@ public class StoreBenchmarks
 
         transaction.Commit();
         return probe;
-    }
-
-    private static void Check(bool ok, string what)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException($"benchmark setup: the {what} lookup did not find the probe job");
-        }
     }
 }

@@ -20,7 +20,7 @@ internal static class CommandLineChecks
         {
             if (valueOptions.Contains(args[i]) && (i == args.Length - 1 || args[i + 1] == "--"))
             {
-                throw new UsageException(Catalog.Commands.InvalidOption, $"{args[i]} needs a value", $"see '{app.Name} --help'");
+                throw new UsageException(Catalog.Commands.OptionNeedsValue, $"see '{app.Name} --help'", args[i]);
             }
         }
 
@@ -29,8 +29,7 @@ internal static class CommandLineChecks
         {
             command.ThrowOnUnexpectedArgument = false;
             CommandLineApplication current = command;
-            command.ValidationErrorHandler = result => throw new UsageException(Catalog.Commands.MissingArgument,
-                $"{CommandPath(current)}: {MissingArgumentMessage(result.ErrorMessage)}", HelpHint(current));
+            command.ValidationErrorHandler = result => throw MissingArgument(current, result.ErrorMessage);
             foreach (CommandLineApplication child in command.Commands)
             {
                 pending.Push(child);
@@ -55,17 +54,17 @@ internal static class CommandLineChecks
             if (word.StartsWith('-') && word.Length > 1)
             {
                 string name = word.Split('=', 2)[0];
-                throw new UsageException(Catalog.Commands.UnknownOption, $"{CommandPath(command)}: unknown option '{Shorten(name)}'",
-                    Suggest(name, AllOptions(command)) is { } option ? $"did you mean '{option}'? {HelpHint(command)}" : HelpHint(command));
+                throw new UsageException(Catalog.Commands.UnknownOption,
+                    Suggest(name, AllOptions(command)) is { } option ? $"did you mean '{option}'? {HelpHint(command)}" : HelpHint(command),
+                    CommandPath(command), Shorten(name));
             }
 
             bool takesSubcommand = command.Commands.Count > 0;
-            string what = takesSubcommand ? "unknown command" : "unexpected argument";
-            throw new UsageException(takesSubcommand ? Catalog.Commands.UnknownCommand : Catalog.Commands.UnknownOption,
-                $"{CommandPath(command)}: {what} '{Shorten(word)}'",
+            throw new UsageException(takesSubcommand ? Catalog.Commands.UnknownCommand : Catalog.Commands.UnexpectedArgument,
                 takesSubcommand && Suggest(word, command.Commands.Select(c => c.Name!)) is { } suggestion
                     ? $"did you mean '{suggestion}'? {HelpHint(command)}"
-                    : HelpHint(command));
+                    : HelpHint(command),
+                CommandPath(command), Shorten(word));
         }
 
         for (CommandLineApplication? scope = command; scope is not null; scope = scope.Parent)
@@ -74,7 +73,7 @@ internal static class CommandLineChecks
             {
                 if (option.OptionType == CommandOptionType.SingleValue && option.HasValue() && option.Value() is { Length: 0 })
                 {
-                    throw new BriocheJobException(Catalog.Commands.InvalidOption, $"--{option.LongName} needs a value, not an empty string");
+                    throw Catalog.Commands.EmptyOptionValue.Exception($"--{option.LongName}");
                 }
             }
         }
@@ -162,10 +161,10 @@ internal static class CommandLineChecks
         return row[b.Length];
     }
 
-    private static string MissingArgumentMessage(string? message) =>
+    private static UsageException MissingArgument(CommandLineApplication command, string? message) =>
         message is { } text && text.StartsWith("The ", StringComparison.Ordinal) && text.EndsWith(" field is required.", StringComparison.Ordinal)
-            ? $"missing argument <{text["The ".Length..^" field is required.".Length]}>"
-            : (message ?? "invalid arguments").TrimEnd('.');
+            ? new UsageException(Catalog.Commands.MissingArgument, HelpHint(command), CommandPath(command), text["The ".Length..^" field is required.".Length])
+            : new UsageException(Catalog.Commands.ArgumentsRejected, HelpHint(command), CommandPath(command), (message ?? "invalid arguments").TrimEnd('.'));
 
     /// <summary><c>dotnet brioche-job import docker</c>.</summary>
     public static string CommandPath(CommandLineApplication command)
@@ -188,8 +187,8 @@ internal static class CommandLineChecks
 }
 
 /// <summary>A usage error with a hint line printed after it on stderr.</summary>
-internal sealed class UsageException(Diagnostic diagnostic, string message, string hint)
-    : BriocheJobException(diagnostic, message)
+internal sealed class UsageException(IDiagnosticMessage message, string hint, params object?[] args)
+    : BriocheJobException(message.Diagnostic, message.Message(args))
 {
     public string Hint { get; } = hint;
 }

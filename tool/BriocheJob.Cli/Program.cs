@@ -28,7 +28,7 @@ internal static class Program
         catch (CommandParsingException ex)
         {
             // What CommandLineChecks does not catch first (a missing option value, say).
-            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {ex.Message.TrimEnd('.')}");
+            console.Error.WriteLine($"error {Catalog.Commands.InvalidOption}: {Catalog.Commands.ParserRejected.Message(LowerFirst(ex.Message.TrimEnd('.')))}");
             return ExitCodes.Usage;
         }
         catch (BriocheJobException ex)
@@ -73,6 +73,9 @@ internal static class Program
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
+
+    /// <summary>The parser's sentence as a clause of our message: <c>Unexpected value…</c> → <c>unexpected value…</c>.</summary>
+    private static string LowerFirst(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 
     private static bool IsBrokenPipe(IOException ex) => ex.HResult == 32 || ex.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase);
 }

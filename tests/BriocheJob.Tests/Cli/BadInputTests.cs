@@ -78,6 +78,14 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_value_for_a_switch_is_one_coded_line_naming_the_parsers_complaint()
+    {
+        CliResult result = _cli.Run("list", "--json=yes");
+        result.ExitCode.ShouldBe(2);
+        result.ErrorLines.ShouldHaveSingleItem().ShouldBe("error BJ6011: the command line cannot be parsed: unexpected value 'yes' for option 'json'");
+    }
+
+    [Fact]
     public void A_huge_unknown_word_is_cut_short_in_its_error()
     {
         string huge = new('x', 100_000);

@@ -99,6 +99,6 @@ public sealed class BuildProvenanceCliTests : IDisposable
 
         CliResult empty = _cli.Run("list", "--host", " ");
         empty.ExitCode.ShouldBe(2);
-        empty.Error.ShouldContain("--host expects a value");
+        empty.Error.ShouldContain("--host needs a value, not an empty string");
     }
 }

@@ -101,27 +101,97 @@ public sealed partial class CatalogTests
     }
 
     [Fact]
+    public void Every_code_has_its_message_format_in_the_catalogue()
+    {
+        var without = Catalog.All.Where(d => string.IsNullOrWhiteSpace(d.Format)).Select(d => d.Code).ToList();
+        without.ShouldBeEmpty("every code's message is written once, in the catalogue; these have none");
+    }
+
+    [Fact]
     public void Every_message_format_is_one_lowercase_line_without_a_full_stop_that_formats_its_arguments()
     {
         // Names that keep their capital: products, file kinds and MSBuild names.
         string[] properNouns = ["Brioche", "BriocheJobMaxSize", "Docker", "Dockerfile", "DockerImage"];
-        var withFormat = Catalog.All.Where(d => d.Format is not null).ToList();
-        withFormat.Count.ShouldBeGreaterThan(Catalog.All.Count / 2, "most codes have their message format in the catalogue");
-        foreach (var diagnostic in withFormat)
+        var formats = Catalog.All.Where(d => d.Format is not null).Select(d => (d.Code, Format: d.Format!))
+            .Concat(Catalog.All.SelectMany(d => d.Variants).Select(v => (v.Code, v.Format)))
+            .ToList();
+        formats.Count.ShouldBeGreaterThan(Catalog.All.Count);
+        foreach (var (code, format) in formats)
         {
-            var format = diagnostic.Format!;
-            var arguments = Regex.Matches(format, @"\{(\d+)\}").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            var arguments = FormatItem().Matches(format).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
                 .DefaultIfEmpty(-1).Max() + 1;
-            var message = diagnostic.Message(Enumerable.Range(0, arguments).Select(i => (object?)$"<{i}>").ToArray());
-            message.ShouldNotContain("{", customMessage: diagnostic.Code);
-            message.ShouldNotContain("\n", customMessage: diagnostic.Code);
-            message.ShouldNotEndWith(".", customMessage: diagnostic.Code);
+            var message = string.Format(System.Globalization.CultureInfo.InvariantCulture, format,
+                Enumerable.Range(0, arguments).Select(i => (object?)$"<{i}>").ToArray());
+            message.ShouldNotContain("{", customMessage: code);
+            message.ShouldNotContain("\n", customMessage: code);
+            message.ShouldNotEndWith(".", customMessage: code);
+            message.ShouldNotEndWith(" ", customMessage: code);
             var firstWord = Regex.Match(format, @"^[A-Za-z]+").Value;
             if (firstWord.Length > 0 && char.IsUpper(firstWord[0]))
             {
-                properNouns.ShouldContain(firstWord, $"{diagnostic.Code}: messages start in lower case");
+                properNouns.ShouldContain(firstWord, $"{code}: messages start in lower case");
             }
         }
+    }
+
+    [Fact]
+    public void No_throw_or_warn_site_writes_its_own_message_text()
+    {
+        // A message is the catalogue's (Diagnostic.Exception/Message, or a sub-message's), never text beside a code.
+        var root = Path.Combine(Fixtures.FixturesDir, "..", "..");
+        var sources = new[] { "tool", "tasks" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        sources.Count.ShouldBeGreaterThan(50);
+        var offenders = new List<string>();
+        foreach (var path in sources)
+        {
+            if (Path.GetFileName(path) is "Diagnostic.cs" or "BriocheJobException.cs")
+            {
+                continue;
+            }
+
+            var text = File.ReadAllText(path);
+            foreach (Match site in OwnMessage().Matches(text))
+            {
+                var line = text.AsSpan(0, site.Index).Count('\n') + 1;
+                offenders.Add($"{Path.GetRelativePath(root, path)}:{line}: {site.Value}");
+            }
+        }
+
+        offenders.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Every_sub_message_is_used_by_a_site()
+    {
+        var root = Path.Combine(Fixtures.FixturesDir, "..", "..");
+        var sources = string.Join("\n", new[] { "tool", "tasks" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(path => Path.GetFileName(path) != "Catalog.cs")
+            .Select(File.ReadAllText));
+        var variants = typeof(Catalog).GetNestedTypes()
+            .SelectMany(area => area.GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f.FieldType == typeof(DiagnosticMessage))
+                .Select(f => $"Catalog.{area.Name}.{f.Name}"))
+            .ToList();
+        variants.Count.ShouldBeGreaterThan(40);
+        variants.Where(name => !sources.Contains(name, StringComparison.Ordinal)).ShouldBeEmpty("sub-messages no site uses");
+    }
+
+    [Fact]
+    public void A_sub_message_carries_its_codes_diagnostic_and_exit_class()
+    {
+        var variant = Catalog.Store.DataHomeIsAFile;
+        variant.Diagnostic.ShouldBeSameAs(Catalog.Store.DataHomeUnusable);
+        Catalog.Store.DataHomeUnusable.Variants.ShouldContain(variant);
+        var exception = variant.Exception("/tmp/a-file");
+        exception.Diagnostic.ShouldBe(Catalog.Store.DataHomeUnusable);
+        exception.Code.ShouldBe("BJ1001");
+        exception.Kind.ShouldBe(ErrorKind.Unavailable);
+        exception.Message.ShouldBe("'/tmp/a-file' is a file, not a folder");
     }
 
     [Fact]
@@ -177,6 +247,13 @@ public sealed partial class CatalogTests
 
     [GeneratedRegex(@"^\| (\d+) \| (.*) \|$", RegexOptions.Multiline)]
     private static partial Regex ExitRow();
+
+    [GeneratedRegex(@"\{(\d+)(?:[,:][^}]*)?\}")]
+    private static partial Regex FormatItem();
+
+    /// <summary>A coded exception made by hand, or a code reported with a literal message next to it.</summary>
+    [GeneratedRegex(@"new BriocheJobException\(|new AmbiguousSelectorException\(\s*\$?""|(?:Problem|_warn)\(\s*Catalog\.\w+\.\w+\s*,\s*\$?""|Warn\?\.Invoke\(\s*\$?""|Log(?:Error|Warning)\(\s*null,(?:[^,;]+,){7}\s*\$?""[^""\n]*[a-z]{3}")]
+    private static partial Regex OwnMessage();
 
     [GeneratedRegex(@"BJ\d{4}")]
     private static partial Regex CodeInText();

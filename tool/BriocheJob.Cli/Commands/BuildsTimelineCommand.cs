@@ -46,7 +46,7 @@ internal static class BuildsTimelineCommand
                     null or "auto" => terminal is not null && !noColor,
                     "always" => true,
                     "never" => false,
-                    var other => throw CommandOptions.Invalid($"--color expects auto, always or never, not '{other}'"),
+                    var other => throw Catalog.Commands.InvalidOption.Exception("--color", "auto, always or never", other),
                 };
                 // Our own colour codes go out as they are; TimelineText escapes the names it prints.
                 (paint ? context.Console.Out : context.Out).Write(TimelineText.Render(analysis, context.ReadStore, columns, paint));

@@ -31,7 +31,7 @@ internal static class CommandOptions
         string? option = input.Option.Value();
         if (argument is not null && option is not null)
         {
-            throw Invalid($"give one selector, not two: {option} {argument}");
+            throw Catalog.Commands.TwoSelectors.Exception(option, argument);
         }
 
         return argument ?? option;
@@ -46,7 +46,7 @@ internal static class CommandOptions
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < min)
         {
-            throw Invalid($"--{option.LongName} expects a whole number of at least {min}, not '{text}'");
+            throw Catalog.Commands.InvalidOption.Exception($"--{option.LongName}", $"a whole number of at least {min}", text);
         }
 
         return value;
@@ -57,7 +57,7 @@ internal static class CommandOptions
         null => null,
         "brioche" => JobKind.Brioche,
         "docker" => JobKind.Docker,
-        var other => throw Invalid($"--kind expects brioche or docker, not '{other}'"),
+        var other => throw Catalog.Commands.InvalidOption.Exception("--kind", "brioche or docker", other),
     };
 
     public static Brioche.OutputStream? Stream(CommandOption option) => option.Value()?.ToLowerInvariant() switch
@@ -65,7 +65,7 @@ internal static class CommandOptions
         null => null,
         "stdout" => Brioche.OutputStream.Stdout,
         "stderr" => Brioche.OutputStream.Stderr,
-        var other => throw Invalid($"--stream expects stdout or stderr, not '{other}'"),
+        var other => throw Catalog.Commands.InvalidOption.Exception("--stream", "stdout or stderr", other),
     };
 
     /// <summary><c>--host</c> and <c>--branch</c> as a filter, or null when neither is given. An empty value is an error.</summary>
@@ -74,16 +74,13 @@ internal static class CommandOptions
         string? Value(CommandOption option) => option.Value() switch
         {
             null => null,
-            { } text when string.IsNullOrWhiteSpace(text) => throw Invalid($"--{option.LongName} expects a value, not an empty one"),
+            { } text when string.IsNullOrWhiteSpace(text) => throw Catalog.Commands.EmptyOptionValue.Exception($"--{option.LongName}"),
             { } text => text.Trim(),
         };
 
         var filter = new BuildFilter(Value(host), Value(branch));
         return filter.IsEmpty ? null : filter;
     }
-
-    public static BriocheJobException Invalid(string message) =>
-        new(Catalog.Commands.InvalidOption, message);
 }
 
 /// <summary>The two ways a selector arrives: as the argument, or as <c>--job</c> (see <see cref="SelectorArguments"/>).</summary>

@@ -1,4 +1,5 @@
 using BriocheJob.Completion;
+using BriocheJob.Diagnostics;
 using McMaster.Extensions.CommandLineUtils;
 
 namespace BriocheJob.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class CompletionCommand
             command.OnExecute(() =>
             {
                 var script = CompletionScripts.For(shell.Value!.ToLowerInvariant())
-                    ?? throw CommandOptions.Invalid($"completion expects one of {string.Join(", ", CompletionScripts.Shells)}, not '{shell.Value}'");
+                    ?? throw Catalog.Commands.InvalidOption.Exception("completion", "one of " + string.Join(", ", CompletionScripts.Shells), shell.Value);
                 context.Out.Write(script);
                 return ExitCodes.Success;
             });

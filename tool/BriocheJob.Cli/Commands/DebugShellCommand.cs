@@ -1,5 +1,6 @@
 using BriocheJob.Brioche;
 using BriocheJob.DebugShells;
+using BriocheJob.Diagnostics;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
@@ -38,7 +39,7 @@ internal static class DebugShellCommand
     {
         if (shellCommand.Count > 0)
         {
-            throw CommandOptions.Invalid("brioche jobs debug-shell always starts an interactive /bin/sh; it takes no command");
+            throw Catalog.Commands.BriocheShellTakesNoCommand.Exception();
         }
 
         string path = Path.GetFullPath(target.RequireEventsPath());

@@ -15,8 +15,7 @@ internal static class DebugShellDocker
 {
     public static int Run(CliContext context, JobTarget target, IReadOnlyList<string> shellCommand)
     {
-        var job = target.Job?.Job ?? throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
-            "a Docker debug shell needs a recorded job, not an events file");
+        var job = target.Job?.Job ?? throw Catalog.DockerBuild.NeedsRecordedDockerJob.Exception();
         var plan = DockerDebugShellPlan.For(job);
         if (!Directory.Exists(plan.ContextDirectory))
         {

@@ -59,8 +59,7 @@ internal static class ExportCommand
         try
         {
             var resolution = context.Resolver.Resolve(selector);
-            job = resolution.Job ?? throw new BriocheJobException(Catalog.Commands.InvalidOption,
-                "export needs a recorded job or build, not an events file");
+            job = resolution.Job ?? throw Catalog.Commands.NeedsRecordedJob.Exception("export", "job or build");
         }
         catch (BriocheJobException e) when (e.Code == Catalog.Selectors.NoMatch.Code && selector is not null)
         {
@@ -71,7 +70,7 @@ internal static class ExportCommand
         var build = job.Build is { } b ? context.ReadStore.GetBuild(b.Id) : null;
         if (build is null)
         {
-            throw new BriocheJobException(Catalog.Commands.InvalidOption, $"job {job.Job.Id} belongs to no build, so it cannot be exported");
+            throw Catalog.Commands.JobWithoutBuild.Exception(job.Job.Id);
         }
 
         return (build, [job]);

@@ -25,7 +25,7 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
         {
             return allowStandardInput
                 ? new JobTarget(null, StandardInput, true)
-                : throw CommandOptions.Invalid("this command cannot read a job from standard input; give a job selector or an events file path");
+                : throw Catalog.Commands.NoJobFromStandardInput.Exception();
         }
 
         if (selector is not null && (selector.Contains('/') || selector.EndsWith(".zst", StringComparison.OrdinalIgnoreCase)))
@@ -75,14 +75,12 @@ internal sealed record JobTarget(JobView? Job, string? EventsPath, bool IsStanda
 
         if (string.IsNullOrEmpty(EventsPath))
         {
-            throw new BriocheJobException(Catalog.Commands.EventsFileGone,
-                $"job {Job.Job.Id} has no events file recorded");
+            throw Catalog.Commands.NoEventsFile.Exception(Job.Job.Id);
         }
 
         if (!File.Exists(EventsPath))
         {
-            throw new BriocheJobException(Catalog.Commands.EventsFileGone,
-                $"the events file of job {Job.Job.Id} is gone: {EventsPath}");
+            throw Catalog.Commands.EventsFileGone.Exception(Job.Job.Id, EventsPath);
         }
 
         return EventsPath;

@@ -1,4 +1,5 @@
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
 
@@ -37,7 +38,7 @@ internal static class LogsCommand
                 };
                 if (options.Reverse && follow.HasValue())
                 {
-                    throw CommandOptions.Invalid("--follow and --reverse cannot be combined");
+                    throw Catalog.Commands.OptionsConflict.Exception("--follow", "--reverse");
                 }
 
                 JobTarget target = JobTarget.Resolve(context, CommandOptions.Selector(job), allowStandardInput: true);

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.History;
 using BriocheJob.Jobs;
 using BriocheJob.Store;
@@ -16,14 +17,14 @@ internal static class LogsDiff
     {
         if (target.Job is not { } head)
         {
-            throw CommandOptions.Invalid("--diff needs a recorded job, not an events file");
+            throw Catalog.Commands.NeedsRecordedJob.Exception("--diff", "job");
         }
 
         JobView @base;
         if (against is not null)
         {
             SelectorResolution resolution = context.Resolver.Resolve(against);
-            @base = resolution.Job ?? throw CommandOptions.Invalid("--against needs a recorded job, not an events file");
+            @base = resolution.Job ?? throw Catalog.Commands.NeedsRecordedJob.Exception("--against", "job");
         }
         else
         {

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Store;
 using McMaster.Extensions.CommandLineUtils;
 
@@ -67,7 +68,7 @@ internal static class StoreCommand
                 {
                     if (!context.StoreLocation.IsServer)
                     {
-                        throw CommandOptions.Invalid("store flush sends the spool to a server: give --store or set BRIOCHE_JOB_STORE");
+                        throw Catalog.Commands.FlushNeedsServer.Exception();
                     }
 
                     StoreCopyResult result = JobStores.Flush(context.Home, context.Store);

@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.History;
 using BriocheJob.Jobs;
 using McMaster.Extensions.CommandLineUtils;
@@ -19,7 +20,7 @@ internal static class WhyCommand
                 SelectorResolution resolution = context.Resolver.Resolve(CommandOptions.Selector(job));
                 if (resolution.Job is not { } view)
                 {
-                    throw CommandOptions.Invalid("why needs a recorded job, not an events file");
+                    throw Catalog.Commands.NeedsRecordedJob.Exception("why", "job");
                 }
 
                 WhyAnswer answer = WhyExplainer.Explain(context.ReadStore, view);

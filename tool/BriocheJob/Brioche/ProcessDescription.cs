@@ -102,13 +102,11 @@ public sealed class ProcessDescription
         }
         catch (JsonException e)
         {
-            throw new BriocheJobException(Catalog.Events.BadDescription,
-                $"the Description event is not a valid process description: {e.Message}", e);
+            throw Catalog.Events.BadDescription.ExceptionFrom(e, e.Message);
         }
         if (description is null || description.Recipe.ValueKind != JsonValueKind.Object)
         {
-            throw new BriocheJobException(Catalog.Events.BadDescription,
-                "the Description event has no recipe object");
+            throw Catalog.Events.NoRecipe.Exception();
         }
         description.Meta ??= new ProcessMeta();
         description.SandboxConfig ??= new SandboxConfig();

@@ -47,7 +47,7 @@ public static class ProcessEventsCodec
 
     /// <summary>Maps the zstd layer's own exception to BJ2004.</summary>
     internal static BriocheJobException CorruptZstd(BriocheJob.Zstd.ZstdDataException e) =>
-        new(Catalog.Events.CorruptCompression, e.Message, e);
+        Catalog.Events.CorruptCompression.ExceptionFrom(e, e.ZstdError ?? e.Message);
 
     internal static BriocheJobException Corrupt(string message)
         => Catalog.Events.CorruptEvents.Exception(message);

@@ -177,7 +177,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         switch (processEvent)
         {
             case DescriptionEvent:
-                throw Misuse("the Description is written once, by the constructor");
+                throw Catalog.Events.DescriptionWrittenOnce.Exception();
             case OutputEvent output:
                 WriteOutput(output.Stream, output.Data.Span, output.ElapsedMilliseconds);
                 return;
@@ -254,7 +254,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         if (_completed)
         {
-            throw Misuse($"cannot write a {processEvent.Kind} event after the events file was completed");
+            throw Catalog.Events.WriterMisuse.Exception(processEvent.Kind);
         }
         ReadOnlySpan<byte> bytes = ProcessEventsCodec.Encode(processEvent);
         if (_compressor is null)
@@ -312,11 +312,9 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     {
         if (_disposed)
         {
-            throw Misuse("the events writer is disposed");
+            throw Catalog.Events.WriterDisposed.Exception();
         }
     }
-
-    private static BriocheJobException Misuse(string message) => new(Catalog.Events.WriterMisuse, message);
 
     public void Dispose()
     {

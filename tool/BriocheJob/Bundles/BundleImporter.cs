@@ -46,8 +46,7 @@ public static partial class BundleImporter
             {
                 if (store.JobExists(job.Id))
                 {
-                    throw new BriocheJobException(Catalog.Store.AlreadyRecorded,
-                        $"job {job.Id} of this bundle is already recorded in {home.Root} (imported before?); nothing was imported");
+                    throw Catalog.Store.BundleJobAlreadyRecorded.Exception(job.Id, home.Root);
                 }
             }
 
@@ -309,16 +308,16 @@ public static partial class BundleImporter
     private static RunState NotRunning(RunState state) => state == RunState.Running ? RunState.Interrupted : state;
 
     private static BriocheJobException Unreadable(string path, string why) =>
-        new(Catalog.Commands.BundleUnreadable, $"{path} is not a readable bundle: {why.ReplaceLineEndings(" ")}; nothing was imported");
+        Catalog.Commands.BundleUnreadable.Exception(path, why.ReplaceLineEndings(" "));
 
     private static JobKind ParseKind(string text) => Enum.TryParse<JobKind>(text, ignoreCase: true, out var kind)
-        ? kind : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown job kind '{text}' in the bundle; nothing was imported");
+        ? kind : throw Catalog.Commands.UnknownBundleValue.Exception("job kind", text);
 
     private static RunState ParseState(string text) => Enum.TryParse<RunState>(text, ignoreCase: true, out var state)
-        ? state : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown state '{text}' in the bundle; nothing was imported");
+        ? state : throw Catalog.Commands.UnknownBundleValue.Exception("state", text);
 
     private static RunResult? ParseResult(string? text) => text is null ? null : Enum.TryParse<RunResult>(text, ignoreCase: true, out var result)
-        ? result : throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"unknown result '{text}' in the bundle; nothing was imported");
+        ? result : throw Catalog.Commands.UnknownBundleValue.Exception("result", text);
 
     [GeneratedRegex(@"^(brioche-job-bundle\.json|jobs/[0-9A-Za-z_-]{1,128}/(events\.bin\.zst|source\.txt)|projects/[0-9]{1,6}/(Dockerfile|trace\.txt))$")]
     private static partial Regex EntryName();

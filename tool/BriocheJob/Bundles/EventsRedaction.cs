@@ -28,7 +28,7 @@ public static class EventsRedaction
         using var reader = ProcessEventsReader.Open(sourcePath);
         if (reader.ReadNext() is not DescriptionEvent first)
         {
-            throw new BriocheJobException(Catalog.Commands.BundleUnreadable, $"{sourcePath} does not start with a Description");
+            throw Catalog.Commands.NoDescription.Exception(sourcePath);
         }
 
         var description = first.Description;

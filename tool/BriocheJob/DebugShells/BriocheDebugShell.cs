@@ -23,13 +23,11 @@ public static class BriocheDebugShell
         {
             return ExecutableSearch.IsExecutable(explicitPath)
                 ? explicitPath
-                : throw new BriocheJobException(Catalog.Commands.BriocheNotFound,
-                    $"{ExecutableVariable} names '{explicitPath}', which is not an executable file");
+                : throw Catalog.Commands.BriocheNotExecutable.Exception(ExecutableVariable, explicitPath);
         }
 
         return ExecutableSearch.Find("brioche", getVariable("PATH"))
-            ?? throw new BriocheJobException(Catalog.Commands.BriocheNotFound,
-                "brioche is not on PATH; install Brioche (https://brioche.dev) or set " + ExecutableVariable);
+            ?? throw Catalog.Commands.BriocheNotFound.Exception(ExecutableVariable);
     }
 
     /// <summary>Starts brioche with the terminal inherited and waits for it; returns its exit code.</summary>

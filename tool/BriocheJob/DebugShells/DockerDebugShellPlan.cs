@@ -67,27 +67,24 @@ public sealed record DockerDebugShellPlan
     {
         if (job.Kind != JobKind.Docker || DockerStepMeta.TryParse(job.RecipeMeta) is not { } meta)
         {
-            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
-                $"Job {job.Id} is not a Docker step recorded by brioche-job.");
+            throw Catalog.DockerBuild.NotDebuggable.Exception(job.Id);
         }
 
         if (meta.Dockerfile is null || meta.Line is not { } line)
         {
-            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
-                $"Job {job.Id} ({job.Name}) is not a Dockerfile instruction, so there is no step to open a shell before.");
+            throw Catalog.DockerBuild.NotAnInstruction.Exception(job.Id, job.Name);
         }
 
         if (!File.Exists(meta.Dockerfile))
         {
-            throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
-                $"Job {job.Id} was built from {meta.Dockerfile}, which no longer exists.");
+            throw Catalog.DockerBuild.DockerfileChanged.Exception(job.Id, meta.Dockerfile);
         }
 
         var bytes = File.ReadAllBytes(meta.Dockerfile);
         var warnings = new List<string>();
         if (meta.DockerfileSha256 is { } recorded && Convert.ToHexStringLower(SHA256.HashData(bytes)) != recorded)
         {
-            warnings.Add($"{meta.Dockerfile} changed since job {job.Id} ran; the shell uses it as it is now.");
+            warnings.Add(Catalog.DockerBuild.DockerfileEdited.Message(meta.Dockerfile, job.Id));
         }
 
         var text = System.Text.Encoding.UTF8.GetString(bytes);
@@ -96,20 +93,18 @@ public sealed record DockerDebugShellPlan
         var instruction = dockerfile.AllInstructions.FirstOrDefault(i => i.Line == line);
         if (instruction is null || instruction.StageIndex < 0)
         {
-            throw new BriocheJobException(Catalog.DockerBuild.DockerfileChanged,
-                $"{meta.Dockerfile}:{line} no longer starts an instruction (job {job.Id} ran '{meta.Instruction}').");
+            throw Catalog.DockerBuild.StepLineMoved.Exception(meta.Dockerfile, line, job.Id, meta.Instruction);
         }
 
         if (instruction.Keyword == "FROM")
         {
-            throw new BriocheJobException(Catalog.DockerBuild.NotDebuggable,
-                $"Job {job.Id} is the FROM of its stage ({meta.Dockerfile}:{line}): there is no earlier step to open a shell in.");
+            throw Catalog.DockerBuild.StageStart.Exception(job.Id, meta.Dockerfile, line);
         }
 
         var written = $"{instruction.Keyword} {instruction.Arguments}".TrimEnd();
         if (meta.Instruction is { } was && !string.Equals(was, written, StringComparison.Ordinal))
         {
-            warnings.Add($"{meta.Dockerfile}:{line} now reads '{written}'; job {job.Id} ran '{was}'.");
+            warnings.Add(Catalog.DockerBuild.StepRewritten.Message(meta.Dockerfile, line, written, job.Id, was));
         }
 
         var stage = dockerfile.Stages[instruction.StageIndex];

@@ -81,7 +81,7 @@ public sealed record DockerEndpoint
     }
 
     private static BriocheJobException BadHost(string host, string source, string why) =>
-        new(Catalog.Docker.BadHost, $"Docker host '{host}' (from {source}) cannot be used: {why}.");
+        Catalog.Docker.BadHost.Exception(host, source, why);
 
     public override string ToString() => Host;
 }
@@ -166,8 +166,7 @@ public static class DockerHostResolver
         }
         catch (JsonException e)
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker CLI config '{configPath}' is not valid JSON: {e.Message}");
+            throw Catalog.Docker.CliConfigNotJson.Exception(configPath, e.Message);
         }
     }
 
@@ -176,8 +175,7 @@ public static class DockerHostResolver
         var metaPath = Path.Combine(ContextMetaDirectory(configDirectory, contextName), "meta.json");
         if (!File.Exists(metaPath))
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker context '{contextName}' (from {contextSource}) does not exist: {metaPath} is missing.");
+            throw Catalog.Docker.NoSuchContext.Exception(contextName, contextSource, metaPath);
         }
 
         string? host = null;
@@ -198,14 +196,12 @@ public static class DockerHostResolver
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker context '{contextName}' has an unreadable {metaPath}: {e.Message}");
+            throw Catalog.Docker.ContextUnreadable.Exception(contextName, metaPath, e.Message);
         }
 
         if (string.IsNullOrWhiteSpace(host))
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker context '{contextName}' has no Endpoints.docker.Host in {metaPath}.");
+            throw Catalog.Docker.ContextWithoutHost.Exception(contextName, metaPath);
         }
 
         var source = $"context '{contextName}'";

@@ -52,9 +52,7 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         var key = Existing(KeyFileName);
         if ((cert is null) != (key is null))
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker TLS (from {source}) needs both {CertFileName} and {KeyFileName} in {directory}; " +
-                $"{(cert is null ? CertFileName : KeyFileName)} is missing.");
+            throw Catalog.Docker.TlsFilesIncomplete.Exception(source, CertFileName, KeyFileName, directory, cert is null ? CertFileName : KeyFileName);
         }
 
         return new DockerTls(verify, Existing(CaFileName), cert, key, directory, source);
@@ -151,8 +149,7 @@ public sealed record DockerTls(bool VerifyServer, string? CaFile, string? CertFi
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new BriocheJobException(Catalog.Docker.BadHost,
-                $"Docker TLS (from {Source}): the {what} {path} cannot be loaded: {e.Message.TrimEnd('.')}.", e);
+            throw Catalog.Docker.TlsFileUnloadable.ExceptionFrom(e, Source, what, path, e.Message.TrimEnd('.'));
         }
     }
 }

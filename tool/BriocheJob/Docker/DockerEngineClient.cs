@@ -254,8 +254,7 @@ public sealed class DockerEngineClient : IDisposable
             .ConfigureAwait(false);
         var created = await ReadObjectAsync(response, "POST /containers/create", cancellationToken).ConfigureAwait(false);
         return created["Id"]?.GetValue<string>()
-               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
-                   $"Docker engine at {Endpoint.Host} created a container without returning its id.");
+               ?? throw Catalog.Docker.NoContainerId.Exception(Endpoint.Host);
     }
 
     public async Task StartContainerAsync(string containerId, CancellationToken cancellationToken = default)
@@ -276,8 +275,7 @@ public sealed class DockerEngineClient : IDisposable
         }
 
         return result["StatusCode"]?.GetValue<long>()
-               ?? throw new BriocheJobException(Catalog.Docker.BadResponse,
-                   $"Docker engine at {Endpoint.Host} returned no StatusCode for container {containerId}.");
+               ?? throw Catalog.Docker.NoStatusCode.Exception(Endpoint.Host, containerId);
     }
 
     /// <summary>GET /containers/{id}/logs for a container without a TTY: stdout and stderr, demultiplexed.</summary>
@@ -398,16 +396,14 @@ public sealed class DockerEngineClient : IDisposable
                 : tls.CertFile is null
                     ? $"{cause.Message.TrimEnd('.')}; no client certificate was sent, as there is no {DockerTls.CertFileName} in {tls.Directory}"
                     : $"{cause.Message.TrimEnd('.')}; does the engine speak TLS there, and does it trust the CA of {tls.CertFile}?";
-            return new BriocheJobException(Catalog.Docker.TlsFailed,
-                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}): the TLS handshake failed: {why}.", e);
+            return Catalog.Docker.TlsFailed.ExceptionFrom(e, Endpoint.Host, Endpoint.Describe(), why);
         }
 
         var reason = Endpoint.SocketPath is { } socketPath && !File.Exists(socketPath)
             ? $"the socket {socketPath} does not exist (is dockerd running?)"
             : cause is OperationCanceledException or TimeoutException ? "the connection timed out"
             : cause.Message.TrimEnd('.');
-        return new BriocheJobException(Catalog.Docker.EngineUnreachable,
-            $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) is not reachable: {reason}.", e);
+        return Catalog.Docker.EngineUnreachable.ExceptionFrom(e, Endpoint.Host, Endpoint.Describe(), reason);
     }
 
     /// <summary>A handshake that failed: our check refused the server, or the server closed on us during the handshake.</summary>
@@ -432,9 +428,7 @@ public sealed class DockerEngineClient : IDisposable
         var message = ExtractMessage(body);
         if (status == HttpStatusCode.BadRequest && Endpoint.Tls is null && message.Contains("HTTPS server", StringComparison.Ordinal))
         {
-            return new BriocheJobException(Catalog.Docker.TlsFailed,
-                $"Docker engine at {Endpoint.Host} ({Endpoint.Describe()}) only speaks TLS: set DOCKER_TLS_VERIFY=1 and " +
-                $"DOCKER_CERT_PATH (a folder with {DockerTls.CaFileName}, {DockerTls.CertFileName} and {DockerTls.KeyFileName}), or use a context with TLS files.");
+            return Catalog.Docker.EngineOnlySpeaksTls.Exception(Endpoint.Host, Endpoint.Describe(), DockerTls.CaFileName, DockerTls.CertFileName, DockerTls.KeyFileName);
         }
 
         var diagnostic = status == HttpStatusCode.NotFound ? Catalog.Docker.NotFound : Catalog.Docker.EngineError;
@@ -474,8 +468,7 @@ public sealed class DockerEngineClient : IDisposable
         {
         }
 
-        throw new BriocheJobException(Catalog.Docker.BadResponse,
-            $"Docker engine at {Endpoint.Host} answered {operation} with something that is not a JSON object.");
+        throw Catalog.Docker.BadResponse.Exception(Endpoint.Host, operation);
     }
 
     public void Dispose()
@@ -546,8 +539,7 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                throw new BriocheJobException(Catalog.Docker.EngineUnreachable,
-                    $"The Docker engine closed build {BuildId}'s progress stream early: {e.Message}", e);
+                throw Catalog.Docker.StreamClosedEarly.ExceptionFrom(e, BuildId, e.Message);
             }
 
             if (line is null)
@@ -594,8 +586,7 @@ internal static class ContainerLogDemultiplexer
 
             if (read < 8)
             {
-                throw new BriocheJobException(Catalog.Docker.BadResponse,
-                    "Docker engine sent a truncated container log frame header.");
+                throw Catalog.Docker.TruncatedLogFrame.Exception("frame header");
             }
 
             var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
@@ -606,8 +597,7 @@ internal static class ContainerLogDemultiplexer
                     .ConfigureAwait(false);
                 if (chunk == 0)
                 {
-                    throw new BriocheJobException(Catalog.Docker.BadResponse,
-                        "Docker engine sent a truncated container log frame.");
+                    throw Catalog.Docker.TruncatedLogFrame.Exception("frame");
                 }
 
                 await target.WriteAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);

@@ -61,7 +61,7 @@ public sealed class JobSelectorResolver
         if (text.Equals("last", StringComparison.OrdinalIgnoreCase))
         {
             JobView last = _store.QueryJobs(new JobQuery(Limit: 1)).FirstOrDefault()
-                ?? throw new BriocheJobException(Catalog.Selectors.NoMatch, "no jobs are recorded yet");
+                ?? throw Catalog.Selectors.NoJobsYet.Exception();
             return new SelectorResolution(SelectorForm.MostRecent, last, null);
         }
 
@@ -114,7 +114,7 @@ public sealed class JobSelectorResolver
             var candidates = distinct.Take(MaxCandidates).Select(m => Describe(m.Form, m.Job)).ToList();
             string count = more ? $"more than {candidates.Count}" : candidates.Count.ToString(CultureInfo.InvariantCulture);
             throw new AmbiguousSelectorException(
-                $"selector {Quote(text)} matches {count} jobs; give more characters of the job id or recipe hash",
+                Catalog.Selectors.Ambiguous.Message(Quote(text), count),
                 candidates,
                 more);
         }
@@ -124,8 +124,7 @@ public sealed class JobSelectorResolver
             return new SelectorResolution(SelectorForm.EventsFile, null, text);
         }
 
-        throw new BriocheJobException(Catalog.Selectors.NoMatch,
-            $"no job matches {Quote(text)} (tried as {DescribeForms(text)})");
+        throw Catalog.Selectors.NoMatch.Exception(Quote(text), DescribeForms(text));
     }
 
     /// <summary>
@@ -148,8 +147,7 @@ public sealed class JobSelectorResolver
         if (offset >= 0)
         {
             BuildSummary summary = _store.QueryBuilds(1, offset).FirstOrDefault()
-                ?? throw new BriocheJobException(Catalog.Selectors.NoMatch,
-                    offset == 0 ? "no builds are recorded yet" : $"fewer than {offset + 1} builds are recorded");
+                ?? throw (offset == 0 ? Catalog.Selectors.NoBuildsYet.Exception() : Catalog.Selectors.FewerBuilds.Exception(offset + 1));
             return _store.GetBuild(summary.Build.Id)!;
         }
 
@@ -171,13 +169,12 @@ public sealed class JobSelectorResolver
                 .Select(b => new SelectorCandidate(b.Id, $"build {b.Id} {Time(b.StartedAt)} {b.Origin.ToString().ToLowerInvariant()} {Outcome(b.State, b.Result)}"))
                 .ToList();
             throw new AmbiguousSelectorException(
-                $"build selector {Quote(text)} matches {(more ? "more than " : "")}{candidates.Count} builds; give more characters",
+                Catalog.Selectors.AmbiguousBuild.Message(Quote(text), $"{(more ? "more than " : "")}{candidates.Count}"),
                 candidates,
                 more);
         }
 
-        throw new BriocheJobException(Catalog.Selectors.NoMatch,
-            $"no build matches {Quote(text)} (tried as build id, external build id and build id prefix)");
+        throw Catalog.Selectors.NoBuildMatches.Exception(Quote(text));
     }
 
     private SelectorResolution NthMostRecentFailed(int n, SelectorForm form)
@@ -188,10 +185,7 @@ public sealed class JobSelectorResolver
             return new SelectorResolution(form, job, null);
         }
 
-        string message = n == 1
-            ? "no failed job is recorded; use 'last' for the most recent job"
-            : $"fewer than {n} failed jobs are recorded";
-        throw new BriocheJobException(Catalog.Selectors.NotEnoughFailedJobs, message);
+        throw n == 1 ? Catalog.Selectors.NoFailedJob.Exception() : Catalog.Selectors.NotEnoughFailedJobs.Exception(n);
     }
 
     private static bool LooksLikePath(string text) =>

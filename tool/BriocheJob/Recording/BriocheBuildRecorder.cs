@@ -44,7 +44,7 @@ public sealed class BriocheBuildRecorder
 
         _session = RecordingSession.TryBegin(
             new RecordingOptions(_options.Origin, _options.Home, _options.ExternalBuildId, _options.WorkingDirectory, _options.Store),
-            _observer, Catalog.BriocheBuild.RecordingFailed, "could not begin the build");
+            _observer, Catalog.BriocheBuild.RecordingFailed, "begin the build");
         var outcomes = new List<BriocheProjectOutcome>();
         var cancelled = false;
         RunResult? buildResult = null;
@@ -95,13 +95,12 @@ public sealed class BriocheBuildRecorder
     {
         if (string.IsNullOrWhiteSpace(project.Source))
         {
-            throw new BriocheJobException(Catalog.BriocheBuild.InvalidProject, "a Brioche project has an empty path or registry name");
+            throw Catalog.BriocheBuild.EmptyProjectSource.Exception();
         }
 
         if (!project.IsRegistry && !Directory.Exists(project.LocalDirectory))
         {
-            throw new BriocheJobException(Catalog.BriocheBuild.InvalidProject,
-                $"Brioche project folder '{project.LocalDirectory}' does not exist (set Registry=\"true\" on the item for a registry project)");
+            throw Catalog.BriocheBuild.InvalidProject.Exception(project.LocalDirectory);
         }
     }
 
@@ -126,10 +125,10 @@ public sealed class BriocheBuildRecorder
 
     private T? TryRecord<T>(string what, Func<T> action)
         where T : class =>
-        _session?.Try(Catalog.BriocheBuild.RecordingFailed, $"could not {what}", action);
+        _session?.Try(Catalog.BriocheBuild.RecordingFailed, action, what);
 
     private void TryRecord(string what, Action action) =>
-        _session?.Try(Catalog.BriocheBuild.RecordingFailed, $"could not {what}", action);
+        _session?.Try(Catalog.BriocheBuild.RecordingFailed, action, what);
 
     private sealed class NullObserver : IBriocheBuildObserver;
 }

@@ -146,7 +146,7 @@ internal sealed class BriocheJobTracker
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem = $"cannot record the log of job {JobId}: {e.Message}";
+            Problem = Catalog.BriocheBuild.LogNotRecorded.Message(JobId, e.Message);
             Warn?.Invoke(Problem);
         }
     }
@@ -200,12 +200,12 @@ internal sealed class BriocheJobTracker
         }
         catch (IOException e) when (File.Exists(Path.Combine(_home.JobDirectory(JobId), "events.bin.zst")))
         {
-            Warn?.Invoke($"job {JobId} is already being recorded by another brioche-job run; it is recorded here without a copy of its log: {e.Message}");
+            Warn?.Invoke(Catalog.BriocheBuild.JobRecordedElsewhere.Message(JobId, e.Message));
             return Stream.Null;
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Warn?.Invoke($"cannot keep a copy of the log of job {JobId}: {e.Message}");
+            Warn?.Invoke(Catalog.BriocheBuild.LogNotCopied.Message(JobId, e.Message));
             return Stream.Null;
         }
     }
@@ -268,7 +268,7 @@ internal sealed class BriocheJobTracker
         catch (BriocheJobException e)
         {
             Problem = $"the log cannot be read: {e.Message}";
-            Warn?.Invoke($"{e.Code}: job {JobId}: {Problem}");
+            Warn?.Invoke(Catalog.BriocheBuild.LogUnreadable.Message(JobId, e.Code, e.Message));
         }
         finally
         {

@@ -201,7 +201,7 @@ internal sealed class BriocheProjectRun
         var drained = Task.WhenAll(pending);
         if (await Task.WhenAny(drained, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false) != drained)
         {
-            _observer.Problem(Catalog.BriocheBuild.RecordingFailed, $"job logs were still being copied after {_options.DrainTimeout}; they may be incomplete");
+            _observer.Problem(Catalog.BriocheBuild.RecordingFailed, Catalog.BriocheBuild.LogsStillCopying.Message(_options.DrainTimeout));
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class DockerBuildRecorder
             }
             catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
             {
-                _listener?.Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"image {spec.Name}", e.Message));
+                _listener?.Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"record image {spec.Name}", e.Message));
             }
         }
 

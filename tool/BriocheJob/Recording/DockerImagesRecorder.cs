@@ -36,8 +36,7 @@ public sealed class DockerImagesRecorder
     /// <summary>Builds <paramref name="images"/> in order; throws <see cref="BriocheJobException"/> BJ5002 for an unusable host.</summary>
     public async Task<DockerImagesOutcome> RunAsync(IReadOnlyList<DockerImageSpec> images, CancellationToken cancellationToken = default)
     {
-        using var session = RecordingSession.TryBegin(_options, _listener, Catalog.DockerBuild.SessionFailed,
-            "Docker images are built but not recorded");
+        using var session = RecordingSession.TryBegin(_options, _listener, Catalog.DockerBuild.SessionFailed);
         var results = new List<DockerImageResult>();
         var cancelled = false;
         try
@@ -58,9 +57,9 @@ public sealed class DockerImagesRecorder
         finally
         {
             var failed = !cancelled && (results.Count < images.Count || results.Any(r => !r.Succeeded));
-            session?.Try(Catalog.DockerBuild.RecordFailed, "could not finish the recorded build",
+            session?.Try(Catalog.DockerBuild.RecordFailed,
                 () => session.Finish(cancelled ? RunState.Cancelled : RunState.Finished,
-                    cancelled ? null : failed ? RunResult.Failed : RunResult.Succeeded));
+                    cancelled ? null : failed ? RunResult.Failed : RunResult.Succeeded), "finish the recorded build");
         }
 
         return new DockerImagesOutcome(results, cancelled);

@@ -282,7 +282,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
             step.Step.Recorded = false;
-            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"job {job.Id} ({job.Name})", e.Message));
+            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message($"record job {job.Id} ({job.Name})", e.Message));
         }
     }
 
@@ -303,7 +303,7 @@ public sealed class DockerTraceRecorder : IBuildTraceObserver, IDisposable
         }
         catch (Exception e) when (RecordingPolicy.IsRecordingFailure(e))
         {
-            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message(Counted.Of(batch.Count, "job"), e.Message));
+            Problem(Catalog.DockerBuild.RecordFailed, Catalog.DockerBuild.RecordFailed.Message("record " + Counted.Of(batch.Count, "job"), e.Message));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Recording;
 
@@ -25,9 +26,15 @@ public static class RecordingPolicy
         exception is BriocheJobException or IOException or UnauthorizedAccessException or DbException
             or InvalidOperationException; // ObjectDisposedException is one: a writer closed under us.
 
-    /// <summary>Runs <paramref name="record"/>; a recording failure becomes a problem <c>"{failedTo}: {why}"</c> and false.</summary>
-    public static bool Try(IRecordingObserver? observer, string code, string failedTo, Action record)
+    /// <summary>
+    /// Runs <paramref name="record"/>; a recording failure becomes the catalogue's <paramref name="problem"/> and false.
+    /// Its message is the problem's format with <paramref name="args"/> and then the failure's own message (the why)
+    /// in the last slot: <c>could not {0}: {1}</c> with <c>"record job 01…"</c>.
+    /// </summary>
+    public static bool Try(IRecordingObserver? observer, IDiagnosticMessage problem, Action record, params object?[] args)
     {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(record);
         try
         {
@@ -36,17 +43,17 @@ public static class RecordingPolicy
         }
         catch (Exception e) when (IsRecordingFailure(e))
         {
-            observer?.Problem(code, $"{failedTo}: {e.Message}");
+            observer?.Problem(problem.Diagnostic.Code, problem.Message([.. args, e.Message]));
             return false;
         }
     }
 
-    /// <summary>As <see cref="Try(IRecordingObserver?, string, string, Action)"/>, for a recording that returns what it recorded (null when it failed).</summary>
-    public static T? Try<T>(IRecordingObserver? observer, string code, string failedTo, Func<T> record)
+    /// <summary>As <see cref="Try(IRecordingObserver?, IDiagnosticMessage, Action, object?[])"/>, for a recording that returns what it recorded (null when it failed).</summary>
+    public static T? Try<T>(IRecordingObserver? observer, IDiagnosticMessage problem, Func<T> record, params object?[] args)
         where T : class
     {
         T? result = null;
-        Try(observer, code, failedTo, () => { result = record(); });
+        Try(observer, problem, () => { result = record(); }, args);
         return result;
     }
 }

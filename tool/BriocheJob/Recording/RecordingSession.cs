@@ -1,3 +1,4 @@
+using BriocheJob.Diagnostics;
 using BriocheJob.Provenance;
 using BriocheJob.Store;
 
@@ -66,13 +67,15 @@ public sealed class RecordingSession : IDisposable
 
     /// <summary>
     /// Begins the build as <see cref="Begin"/> does, but a recording failure (no usable home, a locked store) is a
-    /// problem <paramref name="code"/> for <paramref name="observer"/> and null: the build then runs unrecorded.
+    /// <paramref name="problem"/> for <paramref name="observer"/> (with <paramref name="args"/>, then the why) and null:
+    /// the build then runs unrecorded.
     /// </summary>
-    public static RecordingSession? TryBegin(RecordingOptions options, IRecordingObserver? observer, string code, string failedTo)
+    public static RecordingSession? TryBegin(RecordingOptions options, IRecordingObserver? observer, IDiagnosticMessage problem,
+        params object?[] args)
     {
         // A server that cannot record makes the build go on into the spool, with one coded warning to this observer.
-        var session = RecordingPolicy.Try(observer, code, failedTo,
-            () => Begin(options.Warn is null && observer is not null ? options with { Warn = observer.Problem } : options));
+        var session = RecordingPolicy.Try(observer, problem,
+            () => Begin(options.Warn is null && observer is not null ? options with { Warn = observer.Problem } : options), args);
         if (session is not null)
         {
             session._observer = observer;
@@ -83,23 +86,24 @@ public sealed class RecordingSession : IDisposable
 
     /// <summary>
     /// Records something (one at a time: recorders call from several threads); a recording failure is reported as
-    /// <paramref name="code"/> <c>"{failedTo}: {why}"</c> to the session's observer and returns false.
+    /// the catalogue's <paramref name="problem"/> (with <paramref name="args"/>, then the why) to the session's
+    /// observer and returns false.
     /// </summary>
-    public bool Try(string code, string failedTo, Action record)
+    public bool Try(IDiagnosticMessage problem, Action record, params object?[] args)
     {
         lock (_gate)
         {
-            return RecordingPolicy.Try(_observer, code, failedTo, record);
+            return RecordingPolicy.Try(_observer, problem, record, args);
         }
     }
 
-    /// <summary>As <see cref="Try(string, string, Action)"/>, returning what was recorded (null when it failed).</summary>
-    public T? Try<T>(string code, string failedTo, Func<T> record)
+    /// <summary>As <see cref="Try(IDiagnosticMessage, Action, object?[])"/>, returning what was recorded (null when it failed).</summary>
+    public T? Try<T>(IDiagnosticMessage problem, Func<T> record, params object?[] args)
         where T : class
     {
         lock (_gate)
         {
-            return RecordingPolicy.Try(_observer, code, failedTo, record);
+            return RecordingPolicy.Try(_observer, problem, record, args);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class DataHome
     {
         if (string.IsNullOrWhiteSpace(root))
         {
-            throw new BriocheJobException(Catalog.Store.DataHomeUnusable, "the data home path is empty");
+            throw Catalog.Store.DataHomePathEmpty.Exception();
         }
 
         Root = Path.GetFullPath(root);
@@ -59,9 +59,7 @@ public sealed class DataHome
 
         if (string.IsNullOrEmpty(userHome))
         {
-            throw new BriocheJobException(
-                Catalog.Store.DataHomeUnusable,
-                $"cannot find a data home: set {HomeVariable}, XDG_DATA_HOME or HOME");
+            throw Catalog.Store.NoDataHome.Exception(HomeVariable);
         }
 
         return new DataHome(Path.Combine(userHome, ".local", "share", "brioche-job"));
@@ -72,9 +70,7 @@ public sealed class DataHome
     {
         if (!IsSafeFolderName(jobId))
         {
-            throw new BriocheJobException(
-                Catalog.Store.InvalidId,
-                $"job id '{jobId}' cannot name a folder (letters, digits, '-' and '_' only)");
+            throw Catalog.Store.JobIdNotAFolderName.Exception(jobId);
         }
 
         return Path.Combine(JobsRoot, jobId);
@@ -119,8 +115,7 @@ public sealed class DataHome
 
             if (File.Exists(path))
             {
-                throw new BriocheJobException(
-                    Catalog.Store.DataHomeUnusable, $"'{path}' is a file, not a folder");
+                throw Catalog.Store.DataHomeIsAFile.Exception(path);
             }
 
             string? parent = Path.GetDirectoryName(path);
@@ -143,8 +138,7 @@ public sealed class DataHome
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(
-                Catalog.Store.DataHomeUnusable, $"cannot create '{path}': {ex.Message}", ex);
+            throw Catalog.Store.DataHomeUnusable.ExceptionFrom(ex, path, ex.Message);
         }
     }
 

@@ -14,21 +14,18 @@ namespace BriocheJob.Store;
 /// concurrent recorders of one build serialise on the build row.
 /// A running record is judged interrupted only on the machine that recorded it (<c>owner_host</c>).
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
+public sealed partial class PostgresJobStore : SqlJobStore, IJobStore, IJobLogStore
 {
     private const string JobViewSelectWithHosts =
         $"SELECT {JobColumns}, {ProjectColumns}, {BuildColumns}, j.owner_host, b.owner_host FROM jobs j " +
         "LEFT JOIN build_projects p ON p.id = j.build_projects_id LEFT JOIN builds b ON b.id = p.build_id";
-
-    /// <summary><see cref="StoreRows.BuildJobsSelect"/> and the job's <c>owner_host</c> after the step key.</summary>
-    private const string BuildJobsSelectWithHost =
-        $"SELECT {JobColumns}, j.step_key, j.owner_host FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
 
     private const string PrefixHigh = " || chr(1114111)";
 
     private readonly NpgsqlDataSource _dataSource;
 
     private PostgresJobStore(StoreLocation location, NpgsqlDataSource dataSource)
+        : base(StoreDialect.Postgres, JobViewSelectWithHosts)
     {
         Location = location;
         _dataSource = dataSource;
@@ -37,7 +34,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     public StoreLocation Location { get; }
 
     /// <summary>This machine's name, as written to <c>owner_host</c>.</summary>
-    public static string ThisHost => Environment.MachineName;
+    public static string ThisHost => StoreRows.ThisHost;
 
     /// <summary>
     /// Connects, and migrates under an advisory lock when the schema is older than this build (which needs the
@@ -93,7 +90,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     /// <summary>The schema version recorded in the server.</summary>
     public int SchemaVersion => Run(c => ReadVersion(c, null));
 
-    public BuildRecord BeginBuild(BuildRequest request)
+    public override BuildRecord BeginBuild(BuildRequest request)
     {
         ValidateExternalId(request);
         DateTimeOffset startedAt = request.StartedAt ?? DateTimeOffset.UtcNow;
@@ -122,138 +119,34 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         });
     }
 
-    public BuildRecord FinishBuild(string buildId, RunState state, RunResult? result, DateTimeOffset? stoppedAt = null)
+    public override void SaveJobs(IEnumerable<JobRecord> jobs)
     {
-        long stopped = ToUnix(stoppedAt ?? DateTimeOffset.UtcNow);
-        return Write((c, t) =>
-        {
-            using NpgsqlCommand update = Command(c, t,
-                "UPDATE builds SET state = @state, stopped_at = greatest(coalesce(stopped_at, @stopped), @stopped), " +
-                "result = CASE WHEN result = 'failed' THEN 'failed' ELSE @result END WHERE id_key = lower(@id) RETURNING id;",
-                ("state", StoreText.Of(state)), ("stopped", stopped), ("result", StoreText.Of(result)), ("id", buildId));
-            string id = update.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
-            return LoadBuild(c, t, id)!;
-        });
-    }
-
-    public ProjectRecord AddProject(string buildId, ProjectRequest project)
-    {
-        ArgumentNullException.ThrowIfNull(project);
-        return Write((c, t) =>
-        {
-            // Locking the build row serialises recorders adding the same project to one build.
-            using NpgsqlCommand findBuild = Command(c, t, "SELECT id FROM builds WHERE id_key = lower(@id) FOR UPDATE;", ("id", buildId));
-            string canonicalBuildId = findBuild.ExecuteScalar() as string ?? throw UnknownBuild(buildId);
-            var values = new (string, object?)[]
-            {
-                ("build", canonicalBuildId), ("kind", StoreText.Of(project.Kind)), ("name", project.Name),
-                ("hash", project.ProjectHash), ("path", project.LocalProjectPath), ("registry", project.RegistryProjectName),
-            };
-            using (NpgsqlCommand existing = Command(c, t,
-                $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build AND p.kind = @kind " +
-                "AND p.name IS NOT DISTINCT FROM @name::text AND p.project_hash IS NOT DISTINCT FROM @hash::text " +
-                "AND p.local_project_path IS NOT DISTINCT FROM @path::text " +
-                "AND p.registry_project_name IS NOT DISTINCT FROM @registry::text ORDER BY p.id LIMIT 1;",
-                values))
-            using (NpgsqlDataReader reader = existing.ExecuteReader())
-            {
-                if (reader.Read())
-                {
-                    return ReadProject(reader, 0)!;
-                }
-            }
-
-            using NpgsqlCommand insert = Command(c, t,
-                "INSERT INTO build_projects (build_id, kind, name, project_hash, local_project_path, registry_project_name) " +
-                "VALUES (@build, @kind, @name, @hash, @path, @registry) RETURNING id;",
-                values);
-            long id = (long)insert.ExecuteScalar()!;
-            return new ProjectRecord(id, canonicalBuildId, project.Kind, project.Name, project.ProjectHash,
-                project.LocalProjectPath, project.RegistryProjectName);
-        });
-    }
-
-    public void SaveJob(JobRecord job) => SaveJobs([job]);
-
-    public void SaveJobs(IEnumerable<JobRecord> jobs)
-    {
-        ArgumentNullException.ThrowIfNull(jobs);
-        List<JobRecord> list = jobs.ToList();
-        foreach (JobRecord job in list)
-        {
-            Validate(job);
-        }
-
+        List<JobRecord> list = Validated(jobs);
         if (list.Count == 0)
         {
             return;
         }
 
-        string columns = string.Join(", ", JobInsertColumns) + ", owner_host, step_key";
-        string placeholders = string.Join(", ", Enumerable.Range(1, JobInsertColumns.Length + 2).Select(i => "$" + i));
-        string updates = string.Join(", ", JobInsertColumns.Skip(1).Append("owner_host").Append("step_key")
-            .Select(name => $"{name} = excluded.{name}"));
-        // A job belongs to the build that recorded it first, forever: another build's save is a no-op.
-        string sql = $"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT (id_key) DO UPDATE SET {updates} " +
-            "WHERE jobs.build_projects_id IS NOT DISTINCT FROM excluded.build_projects_id OR jobs.build_projects_id IS NULL;";
+        string sql = StoreSql.JobInsert(StoreDialect.Postgres, upsert: true);
         // One round trip: a batch without an explicit transaction runs in one implicit transaction (all or nothing).
         Run(c =>
         {
-            Dictionary<long, ProjectRecord> projects = LoadProjects(c,
-                list.Where(j => j.BuildProjectId is not null).Select(j => j.BuildProjectId!.Value).Distinct().ToArray());
+            Dictionary<long, ProjectRecord> projects = StoreSql.ProjectsOf(Commands(c), list);
             using var batch = new NpgsqlBatch(c);
             foreach (JobRecord job in list)
             {
                 var command = new NpgsqlBatchCommand(sql);
-                foreach (object? value in JobValues(job, cachedAsInteger: false))
+                foreach (object? value in StoreSql.JobRow(job, job.BuildProjectId is { } id ? projects.GetValueOrDefault(id) : null, StoreDialect.Postgres))
                 {
                     command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
                 }
 
-                command.Parameters.Add(new NpgsqlParameter { Value = ThisHost });
-                ProjectRecord? project = job.BuildProjectId is { } pid && projects.TryGetValue(pid, out ProjectRecord? found) ? found : null;
-                command.Parameters.Add(new NpgsqlParameter { Value = (object?)StepKeys.Of(job, project) ?? DBNull.Value });
                 batch.BatchCommands.Add(command);
             }
 
             batch.ExecuteNonQuery();
             return 0;
         });
-    }
-
-    public bool JobExists(string id) =>
-        Run(c =>
-        {
-            using NpgsqlCommand command = Command(c, null, "SELECT 1 FROM jobs WHERE id_key = lower(@id);", ("id", id));
-            return command.ExecuteScalar() is not null;
-        });
-
-    public JobView? GetJob(string id) =>
-        Run(c => ReadJobViews(c, $"{JobViewSelectWithHosts} WHERE j.id_key = lower(@id);", ("id", id)).FirstOrDefault());
-
-    public IReadOnlyList<JobView> QueryJobs(JobQuery query)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.Jobs(JobViewSelectWithHosts, query, StoreDialect.Postgres);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
-
-    public IReadOnlyList<JobView> FindJobsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByIdPrefix(JobViewSelectWithHosts, StoreDialect.Postgres, prefix, max);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
-
-    public IReadOnlyList<JobView> FindJobsByRecipeHashPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        // The latest job of each of the first max distinct hashes (in hash order), as SQLite's GROUP BY gives them.
-        return Run(c => MostRecentFirst(ReadJobViews(c,
-            "WITH latest AS (SELECT DISTINCT ON (recipe_hash_key) id_key FROM jobs " +
-            $"WHERE recipe_hash_key >= lower(@prefix) AND recipe_hash_key < lower(@prefix){PrefixHigh} " +
-            "ORDER BY recipe_hash_key, started_at DESC LIMIT @max) " +
-            $"{JobViewSelectWithHosts} JOIN latest l ON l.id_key = j.id_key;",
-            ("prefix", prefix), ("max", max))));
     }
 
     /// <summary>
@@ -278,9 +171,8 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
         if (lookup.RecipePrefix)
         {
-            branches.Add("(SELECT 3, id_key FROM (SELECT DISTINCT ON (recipe_hash_key) id_key FROM jobs " +
-                $"WHERE recipe_hash_key >= lower(@text) AND recipe_hash_key < lower(@text){PrefixHigh} " +
-                "ORDER BY recipe_hash_key, started_at DESC LIMIT @max) r)");
+            string range = $"recipe_hash_key >= lower(@text) AND recipe_hash_key < lower(@text){PrefixHigh}";
+            branches.Add($"(SELECT 3, job FROM ({string.Format(CultureInfo.InvariantCulture, StoreDialect.Postgres.LatestJobPerRecipeHash, range)}) r)");
         }
 
         string sql = $"WITH m (form, id_key) AS ({string.Join(" UNION ALL ", branches)}) " +
@@ -291,169 +183,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return exact is not null ? new SelectorMatches(exact, [], [], []) : new SelectorMatches(null, Of(1), Of(2), Of(3));
     }
 
-    public IReadOnlyList<JobView> FindJobsByPid(int pid, int max)
-    {
-        (string sql, (string, object?)[] parameters) = StoreSql.JobsByPid(JobViewSelectWithHosts, StoreDialect.Postgres, pid, max);
-        return Run(c => ReadJobViews(c, sql, parameters));
-    }
-
-    public IReadOnlyList<BuildSummary> QueryBuilds(int limit, int offset = 0, BuildFilter? where = null) => Run(c =>
-    {
-        var conditions = new List<string>();
-        var parameters = new List<(string, object?)> { ("limit", Math.Max(0, limit)), ("offset", Math.Max(0, offset)) };
-        StoreSql.AddBuildFilter(where, conditions, parameters, StoreDialect.Postgres);
-        using NpgsqlCommand command = Command(c, null,
-            $"SELECT {BuildColumns}, b.owner_host, " +
-            "(SELECT count(*) FROM build_projects p WHERE p.build_id = b.id)::integer, " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id WHERE p.build_id = b.id)::integer, " +
-            "(SELECT count(*) FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id " +
-            "WHERE p.build_id = b.id AND j.result = 'failed')::integer " +
-            $"FROM builds b{(conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))} " +
-            "ORDER BY b.started_at DESC, b.id_key DESC LIMIT @limit OFFSET @offset;",
-            [.. parameters]);
-        using NpgsqlDataReader reader = command.ExecuteReader();
-        var liveness = new Dictionary<int, bool>();
-        return StoreSql.ReadBuildSummaries(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!, extra: 1);
-    });
-
-    public BuildDetails? GetBuild(string idOrExternalId) => Run(c =>
-    {
-        string? id;
-        using (NpgsqlCommand find = Command(c, null,
-            "(SELECT id FROM builds WHERE id_key = lower(@key)) UNION ALL (SELECT id FROM builds WHERE external_id = @key) LIMIT 1;",
-            ("key", idOrExternalId)))
-        {
-            id = find.ExecuteScalar() as string;
-        }
-
-        BuildRecord? build = id is null ? null : LoadBuild(c, null, id);
-        if (build is null)
-        {
-            return null;
-        }
-
-        var projects = new List<ProjectRecord>();
-        using (NpgsqlCommand command = Command(c, null,
-            $"SELECT {ProjectColumns} FROM build_projects p WHERE p.build_id = @build ORDER BY p.id;", ("build", build.Id)))
-        using (NpgsqlDataReader reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                projects.Add(ReadProject(reader, 0)!);
-            }
-        }
-
-        var projectsById = projects.ToDictionary(p => p.Id);
-        var jobs = new List<JobView>();
-        var liveness = new Dictionary<int, bool>();
-        using (NpgsqlCommand command = Command(c, null,
-            $"{BuildJobsSelectWithHost} WHERE p.build_id = @build ORDER BY j.started_at DESC, j.id_key DESC;", ("build", build.Id)))
-        using (NpgsqlDataReader reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                // A recorder on another machine cannot be checked from here: its running records stay running.
-                JobRecord job = IsThisHost(reader, StepKeyOrdinal + 1) ? ReadJob(reader, liveness) : ReadJob(reader, AliveElsewhere(reader, 15, 14));
-                jobs.Add(BuildJobView(reader, job, build, projectsById));
-            }
-        }
-
-        return new BuildDetails(build, projects, jobs);
-    });
-
-    public IReadOnlyList<BuildRecord> FindBuildsByIdPrefix(string prefix, int max)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return Run(c =>
-        {
-            (string sql, (string, object?)[] parameters) =
-                StoreSql.BuildsByIdPrefix($"SELECT {BuildColumns}, b.owner_host FROM builds b", StoreDialect.Postgres, prefix, max);
-            using NpgsqlCommand command = Command(c, null, sql, parameters);
-            using NpgsqlDataReader reader = command.ExecuteReader();
-            var liveness = new Dictionary<int, bool>();
-            return StoreSql.ReadBuilds(reader, r => ReadBuildOnHost(r, 0, BuildColumnCount, liveness)!);
-        });
-    }
-
-    public int MarkInterrupted() => Write((c, t) =>
-    {
-        int changed = 0;
-        var liveness = new Dictionary<int, bool>();
-        foreach (string table in (string[])["jobs", "builds"])
-        {
-            var stale = new List<(string Id, int? Owner)>();
-            using (NpgsqlCommand running = Command(c, t,
-                table == "jobs"
-                    ? "SELECT id, owner_pid, pid FROM jobs WHERE state = 'running' AND owner_host IS NOT DISTINCT FROM @host;"
-                    : "SELECT id, owner_pid, NULL::integer FROM builds WHERE state = 'running' AND owner_host IS NOT DISTINCT FROM @host;",
-                ("host", ThisHost)))
-            using (NpgsqlDataReader reader = running.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    int? owner = reader.IsDBNull(1) ? null : reader.GetInt32(1);
-                    int? pid = reader.IsDBNull(2) ? null : reader.GetInt32(2);
-                    if (!IsRecorderAlive(owner, pid, liveness))
-                    {
-                        stale.Add((reader.GetString(0), owner));
-                    }
-                }
-            }
-
-            foreach ((string id, int? owner) in stale)
-            {
-                using NpgsqlCommand mark = Command(c, t,
-                    $"UPDATE {table} SET state = 'interrupted' WHERE id = @id AND state = 'running' " +
-                    "AND owner_pid IS NOT DISTINCT FROM @owner::integer;",
-                    ("id", id), ("owner", owner));
-                changed += mark.ExecuteNonQuery();
-            }
-        }
-
-        return changed;
-    });
-
-    public BuildRecord ImportBuild(BuildRecord build)
-    {
-        ArgumentNullException.ThrowIfNull(build);
-        return Write((c, t) =>
-        {
-            using (NpgsqlCommand insert = Command(c, t,
-                "INSERT INTO builds (id, external_id, origin, working_directory, owner_pid, owner_host, started_at, stopped_at, state, result, " +
-                $"{StoreSql.ProvenanceColumns}) VALUES (@id, @external, @origin, @cwd, @owner, @host, @started, @stopped, @state, @result, " +
-                $"{StoreSql.ProvenanceValues}) ON CONFLICT DO NOTHING;",
-                [("id", build.Id), ("external", build.ExternalId), ("origin", StoreText.Of(build.Origin)),
-                 ("cwd", build.WorkingDirectory), ("owner", build.OwnerPid), ("host", ThisHost), ("started", ToUnix(build.StartedAt)),
-                 ("stopped", build.StoppedAt is { } stopped ? ToUnix(stopped) : null), ("state", StoreText.Of(build.State)),
-                 ("result", StoreText.Of(build.Result)), .. StoreSql.ProvenanceParameters(build.Provenance, StoreDialect.Postgres)]))
-            {
-                insert.ExecuteNonQuery();
-            }
-
-            using NpgsqlCommand find = Command(c, t,
-                "(SELECT id FROM builds WHERE id_key = lower(@id)) UNION ALL (SELECT id FROM builds WHERE external_id = @external) LIMIT 1;",
-                ("id", build.Id), ("external", build.ExternalId));
-            return LoadBuild(c, t, (string)find.ExecuteScalar()!)!;
-        });
-    }
-
-    public bool DiscardIfEmpty(string buildId) => Write((c, t) =>
-    {
-        ArgumentNullException.ThrowIfNull(buildId);
-        using (NpgsqlCommand projects = Command(c, t,
-            "DELETE FROM build_projects bp USING builds b WHERE b.id = bp.build_id AND b.id_key = lower(@build) AND NOT EXISTS " +
-            "(SELECT 1 FROM jobs WHERE jobs.build_projects_id = bp.id);", ("build", buildId)))
-        {
-            projects.ExecuteNonQuery();
-        }
-
-        using NpgsqlCommand build = Command(c, t,
-            "DELETE FROM builds b WHERE b.id_key = lower(@build) AND NOT EXISTS (SELECT 1 FROM build_projects WHERE build_id = b.id);",
-            ("build", buildId));
-        return build.ExecuteNonQuery() > 0;
-    });
-
-    public StoreInfo Describe() => Run(c =>
+    public override StoreInfo Describe() => Run(c =>
     {
         int version = ReadVersion(c, null);
         using NpgsqlCommand command = Command(c, null,
@@ -583,7 +313,7 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         return frames;
     });
 
-    public void Dispose() => _dataSource.Dispose();
+    public override void Dispose() => _dataSource.Dispose();
 
     private static int ReadVersion(NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
@@ -632,28 +362,13 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
         ThrowIfNewer(version, location);
         try
         {
-            foreach (Migration migration in PostgresSchema.Migrations.After(version))
-            {
-                using NpgsqlCommand step = Command(connection, transaction, migration.Sql);
-                step.ExecuteNonQuery();
-            }
-
-            if (version > 0 && version < PostgresSchema.StepKeyVersion)
-            {
-                BackfillStepKeys(connection, transaction);
-            }
-
-            using NpgsqlCommand mark = Command(connection, transaction, "UPDATE brioche_job_schema SET version = @v;",
-                ("v", PostgresSchema.CurrentVersion));
-            mark.ExecuteNonQuery();
+            PostgresSchema.Migrations.Apply(Commands(connection, transaction), version,
+                $"UPDATE brioche_job_schema SET version = {PostgresSchema.CurrentVersion};");
             transaction.Commit();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            throw new BriocheJobException(Catalog.Server.MigrationNeedsOwner,
-                $"the job store '{location.Display}' is at schema version {version} and needs migrating to " +
-                $"{PostgresSchema.CurrentVersion}, which only the owner of its schema may do: run " +
-                $"'dotnet brioche-job store info --store URL' once as the owner ({OneLine(location.Redact(ex.MessageText))})", ex);
+            throw Catalog.Server.MigrationNeedsOwner.ExceptionFrom(ex, location.Display, version, PostgresSchema.CurrentVersion, OneLine(location.Redact(ex.MessageText)));
         }
     }
 
@@ -687,15 +402,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             string text = OneLine(location.Redact(pg.MessageText));
             return pg.SqlState switch
             {
-                PostgresErrorCodes.ForeignKeyViolation => new BriocheJobException(Catalog.Store.UnknownReference, "the record refers to a build project that is not in the job store", ex),
+                PostgresErrorCodes.ForeignKeyViolation => Catalog.Store.UnknownReference.ExceptionFrom(ex),
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-                    new BriocheJobException(Catalog.Server.Unreachable,
-                        $"the job store '{where}' refused the login: {text}", ex),
+                    Catalog.Server.LoginRefused.ExceptionFrom(ex, where, text),
                 PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.CrashShutdown =>
-                    new BriocheJobException(Catalog.Server.Unreachable,
-                        $"the job store '{where}' is shutting down: {text}", ex),
-                _ => new BriocheJobException(Catalog.Store.DatabaseFailed,
-                    $"job store '{where}': {text} (SQLSTATE {pg.SqlState})", ex),
+                    Catalog.Server.ShuttingDown.ExceptionFrom(ex, where, text),
+                _ => Catalog.Store.DatabaseFailed.ExceptionFrom(ex, where, $"{text} (SQLSTATE {pg.SqlState})"),
             };
         }
 
@@ -704,9 +416,8 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             or System.Security.Authentication.AuthenticationException || ex is NpgsqlException { IsTransient: true } ||
             ex is NpgsqlException && reason.Contains("password", StringComparison.OrdinalIgnoreCase);
         return transport
-            ? new BriocheJobException(Catalog.Server.Unreachable,
-                $"cannot reach the job store '{where}': {reason}", ex)
-            : new BriocheJobException(Catalog.Store.DatabaseFailed, $"job store '{where}': {reason}", ex);
+            ? Catalog.Server.Unreachable.ExceptionFrom(ex, where, reason)
+            : Catalog.Store.DatabaseFailed.ExceptionFrom(ex, where, reason);
     }
 
     private static Exception Innermost(Exception ex)
@@ -721,28 +432,21 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
     }
 
     private static NpgsqlCommand Command(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach ((string name, object? value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        (NpgsqlCommand)Commands(connection, transaction).CommandWithProviderNames(sql, parameters);
 
-        return command;
-    }
+    private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id) =>
+        StoreSql.LoadBuild(Commands(connection, transaction), id);
 
-    private static BuildRecord? LoadBuild(NpgsqlConnection connection, NpgsqlTransaction? transaction, string id)
-    {
-        using NpgsqlCommand command = Command(connection, transaction,
-            $"SELECT {BuildColumns}, b.owner_host FROM builds b WHERE b.id = @id;", ("id", id));
-        using NpgsqlDataReader reader = command.ExecuteReader();
-        return reader.Read() ? ReadBuildOnHost(reader, 0, BuildColumnCount, new Dictionary<int, bool>()) : null;
-    }
+    private protected override T OnConnection<T>(Func<StoreCommands, T> read) => Run(c => read(Commands(c)));
 
-    private static List<JobView> ReadJobViews(
-        NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
-        ReadTaggedJobViews(connection, sql, null, parameters).Select(r => r.View).ToList();
+    private protected override T InTransaction<T>(Func<StoreCommands, T> write) => Write((c, t) => write(Commands(c, t)));
+
+    private protected override List<JobView> ReadJobViews(DbDataReader reader) => ReadViewsOnHosts(reader, tagged: false).Select(r => r.View).ToList();
+
+    private static StoreCommands Commands(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
+        new(connection, transaction, StoreDialect.Postgres);
+
 
     /// <summary>
     /// Reads <see cref="JobViewSelectWithHosts"/> rows; with <paramref name="tagColumn"/>, that column is selected after
@@ -758,6 +462,12 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
 
         using NpgsqlCommand command = Command(connection, null, sql, parameters);
         using NpgsqlDataReader reader = command.ExecuteReader();
+        return ReadViewsOnHosts(reader, tagColumn is not null);
+    }
+
+    /// <summary>Rows of <see cref="JobViewSelectWithHosts"/>, each with its tag column (after the others) when tagged.</summary>
+    private static List<(JobView View, int Tag)> ReadViewsOnHosts(DbDataReader reader, bool tagged)
+    {
         var liveness = new Dictionary<int, bool>();
         var views = new List<(JobView, int)>();
         int jobHost = BuildOrdinal + BuildColumnCount;
@@ -770,32 +480,9 @@ public sealed partial class PostgresJobStore : IJobStore, IJobLogStore
             BuildRecord? build = buildHere
                 ? ReadBuild(reader, BuildOrdinal, liveness)
                 : ReadBuild(reader, BuildOrdinal, AliveElsewhere(reader, BuildOrdinal + 4, -1));
-            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagColumn is null ? 0 : reader.GetInt32(jobHost + 2)));
+            views.Add((new JobView(job, ReadProject(reader, ProjectOrdinal), build), tagged ? reader.GetInt32(jobHost + 2) : 0));
         }
 
         return views;
-    }
-
-    private static BuildRecord? ReadBuildOnHost(DbDataReader reader, int at, int hostOrdinal, Dictionary<int, bool> liveness) =>
-        IsThisHost(reader, hostOrdinal)
-            ? ReadBuild(reader, at, liveness)
-            : ReadBuild(reader, at, AliveElsewhere(reader, at + 4, -1));
-
-    private static bool IsThisHost(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) || string.Equals(reader.GetString(ordinal), ThisHost, StringComparison.Ordinal);
-
-    /// <summary>A liveness cache that says "alive" for the pids of this row, so its running state is kept.</summary>
-    private static Dictionary<int, bool> AliveElsewhere(DbDataReader reader, int ownerOrdinal, int pidOrdinal)
-    {
-        var cache = new Dictionary<int, bool>();
-        foreach (int ordinal in (int[])[ownerOrdinal, pidOrdinal])
-        {
-            if (ordinal >= 0 && !reader.IsDBNull(ordinal))
-            {
-                cache[reader.GetInt32(ordinal)] = true;
-            }
-        }
-
-        return cache;
     }
 }

@@ -107,10 +107,7 @@ internal static class PostgresSchema
         new(6, "a running job's log: the bytes of the frame still being written, so followers elsewhere see lines as they come", """
         ALTER TABLE job_logs ADD COLUMN open_frame bytea;
         """),
-    ]);
-
-    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
-    public const int StepKeyVersion = 5;
+    ], stepKeyVersion: 5);
 
     public static int CurrentVersion => Migrations.CurrentVersion;
 }

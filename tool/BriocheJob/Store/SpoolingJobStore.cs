@@ -266,9 +266,7 @@ internal sealed class SpoolingJobStore : IJobStore
 
         _server?.Dispose();
         _server = null;
-        _warn(Catalog.Server.RecordedToSpool,
-            $"the job store '{_location.Display}' cannot record ({why.Message}); recording into the local spool " +
-            $"'{JobStores.SpoolPath(_home)}', sent on the next run or with 'dotnet brioche-job store flush'");
+        _warn(Catalog.Server.RecordedToSpool, Catalog.Server.RecordedToSpool.Message(_location.Display, why.Message, JobStores.SpoolPath(_home)));
     }
 
     private JobRecord ToSpool(JobRecord job) => job.BuildProjectId switch
@@ -279,8 +277,7 @@ internal sealed class SpoolingJobStore : IJobStore
         {
             BuildProjectId = _spoolIdOfServerProject.TryGetValue(serverId, out long mapped)
                 ? mapped
-                : throw new BriocheJobException(Catalog.Store.UnknownReference,
-                    "the record refers to a build project that is not in the job store"),
+                : throw Catalog.Store.UnknownReference.Exception(),
         },
     };
 }

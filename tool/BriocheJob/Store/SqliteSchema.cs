@@ -78,10 +78,7 @@ internal static class SqliteSchema
         ALTER TABLE jobs ADD COLUMN step_key TEXT;
         CREATE INDEX jobs_by_step_key ON jobs(step_key, started_at);
         """),
-    ]);
-
-    /// <summary>The version that added <c>jobs.step_key</c>: rows from before it get their key computed on migration.</summary>
-    public const int StepKeyVersion = 4;
+    ], stepKeyVersion: 4);
 
     public static int CurrentVersion => Migrations.CurrentVersion;
 }

@@ -38,8 +38,7 @@ internal static class StoreFiles
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BriocheJobException(Catalog.Store.DatabaseFailed,
-                $"cannot create the job store '{path}': {ex.Message}", ex);
+            throw Catalog.Store.CannotCreateDatabase.ExceptionFrom(ex, path, ex.Message);
         }
     }
 

@@ -293,5 +293,5 @@ public sealed class StoreLocation
     }
 
     private static BriocheJobException Invalid(string why) =>
-        new(Catalog.Server.InvalidLocation, $"the job store location cannot be used: {why}");
+        Catalog.Server.InvalidLocation.Exception(why);
 }

@@ -40,6 +40,10 @@ internal static class StoreRows
     public const string BuildJobsSelect =
         $"SELECT {JobColumns}, j.step_key FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
 
+    /// <summary><see cref="BuildJobsSelect"/> and the job's <c>owner_host</c> after the step key (the server store).</summary>
+    public const string BuildJobsSelectWithHost =
+        $"SELECT {JobColumns}, j.step_key, j.owner_host FROM jobs j JOIN build_projects p ON p.id = j.build_projects_id";
+
     /// <summary>Where <see cref="BuildJobsSelect"/> has <c>j.step_key</c> (what a query selects after it starts at +1).</summary>
     public const int StepKeyOrdinal = 17;
 
@@ -199,14 +203,12 @@ internal static class StoreRows
         if (string.IsNullOrEmpty(job.Id) || job.Id.Length > 128 ||
             !job.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
-            throw new BriocheJobException(Catalog.Store.InvalidId,
-                $"job id '{job.Id}' is not usable (1-128 letters, digits, '-' or '_')");
+            throw Catalog.Store.InvalidId.Exception(job.Id);
         }
 
         if (job.StoppedAt is { } stopped && stopped < job.StartedAt)
         {
-            throw new BriocheJobException(Catalog.Store.InvalidRecord,
-                $"job {job.Id} stops ({stopped:O}) before it starts ({job.StartedAt:O})");
+            throw Catalog.Store.InvalidRecord.Exception(job.Id, stopped, job.StartedAt);
         }
     }
 
@@ -215,7 +217,7 @@ internal static class StoreRows
         ArgumentNullException.ThrowIfNull(request);
         if (request.ExternalId is { } external && string.IsNullOrWhiteSpace(external))
         {
-            throw new BriocheJobException(Catalog.Store.InvalidRecord, "the external build id is blank");
+            throw Catalog.Store.BlankExternalId.Exception();
         }
     }
 
@@ -226,9 +228,57 @@ internal static class StoreRows
         .ToList();
 
     public static BriocheJobException UnknownBuild(string buildId) =>
-        new(Catalog.Store.UnknownReference, $"no build '{buildId}' in the job store");
+        Catalog.Store.NoSuchBuild.Exception(buildId);
 
     public static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    /// <summary>This machine's name, as the server store writes it to <c>owner_host</c>.</summary>
+    public static string ThisHost => Environment.MachineName;
+
+    /// <summary>A build row (<see cref="BuildColumns"/> from <paramref name="at"/>, its owner's host at <paramref name="hostOrdinal"/>).</summary>
+    public static BuildRecord? ReadBuildOnHost(DbDataReader reader, int at, int hostOrdinal, Dictionary<int, bool> liveness) =>
+        IsThisHost(reader, hostOrdinal)
+            ? ReadBuild(reader, at, liveness)
+            : ReadBuild(reader, at, AliveElsewhere(reader, at + 4, -1));
+
+    /// <summary>A job row (<see cref="JobColumns"/> from 0, its owner's host at <paramref name="hostOrdinal"/>).</summary>
+    public static JobRecord ReadJobOnHost(DbDataReader reader, int hostOrdinal, Dictionary<int, bool> liveness) =>
+        IsThisHost(reader, hostOrdinal) ? ReadJob(reader, liveness) : ReadJob(reader, AliveElsewhere(reader, 15, 14));
+
+    /// <summary>The owner runs here (or where is not known): only then can its liveness be checked.</summary>
+    public static bool IsThisHost(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) || string.Equals(reader.GetString(ordinal), ThisHost, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A liveness cache that says "alive" for the pids of this row, so its running state is kept: a recorder on
+    /// another machine cannot be checked from here.
+    /// </summary>
+    public static Dictionary<int, bool> AliveElsewhere(DbDataReader reader, int ownerOrdinal, int pidOrdinal)
+    {
+        var cache = new Dictionary<int, bool>();
+        foreach (int ordinal in (int[])[ownerOrdinal, pidOrdinal])
+        {
+            if (ordinal >= 0 && !reader.IsDBNull(ordinal))
+            {
+                cache[reader.GetInt32(ordinal)] = true;
+            }
+        }
+
+        return cache;
+    }
+
+    /// <summary>The jobs to save, each checked (<see cref="Validate"/>) before anything is written.</summary>
+    public static List<JobRecord> Validated(IEnumerable<JobRecord> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        List<JobRecord> list = jobs.ToList();
+        foreach (JobRecord job in list)
+        {
+            Validate(job);
+        }
+
+        return list;
+    }
 
     private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 

@@ -4,13 +4,12 @@ using static BriocheJob.Store.StoreRows;
 namespace BriocheJob.Store;
 
 /// <summary>
-/// Where the two SQL stores' dialects differ in the statements they share: how a parameter is named when it is added
-/// (SQLite's provider wants the <c>@</c>, Npgsql does not; the SQL text says <c>@name</c> in both), which column keys a
-/// job and a recipe hash (SQLite's NOCASE columns, PostgreSQL's lower-case key columns), and the substring function.
+/// Where the two SQL stores differ in the statements and row loops they share: how a parameter is named when it is
+/// added (SQLite's provider wants the <c>@</c>, Npgsql does not; the SQL text says <c>@name</c> in both), which column
+/// keys a job and a recipe hash (SQLite's NOCASE columns, PostgreSQL's lower-case key columns), null-safe equality,
+/// row locks, and what only the server store keeps (the machine a record's owner runs on, the jobs' logs).
 /// </summary>
-internal sealed record StoreDialect(
-    string ParameterPrefix, string JobKey, string RecipeKey, string Find, string HostEquals, string ProjectsOfBuild, string BuildKeyEquals,
-    bool LowerKeys)
+internal sealed record StoreDialect
 {
     /// <summary>
     /// U+10FFFF sorts after every character an id or hash holds: <c>p &lt;= key &lt; p + U+10FFFF</c> is "starts with p"
@@ -18,12 +17,118 @@ internal sealed record StoreDialect(
     /// </summary>
     private static readonly string Top = char.ConvertFromUtf32(0x10FFFF);
 
-    public static readonly StoreDialect Sqlite = new("@", "j.id", "recipe_hash", "instr", "b.host = @bhost",
-        "SELECT id FROM build_projects WHERE build_id = @build", "id = @key", LowerKeys: false);
+    public static readonly StoreDialect Sqlite = new()
+    {
+        ParameterPrefix = "@",
+        JobKey = "j.id",
+        RecipeKey = "recipe_hash",
+        Find = "instr",
+        HostEquals = "b.host = @bhost",
+        ProjectsOfBuild = "SELECT id FROM build_projects WHERE build_id = @build",
+        LowerKeys = false,
+        NullSafeEquals = "IS",
+        Greatest = "max",
+        TypedParameters = false,
+        LockRow = "",
+        RecordsHost = false,
+        BooleanColumns = false,
+        NamesPositionalParameters = true,
+        DeleteLogRow = null,
+        // The job id columns hold the latest job of each hash: SQLite takes bare columns of a max() aggregate from the
+        // row holding the max.
+        LatestJobPerRecipeHash = "SELECT id AS job, max(started_at) FROM jobs WHERE {0} GROUP BY recipe_hash LIMIT @max",
+        // Sorted in memory rather than by SQLite, which would copy every row (recipe meta and all) into a temporary
+        // b-tree first; the order is started_at DESC, id DESC (ids compare as bytes there, ordinally here).
+        BuildJobsOrder = "",
+        IdNeighbours = "WITH wanted(id) AS (VALUES {1}) SELECT w.id, " +
+            "(SELECT t.id FROM {0} t WHERE t.id < w.id ORDER BY t.id DESC LIMIT 1), " +
+            "(SELECT t.id FROM {0} t WHERE t.id > w.id ORDER BY t.id LIMIT 1) FROM wanted w;",
+    };
 
-    public static readonly StoreDialect Postgres = new("", "j.id_key", "recipe_hash_key", "strpos", "lower(b.host) = lower(@bhost)",
-        "SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id WHERE bb.id_key = lower(@build)",
-        "id_key = lower(@key)", LowerKeys: true);
+    public static readonly StoreDialect Postgres = new()
+    {
+        ParameterPrefix = "",
+        JobKey = "j.id_key",
+        RecipeKey = "recipe_hash_key",
+        Find = "strpos",
+        HostEquals = "lower(b.host) = lower(@bhost)",
+        ProjectsOfBuild = "SELECT bp.id FROM build_projects bp JOIN builds bb ON bb.id = bp.build_id WHERE bb.id_key = lower(@build)",
+        LowerKeys = true,
+        NullSafeEquals = "IS NOT DISTINCT FROM",
+        Greatest = "greatest",
+        TypedParameters = true,
+        // Locking the build row serialises recorders adding the same project to one build.
+        LockRow = " FOR UPDATE",
+        RecordsHost = true,
+        BooleanColumns = true,
+        NamesPositionalParameters = false,
+        DeleteLogRow = "DELETE FROM job_logs WHERE job_id = lower(@id);",
+        LatestJobPerRecipeHash = "SELECT DISTINCT ON (recipe_hash_key) id_key AS job FROM jobs WHERE {0} " +
+            "ORDER BY recipe_hash_key, started_at DESC LIMIT @max",
+        BuildJobsOrder = " ORDER BY j.started_at DESC, j.id_key DESC",
+        // id_key is lower(id) in byte order and the primary key: each side is one step along that index.
+        IdNeighbours = "SELECT w.id, " +
+            "(SELECT t.id FROM {0} t WHERE t.id_key < lower(w.id) ORDER BY t.id_key DESC LIMIT 1), " +
+            "(SELECT t.id FROM {0} t WHERE t.id_key > lower(w.id) ORDER BY t.id_key LIMIT 1) " +
+            "FROM (VALUES {1}) AS w(id);",
+    };
+
+    public required string ParameterPrefix { get; init; }
+
+    /// <summary>The key column of a job in the job views (alias <c>j</c>).</summary>
+    public required string JobKey { get; init; }
+
+    public required string RecipeKey { get; init; }
+
+    /// <summary>The substring function (<c>instr</c>, <c>strpos</c>).</summary>
+    public required string Find { get; init; }
+
+    public required string HostEquals { get; init; }
+
+    public required string ProjectsOfBuild { get; init; }
+
+    /// <summary>Ids and hashes are compared through lower-case key columns (PostgreSQL) rather than NOCASE columns.</summary>
+    public required bool LowerKeys { get; init; }
+
+    /// <summary>"Equal, or both NULL".</summary>
+    public required string NullSafeEquals { get; init; }
+
+    /// <summary>The larger of its arguments (SQLite's scalar <c>max</c>).</summary>
+    public required string Greatest { get; init; }
+
+    /// <summary>A parameter compared with NULL-safe equality needs its type spelled out (PostgreSQL cannot infer it).</summary>
+    public required bool TypedParameters { get; init; }
+
+    /// <summary>What a SELECT ends in to lock the rows it reads until the transaction ends (SQLite's write lock holds all).</summary>
+    public required string LockRow { get; init; }
+
+    /// <summary>
+    /// Builds and jobs carry <c>owner_host</c>, the machine their owner process runs on: selected right after the build
+    /// columns (builds) or the step key (a build's jobs), written by every insert, and only that machine judges them.
+    /// </summary>
+    public required bool RecordsHost { get; init; }
+
+    /// <summary><c>jobs.cached</c> is a boolean column (else 0 or 1).</summary>
+    public required bool BooleanColumns { get; init; }
+
+    /// <summary>Positional parameters <c>$1</c>, <c>$2</c>… are added by those names (SQLite), not unnamed in order (Npgsql).</summary>
+    public required bool NamesPositionalParameters { get; init; }
+
+    /// <summary>Deletes the log of job <c>@id</c> kept in the store, where the store keeps logs.</summary>
+    public required string? DeleteLogRow { get; init; }
+
+    /// <summary>The id (as <c>job</c>, in <see cref="JobKey"/> form) of the latest job of each of the first <c>@max</c>
+    /// distinct recipe hashes (in hash order) matching condition {0}.</summary>
+    public required string LatestJobPerRecipeHash { get; init; }
+
+    /// <summary>How a build's jobs are ordered by the statement (empty: sorted after reading).</summary>
+    public required string BuildJobsOrder { get; init; }
+
+    /// <summary>
+    /// Each wanted id of <c>VALUES</c> list {1} with the ids before and after it in table {0}, one step each along the
+    /// id index.
+    /// </summary>
+    public required string IdNeighbours { get; init; }
 
     /// <summary>A parameter as this provider wants it added.</summary>
     public (string, object?) Parameter(string name, object? value) => (ParameterPrefix + name, value);
@@ -33,6 +138,15 @@ internal sealed record StoreDialect(
 
     /// <summary>A parameter compared with a key column (the key columns hold <c>lower(value)</c>, ASCII only, as "C" does).</summary>
     public string KeyOf(string parameter) => LowerKeys ? $"lower(@{parameter})" : "@" + parameter;
+
+    /// <summary>"The id or hash in <paramref name="column"/> is <c>@<paramref name="parameter"/></c>", in any case.</summary>
+    public string KeyEquals(string column, string parameter) => $"{Key(column)} = {KeyOf(parameter)}";
+
+    /// <summary>"<paramref name="column"/> equals <c>@<paramref name="parameter"/></c>, or both are NULL".</summary>
+    public string Same(string column, string parameter, string type) => $"{column} {NullSafeEquals} {Typed("@" + parameter, type)}";
+
+    /// <summary><paramref name="expression"/> of SQL type <paramref name="type"/>, cast where the dialect needs it.</summary>
+    public string Typed(string expression, string type) => TypedParameters ? $"{expression}::{type}" : expression;
 
     /// <summary>"<paramref name="column"/>'s key starts with <paramref name="prefix"/>", in any case, as an index range.</summary>
     public (string Sql, (string, object?)[] Parameters) StartsWith(string column, string prefix)
@@ -54,7 +168,7 @@ internal sealed record StoreDialect(
 /// The statements and row loops both SQL stores share, written once: the <see cref="JobQuery"/> of <c>list</c> and
 /// the selectors, the build filter, the provenance parameters, and reading projects, builds and id lists.
 /// </summary>
-internal static class StoreSql
+internal static partial class StoreSql
 {
     /// <summary>
     /// <paramref name="select"/> (a job view select, aliases j, p, b) filtered, ordered and paged as
@@ -105,9 +219,13 @@ internal static class StoreSql
         return ($"{select}{filter} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @limit OFFSET @offset;", [.. parameters]);
     }
 
+    /// <summary>The job whose id (any case) is <c>@id</c>: made once per store, as it is asked for again and again.</summary>
+    public static string JobById(string select, StoreDialect dialect) => $"{select} WHERE {dialect.KeyEquals("j.id", "id")};";
+
     /// <summary>Up to <paramref name="max"/> jobs whose id starts with <paramref name="prefix"/>, most recent first.</summary>
     public static (string, (string, object?)[]) JobsByIdPrefix(string select, StoreDialect dialect, string prefix, int max)
     {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
         (string range, (string, object?)[] bounds) = dialect.StartsWith("j.id", prefix);
         return ($"{select} WHERE {range} ORDER BY j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
             [.. bounds, dialect.Parameter("max", max)]);
@@ -132,6 +250,8 @@ internal static class StoreSql
     public static (string, (string, object?)[]) PreviousByStepKey(
         string select, StoreDialect dialect, string stepKey, JobRecord before, bool succeededOnly)
     {
+        ArgumentException.ThrowIfNullOrEmpty(stepKey);
+        ArgumentNullException.ThrowIfNull(before);
         string buildFilter = before.BuildProjectId is null ? "" : NotInBuildOfProject;
         string result = succeededOnly ? " AND j.result = 'succeeded'" : "";
         string id = dialect.JobKey, mine = dialect.KeyOf("id");
@@ -145,6 +265,7 @@ internal static class StoreSql
     /// <summary>Up to <paramref name="max"/> jobs of this recipe hash (any case), optionally of one result, most recent first.</summary>
     public static (string, (string, object?)[]) JobsByRecipeHash(string select, StoreDialect dialect, string recipeHash, RunResult? result, int max)
     {
+        ArgumentException.ThrowIfNullOrEmpty(recipeHash);
         string filter = result is null ? "" : " AND j.result = @result";
         string key = "j." + dialect.RecipeKey;
         return ($"{select} WHERE {key} = {dialect.KeyOf("hash")}{filter} ORDER BY {key} DESC, j.started_at DESC, {dialect.JobKey} DESC LIMIT @max;",
@@ -249,36 +370,5 @@ internal static class StoreSql
         }
 
         return builds;
-    }
-
-    /// <summary>
-    /// The ids either side of each wanted id, one statement per 500 ids passed as parameters (the slim PostgreSQL data
-    /// source writes no arrays). <paramref name="command"/> makes one batch's statement from its parameters' names
-    /// (as the SQL text says them) and values; it selects the wanted id, the one before and the one after.
-    /// </summary>
-    public static List<IdNeighbours> FindIdNeighbours(
-        IReadOnlyCollection<string> ids, StoreDialect dialect, Func<string, (string, object?)[], DbCommand> command)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        const int Chunk = 500;
-        string[] distinct = ids.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var found = new List<IdNeighbours>(distinct.Length);
-        for (int at = 0; at < distinct.Length; at += Chunk)
-        {
-            string[] chunk = distinct[at..Math.Min(distinct.Length, at + Chunk)];
-            var parameters = chunk.Select((id, i) => ($"{dialect.ParameterPrefix}i{i}", (object?)id)).ToArray();
-            string values = string.Join(", ", chunk.Select((_, i) => $"(@i{i})"));
-            using DbCommand statement = command(values, parameters);
-            using DbDataReader reader = statement.ExecuteReader();
-            while (reader.Read())
-            {
-                found.Add(new IdNeighbours(
-                    reader.GetString(0),
-                    reader.IsDBNull(1) ? null : reader.GetString(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2)));
-            }
-        }
-
-        return found;
     }
 }

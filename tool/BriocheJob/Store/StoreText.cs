@@ -70,5 +70,5 @@ internal static class StoreText
     };
 
     private static BriocheJobException Unreadable(string column, string text) =>
-        new(Catalog.Store.DatabaseCorrupt, $"the job store holds an unknown {column} '{text}'");
+        Catalog.Store.UnknownStoredValue.Exception(column, text);
 }

@@ -81,7 +81,7 @@ public static class Ulid
     {
         if (!IsValid(ulid))
         {
-            throw new BriocheJobException(Catalog.Store.InvalidId, $"'{ulid}' is not a ULID");
+            throw Catalog.Store.NotAUlid.Exception(ulid);
         }
 
         long milliseconds = 0;
