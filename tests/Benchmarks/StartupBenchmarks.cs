@@ -5,7 +5,8 @@ namespace Benchmarks;
 
 /// <summary>
 /// Whole processes, side by side: the smallest .NET console app (tests/HelloWorld) against the installed tool.
-/// Target: <c>show</c> of a failed job at most 1.5× hello world. The tool is the one <c>bash eng/pack.sh</c> installed
+/// Targets (issue 7): <c>show</c>, <c>list</c> and <c>logs --tail 20</c> at most 0.5× hello world (the first target
+/// was <c>show</c> at most 1.5×). The tool is the one <c>bash eng/pack.sh</c> installed
 /// into the NuGet cache: the Native AOT executable of package <c>dotnet-brioche-job.linux-x64</c>, else the portable
 /// dll of <c>dotnet-brioche-job.any</c>; or the executable or dll named by <c>BRIOCHE_JOB_BENCH_TOOL</c>.
 /// <c>ShowThroughManifest</c> runs <c>dotnet brioche-job show</c> as users type it: the SDK's own start-up

@@ -21,7 +21,8 @@ internal static class BriocheJobApp
             HelpTextGenerator = CommandHelpText.Instance,
         };
         app.HelpOption("-h|--help", inherited: true);
-        app.VersionOption("--version", typeof(BriocheJobApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        // Read when --version is given: the assembly's name comes through reflection, which no other command needs.
+        app.VersionOption("--version", () => typeof(BriocheJobApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         context.HomeOption = app.Option("--home <DIR>",
             "The data home (default: $BRIOCHE_JOB_HOME, else $XDG_DATA_HOME/brioche-job, else ~/.local/share/brioche-job).",
             CommandOptionType.SingleValue, inherited: true);

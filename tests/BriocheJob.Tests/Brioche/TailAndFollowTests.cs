@@ -1,5 +1,6 @@
 using System.Text;
 using BriocheJob.Brioche;
+using BriocheJob.Diagnostics;
 
 namespace BriocheJob.Tests.Brioche;
 
@@ -63,6 +64,111 @@ public sealed class TailAndFollowTests : IDisposable
         tail.Description!.RecipeHash.ShouldBe(Descriptions.Sample().RecipeHash);
         // Frame 0, the start of frame 1 (Spawned), and the last frames the 2 MiB look-behind reaches.
         tail.FramesDecompressed.ShouldBeLessThanOrEqualTo(6);
+    }
+
+    /// <summary>
+    /// Five 1 MiB stdout chunks in 256 KiB frames, a short stdout chunk, then one stderr line and the exit: a tail's
+    /// last line is on stderr, so the walk looks back 2 MiB for an earlier stderr chunk that would continue it.
+    /// </summary>
+    private string WriteLogEndingOnStderr(bool keepSeekTable = true)
+    {
+        var path = _temp.File(keepSeekTable ? "stderr-last.bin.zst" : "stderr-last-cut.bin.zst");
+        using (var writer = ProcessEventsWriter.Create(path, Descriptions.Sample(), new ProcessEventsWriterOptions { FrameSize = 256 * 1024 }))
+        {
+            writer.Write(new SpawnedEvent(100, 4242));
+            var line = 0;
+            for (var chunk = 0; chunk < 5; chunk++)
+            {
+                var text = new StringBuilder();
+                while (text.Length < ProcessEventsCodec.MaxChunkLength - 40)
+                {
+                    text.Append("build output line ").Append(line++.ToString("D8")).Append(" .........\n");
+                }
+                writer.Write(new StdoutEvent((uint)(200 + chunk), Encoding.ASCII.GetBytes(text.ToString().PadRight(ProcessEventsCodec.MaxChunkLength, '.'))));
+            }
+            var last = new StringBuilder();
+            for (var i = 0; i < 30; i++)
+            {
+                last.Append("last lines ").Append(i).Append('\n');
+            }
+            writer.Write(new StdoutEvent(300, Encoding.ASCII.GetBytes(last.ToString())));
+            writer.Write(new StderrEvent(301, "done with warnings\n"u8.ToArray()));
+            writer.Write(new ExitedEvent(400, 1));
+        }
+        if (!keepSeekTable)
+        {
+            var file = File.ReadAllBytes(path);
+            var frames = (int)BitConverter.ToUInt32(file, file.Length - 9);
+            File.WriteAllBytes(path, file.AsSpan(0, file.Length - (8 + 8 * frames + 9)).ToArray());
+        }
+        return path;
+    }
+
+    [Fact]
+    public void Tail_whose_last_line_is_on_the_other_stream_decompresses_only_the_frames_holding_headers()
+    {
+        var path = WriteLogEndingOnStderr();
+        var full = ProcessLog.Read(path);
+        var tail = ProcessLog.Read(path, new ProcessLogOptions { Tail = 20 });
+
+        tail.OutputLines.ShouldBe(full.OutputLines.TakeLast(20).ToList());
+        tail.OutputLines[^1].ShouldBe(full.OutputLines[^1]);
+        tail.OutputLines[^1].Text.ShouldBe("done with warnings");
+        tail.RenderText().ShouldBe(RenderTail(full, 20));
+        // The same lines as a reader that loads every event it walks over (no seek table: frames found by size).
+        var unindexed = ProcessLog.Read(WriteLogEndingOnStderr(keepSeekTable: false), new ProcessLogOptions { Tail = 20 });
+        unindexed.OutputLines.ShouldBe(tail.OutputLines);
+        unindexed.TailBytesDecompressed.ShouldBeGreaterThan(2L * ProcessEventsCodec.MaxChunkLength);
+
+        // The 2 MiB look-behind passes over two 1 MiB chunks (eight frames) and stops at the third: the last frame and
+        // the first bytes of the two frames holding those chunks' headers are decompressed, not the 2 MiB.
+        tail.TailBytesDecompressed.ShouldBeLessThan(3 * 256 * 1024);
+        tail.FramesDecompressed.ShouldBeLessThanOrEqualTo(2 + 1 + 2);
+    }
+
+    [Fact]
+    public void Tail_of_one_stream_passes_over_the_other_streams_chunks_without_decompressing_them()
+    {
+        var path = WriteLogEndingOnStderr();
+        var stdout = ProcessLog.Read(path, new ProcessLogOptions { Stream = OutputStream.Stdout });
+        var tail = ProcessLog.Read(path, new ProcessLogOptions { Stream = OutputStream.Stdout, Tail = 5, Reverse = true });
+        tail.OutputLines.ShouldBe(stdout.OutputLines.TakeLast(5).ToList());
+        tail.Lines.Where(l => l.Kind == LogLineKind.Output).ShouldBe(stdout.OutputLines.TakeLast(5).Reverse().ToList());
+        tail.TailBytesDecompressed.ShouldBeLessThan(3 * 256 * 1024);
+
+        var stderr = ProcessLog.Read(path, new ProcessLogOptions { Stream = OutputStream.Stderr, Tail = 1 });
+        stderr.OutputLines.Single().Text.ShouldBe("done with warnings");
+        stderr.TailBytesDecompressed.ShouldBeLessThan(3 * 256 * 1024);
+    }
+
+    [Fact]
+    public void Tail_through_a_seek_table_whose_sizes_lie_fails_with_a_coded_error()
+    {
+        var path = WriteLogEndingOnStderr();
+        var file = File.ReadAllBytes(path);
+        var frames = (int)BitConverter.ToUInt32(file, file.Length - 9);
+        var table = file.Length - 9 - 8 * frames;
+        for (var i = 2; i < frames - 2; i++)
+        {
+            // Every middle frame's decompressed size, 7 bytes too big.
+            var at = table + 8 * i + 4;
+            BitConverter.TryWriteBytes(file.AsSpan(at, 4), BitConverter.ToUInt32(file, at) + 7).ShouldBeTrue();
+        }
+        File.WriteAllBytes(path, file);
+        Should.Throw<BriocheJobException>(() => ProcessLog.Read(path, new ProcessLogOptions { Tail = 20 }));
+    }
+
+    private static string RenderTail(ProcessLog full, int lines)
+    {
+        var all = full.Lines;
+        var output = all.Where(l => l.Kind == LogLineKind.Output).ToList();
+        var keep = output.TakeLast(lines).ToHashSet();
+        var text = new StringBuilder();
+        foreach (var line in all.Where(l => l.Kind != LogLineKind.Output || keep.Contains(l)))
+        {
+            text.Append(line.Render()).Append('\n');
+        }
+        return text.ToString();
     }
 
     [Fact]

@@ -55,8 +55,11 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     /// <summary>The most decompressed bytes held at once (loaded windows): bounded whatever a frame inflates to.</summary>
     internal long PeakLoadedBytes { get; private set; }
 
-    /// <summary>zstd frames decompressed so far: the cost of a tail read.</summary>
+    /// <summary>zstd frames decompressed so far (whole or only their first bytes): the cost of a tail read.</summary>
     public int FramesDecompressed { get; private set; }
+
+    /// <summary>Decompressed bytes produced so far, over every frame loaded.</summary>
+    internal long BytesDecompressed { get; private set; }
 
     /// <summary>True when the file ends inside a frame or an event.</summary>
     public bool EndedAbruptly { get; private set; }
@@ -98,7 +101,13 @@ public sealed class ProcessEventsBackwardReader : IDisposable
     }
 
     /// <summary>Like <see cref="ReadBackward"/> without decoding or copying: each event's kind and position, its body in <see cref="RawBody"/>.</summary>
-    internal IEnumerable<(byte Kind, long Start)> ReadBackwardRaw()
+    /// <param name="decide">
+    /// Asked for each event, newest first, once its trailer (kind and length) is read and before its body is loaded:
+    /// <see cref="BackwardStep.SkipBody"/> passes over the event without yielding it (only its header is loaded, so
+    /// with a seek table the frames wholly inside its body are never decompressed); <see cref="BackwardStep.Stop"/>
+    /// ends the enumeration there.
+    /// </param>
+    internal IEnumerable<(byte Kind, long Start)> ReadBackwardRaw(Func<byte, uint, BackwardStep>? decide = null)
     {
         Initialize();
         if (_empty)
@@ -134,8 +143,27 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             {
                 throw ProcessEventsCodec.Corrupt($"bad event trailer (kind {kind}, length {length}) {-position} bytes before the end of the stream");
             }
+            var step = decide?.Invoke(kind, length) ?? BackwardStep.Read;
+            if (step == BackwardStep.Stop)
+            {
+                yield break;
+            }
             var total = (int)length + 2 * ProcessEventsCodec.MarkerLength;
             var start = position - total;
+            if (step == BackwardStep.SkipBody && LoadHeaderOnly(start) && !BeforeEventsStart(start))
+            {
+                var header = _eventBuffer.AsSpan(0, ProcessEventsCodec.MarkerLength);
+                Copy(start, header);
+                if (!header.SequenceEqual(marker))
+                {
+                    throw ProcessEventsCodec.Corrupt($"the header of the {(ProcessEventKind)kind} event {-start} bytes before the end does not match its trailer");
+                }
+                _rawLength = 0;
+                position = start;
+                DropAfter(position);
+                LastEventStart = start;
+                continue;
+            }
             if (!Ensure(start) || BeforeEventsStart(start))
             {
                 throw ProcessEventsCodec.Corrupt($"a {(ProcessEventKind)kind} event of {length} bytes reaches before the start of the stream");
@@ -233,7 +261,8 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         for (var i = 0; i < count; i++)
         {
             var compressed = BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(8 + i * entrySize));
-            frames.Add(new Segment(offset, compressed, Partial: false));
+            var decompressed = BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(12 + i * entrySize));
+            frames.Add(new Segment(offset, compressed, Partial: false, DecompressedLength: decompressed));
             offset += compressed;
         }
         if (offset != length - tableLength)
@@ -400,6 +429,72 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Loads what the header of an event starting at <paramref name="start"/> needs and no more: with a seek table, the
+    /// first bytes of the one frame holding it, placed by the table's decompressed sizes; the frames between it and
+    /// the loaded data are not decompressed. False when that cannot be done (no seek table, a frame too big for one
+    /// window, a header across two frames): the caller then loads the whole event as usual. A table whose sizes do
+    /// not match the frames shows as a header that does not match its trailer, or as a frame shorter than its size.
+    /// </summary>
+    private bool LoadHeaderOnly(long start)
+    {
+        if (start >= _loadedStart)
+        {
+            return true;
+        }
+        if (!HasSeekTable || _nextSegment == 0 || _segments[_nextSegment].SliceStart != 0)
+        {
+            return false;
+        }
+        var end = _loadedStart;
+        var index = _nextSegment - 1;
+        while (true)
+        {
+            var candidate = _segments[index];
+            if (candidate.SliceLength > 0 || candidate.DecompressedLength < 0)
+            {
+                return false;
+            }
+            if (end - candidate.DecompressedLength <= start)
+            {
+                break;
+            }
+            end -= candidate.DecompressedLength;
+            if (--index < 0)
+            {
+                return false;
+            }
+        }
+        var segment = _segments[index];
+        var frameStart = end - segment.DecompressedLength;
+        var needed = start + ProcessEventsCodec.MarkerLength - frameStart;
+        if (needed > segment.DecompressedLength || segment.DecompressedLength > WindowLength)
+        {
+            return false;
+        }
+        var buffer = Rent((int)needed);
+        int got;
+        try
+        {
+            got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, 0, buffer.AsSpan(0, (int)needed), Decoder);
+        }
+        catch (ZstdDataException e)
+        {
+            throw ProcessEventsCodec.CorruptZstd(e);
+        }
+        FramesDecompressed++;
+        BytesDecompressed += got;
+        if (got != needed)
+        {
+            throw ProcessEventsCodec.Corrupt($"zstd frame {index} holds fewer bytes than the seek table says ({segment.DecompressedLength})");
+        }
+        _nextSegment = index;
+        _loadedStart = frameStart;
+        _loaded.Insert(0, new LoadedSegment(frameStart, buffer.AsMemory(0, got), buffer, segment));
+        PeakLoadedBytes = Math.Max(PeakLoadedBytes, _loaded.Sum(l => (long)l.Data.Length));
+        return true;
+    }
+
     /// <summary>Window buffers no longer loaded, reused so reading a large file backwards allocates no new ones.</summary>
     private readonly Stack<byte[]> _spare = new();
 
@@ -454,17 +549,20 @@ public sealed class ProcessEventsBackwardReader : IDisposable
             {
                 var slice = Rent(WindowLength);
                 var got = ZstdFrames.DecompressFrameSlice(_file, segment.Offset, segment.SliceStart, slice.AsSpan(0, segment.SliceLength), Decoder);
+                BytesDecompressed += segment.SliceStart + got;
                 return (slice, got);
             }
             var first = FirstTryLength(segment);
             var buffer = Rent(first);
             var length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, first), out var total, out var complete, Decoder);
+            BytesDecompressed += total;
             if (length < 0 && total <= WindowLength)
             {
                 // Bigger than its header said (or than the usual size): again, into a buffer of its counted size.
                 _spare.Push(buffer);
                 buffer = Rent((int)total);
                 length = ZstdFrames.DecompressFrameAt(_file, segment.Offset, buffer.AsSpan(0, (int)total), out total, out complete, Decoder);
+                BytesDecompressed += total;
             }
             if (!complete)
             {
@@ -548,10 +646,24 @@ public sealed class ProcessEventsBackwardReader : IDisposable
         }
     }
 
-    /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.</summary>
-    private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0);
+    /// <summary>A frame (or raw range); with <see cref="SliceLength"/> set, one window of a frame's decompressed bytes.
+    /// <see cref="DecompressedLength"/>: what the seek table says the frame inflates to; -1 when there is no table.</summary>
+    private readonly record struct Segment(long Offset, long Length, bool Partial, long SliceStart = 0, int SliceLength = 0, long DecompressedLength = -1);
 
     private readonly record struct LoadedSegment(long Start, ReadOnlyMemory<byte> Data, byte[] Buffer, Segment Source);
+}
+
+/// <summary>What <see cref="ProcessEventsBackwardReader.ReadBackwardRaw"/> does with the event whose trailer it has read.</summary>
+internal enum BackwardStep
+{
+    /// <summary>Load the event and yield it.</summary>
+    Read,
+
+    /// <summary>Pass over it: check its header, but neither load nor yield its body.</summary>
+    SkipBody,
+
+    /// <summary>End the enumeration before this event.</summary>
+    Stop,
 }
 
 /// <summary>A place to start reading events forward from the middle of a file (see <see cref="ProcessEventsReader.OpenAt"/>).</summary>

@@ -40,6 +40,9 @@ public sealed class ProcessLog
 
     public bool Reversed { get; private init; }
 
+    /// <summary>For a tail read: the bytes the backward walk decompressed (the head's first frame not counted).</summary>
+    internal long TailBytesDecompressed { get; private init; }
+
     /// <summary>For a tail read: where a forward reader can start to see every line of the tail again (its earliest event).</summary>
     internal EventsResumePoint? TailResume { get; private init; }
 
@@ -184,25 +187,28 @@ public sealed class ProcessLog
         var seen = new bool[2];
         ExitEvent? exit = null;
         long walkedPastTail = 0;
-        foreach (var (kind, start) in backward.ReadBackwardRaw())
+        // Decided from each event's trailer, before its body is loaded.
+        BackwardStep Decide(byte kind, uint length)
         {
-            var isOutput = kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr;
-            if (slots.Count >= wanted)
+            if (slots.Count < wanted)
             {
-                // An open line waits for an earlier chunk of its stream, which may be far back or absent.
-                // Past this bound its start is taken as found, so a tail never decompresses the whole file.
-                walkedPastTail += isOutput ? backward.RawBody.Length - 4 : 16;
-                if (walkedPastTail > TailLookbehindBytes)
-                {
-                    break;
-                }
-                var stream = kind == (byte)ProcessEventKind.Stdout ? 0 : 1;
-                if (isOutput && pending[stream] is null)
-                {
-                    // Nothing of this chunk can reach the tail: skip it without copying it out of the window.
-                    continue;
-                }
+                return BackwardStep.Read;
             }
+            var isOutput = kind is (byte)ProcessEventKind.Stdout or (byte)ProcessEventKind.Stderr;
+            // An open line waits for an earlier chunk of its stream, which may be far back or absent.
+            // Past this bound its start is taken as found, so a tail never decompresses the whole file.
+            walkedPastTail += isOutput ? (long)length - 4 : 16;
+            if (walkedPastTail > TailLookbehindBytes)
+            {
+                return BackwardStep.Stop;
+            }
+            var stream = kind == (byte)ProcessEventKind.Stdout ? 0 : 1;
+            // Nothing of this chunk can reach the tail: pass over it. With a seek table only the frame holding its
+            // header is decompressed (up to the header); the frames inside it are not.
+            return isOutput && pending[stream] is null ? BackwardStep.SkipBody : BackwardStep.Read;
+        }
+        foreach (var (kind, start) in backward.ReadBackwardRaw(Decide))
+        {
             var processEvent = ProcessEventsCodec.DecodeBody(kind, backward.RawBody, start);
             switch (processEvent)
             {
@@ -247,6 +253,7 @@ public sealed class ProcessLog
             OutputLines = slots.Select(slot => OutputLine(
                 new OutputLineAssembler.KeyedLine(0, slot.Stream, slot.ElapsedMilliseconds, slot.Text()), spawned)).ToList(),
             FramesDecompressed = headFrames + backward.FramesDecompressed,
+            TailBytesDecompressed = backward.BytesDecompressed,
             Reversed = options.Reverse,
         };
     }

@@ -120,7 +120,8 @@ public static unsafe class ZstdFrames
         {
             decoder.Restart(seekable);
         }
-        var scratch = new byte[128 * 1024];
+        // Only a slice after the frame's start needs a scratch buffer (a header read from a frame's start does not).
+        var scratch = skip > 0 ? new byte[128 * 1024] : [];
         while (skip > 0)
         {
             var n = decoder.Read(scratch.AsSpan(0, (int)Math.Min(scratch.Length, skip)));
