@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using BriocheJob.Brioche;
+using BriocheJob.BuildKit;
 using BriocheJob.Recording;
 using BriocheJob.Store;
+using Google.Protobuf;
 
 namespace Benchmarks;
 
@@ -14,6 +16,9 @@ namespace Benchmarks;
 /// 200 MB/s of output (1 GiB / Mean) and the process's memory growing by under 100 MB while it records; the growth
 /// (peak working set during the run minus before it, sampled every 5 ms) is printed after each iteration.
 /// The 1 GiB file is made once and kept in <c>$TMPDIR/brioche-job-recording-bench</c>.
+/// <see cref="RecordBuildKitStep"/> is the <c>DockerBuild</c> path for one BuildKit step printing 1 GiB: a synthetic
+/// Engine progress stream (JSON lines, each a base64 StatusResponse with one 32 KiB log chunk) generated on the fly,
+/// fed as the live build feeds it (<c>DockerTraceRecorder.FeedProgressAsync</c>) into a real recording session.
 /// </summary>
 [MemoryDiagnoser]
 public class RecordingThroughputBenchmarks
@@ -118,6 +123,166 @@ public class RecordingThroughputBenchmarks
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>One BuildKit step that prints 1 GiB, recorded as <c>DockerBuild</c> records it: decoded, written to its events file, saved.</summary>
+    [Benchmark]
+    public long RecordBuildKitStep()
+    {
+        using var session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, _home!.Root, $"bench-{++_iteration}"));
+        var project = session.AddProject(new ProjectRequest(JobKind.Docker, "bench", LocalProjectPath: "/bench/Dockerfile"));
+        using var recorder = new DockerTraceRecorder(session, project, null, null, null, null, saveEachJob: true);
+        var decoder = new BuildKitTraceDecoder(recorder, TraceLogRetention.Tail);
+        using var progress = new SyntheticProgressStream(OutputBytes);
+        DockerTraceRecorder.FeedProgressAsync(progress, decoder, recorder, CancellationToken.None).GetAwaiter().GetResult();
+        var trace = decoder.Finish();
+        recorder.Flush();
+        recorder.Finish(DockerBuildEnd.Succeeded);
+        session.Finish(RunState.Finished, RunResult.Succeeded);
+        var step = trace.Vertices.Single();
+        if (trace.Malformed.Total != 0 || step.StdoutLength != OutputBytes || !step.IsCompleted || recorder.RecordedJobCount != 1)
+        {
+            throw new InvalidOperationException($"the step was not recorded: {trace.Malformed}, {step.StdoutLength} bytes");
+        }
+
+        var job = session.Store.GetBuild(session.Build.Id)!.Jobs.Single().Job;
+        var recorded = new FileInfo(job.LocalPath!).Length;
+        File.Delete(job.LocalPath!);
+        return recorded;
+    }
+
+    /// <summary>
+    /// An Engine <c>/build</c> body: a started vertex, 32 KiB log chunks (16 different ones, in turn) until
+    /// <c>total</c> bytes of output, the completed vertex and the image id. Made as it is read; nothing is held.
+    /// </summary>
+    private sealed class SyntheticProgressStream : Stream
+    {
+        private const string Digest = "sha256:5f1e6c1d0c3b2a19887766554433221100ffeeddccbbaa998877665544332211";
+        private static readonly byte[][] LogLines = MakeLogLines();
+        private readonly long _total;
+        private long _logged;
+        private int _stage;
+        private int _next;
+        private byte[] _current;
+        private int _offset;
+
+        public SyntheticProgressStream(long total)
+        {
+            _total = total;
+            _current = VertexLine(completed: false);
+        }
+
+        private const int ChunkBytes = 32 * 1024;
+
+        private static byte[][] MakeLogLines()
+        {
+            var random = new Random(11);
+            var lines = new byte[16][];
+            for (int i = 0; i < lines.Length; i++)
+            {
+                var text = new StringBuilder();
+                while (text.Length < ChunkBytes)
+                {
+                    text.Append("[ ").Append(random.Next(100)).Append("%] Building CXX object src/module_")
+                        .Append(random.Next(977)).Append(".cpp.o ").Append(random.NextInt64().ToString("x")).Append('\n');
+                }
+
+                var data = Encoding.ASCII.GetBytes(text.ToString())[..ChunkBytes];
+                var log = Message(o =>
+                {
+                    o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(Digest);
+                    o.WriteTag(2, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(Time(1_700_000_001 + i)));
+                    o.WriteTag(3, WireFormat.WireType.Varint); o.WriteInt64(1);
+                    o.WriteTag(4, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(data));
+                });
+                lines[i] = TraceLine(Message(o => { o.WriteTag(3, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(log)); }));
+            }
+
+            return lines;
+        }
+
+        private static byte[] VertexLine(bool completed) => TraceLine(Message(o =>
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(ByteString.CopyFrom(Message(v =>
+            {
+                v.WriteTag(1, WireFormat.WireType.LengthDelimited); v.WriteString(Digest);
+                v.WriteTag(3, WireFormat.WireType.LengthDelimited); v.WriteString("[build 2/2] RUN ./build-everything.sh");
+                v.WriteTag(5, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(Time(1_700_000_000)));
+                if (completed)
+                {
+                    v.WriteTag(6, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(Time(1_700_000_600)));
+                }
+            })));
+        }));
+
+        private static byte[] Time(long seconds) => Message(t => { t.WriteTag(1, WireFormat.WireType.Varint); t.WriteInt64(seconds); });
+
+        private static byte[] TraceLine(byte[] statusResponse) =>
+            Encoding.ASCII.GetBytes($"{{\"id\":\"moby.buildkit.trace\",\"aux\":\"{Convert.ToBase64String(statusResponse)}\"}}\n");
+
+        private static byte[] Message(Action<CodedOutputStream> write)
+        {
+            var buffer = new MemoryStream();
+            var output = new CodedOutputStream(buffer);
+            write(output);
+            output.Flush();
+            return buffer.ToArray();
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            int read = 0;
+            while (read < buffer.Length)
+            {
+                if (_offset == _current.Length && !Advance())
+                {
+                    break;
+                }
+
+                int take = Math.Min(buffer.Length - read, _current.Length - _offset);
+                _current.AsSpan(_offset, take).CopyTo(buffer[read..]);
+                _offset += take;
+                read += take;
+            }
+
+            return read;
+        }
+
+        private bool Advance()
+        {
+            _offset = 0;
+            if (_stage == 0 && _logged < _total)
+            {
+                _current = LogLines[_next++ % LogLines.Length];
+                _logged += ChunkBytes;
+                return true;
+            }
+
+            _stage++;
+            _current = _stage switch
+            {
+                1 => VertexLine(completed: true),
+                2 => "{\"aux\":{\"ID\":\"sha256:0000000000000000000000000000000000000000000000000000000000000001\"},\"id\":\"moby.image.id\"}\n"u8.ToArray(),
+                _ => [],
+            };
+            return _current.Length > 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>One job of 1 GiB output recorded as the task records it: followed, decoded and copied.</summary>

@@ -196,7 +196,7 @@ public sealed class DockerBuildRecordingTests : IDisposable
         stdout.ShouldStartWith(marker);
         stdout.ShouldContain("[output clipped, log limit");
         // Everything the daemon sent, byte for byte, and not more than its limit.
-        (vertex.StdoutBytes.Length + vertex.StderrBytes.Length).ShouldBe(System.Text.Encoding.UTF8.GetByteCount(stdout));
+        (vertex.StdoutLength + vertex.StderrLength).ShouldBe(System.Text.Encoding.UTF8.GetByteCount(stdout));
         stdout.Length.ShouldBeLessThan(3_000_000);
         events.Last().ShouldBeOfType<ExitedEvent>().ExitCode.ShouldBe(0);
         listener.Problems.ShouldBeEmpty();

@@ -63,13 +63,12 @@ public sealed class DockerTraceRecorderTests : IDisposable
         var events = ReadEvents(failed.LocalPath!);
         events.OfType<DescriptionEvent>().Single().Description.CreatedAt.ShouldBe(T0.AddSeconds(1));
         var outputs = events.OfType<OutputEvent>().ToList();
-        // Elapsed comes from BuildKit's log timestamps relative to the step's start; the unfinished last line is
-        // kept, stamped with the step's latest output time (its own first-byte time is the decoder's).
+        // Each BuildKit chunk is written as it arrives (not split into lines, nothing held back), its elapsed time
+        // from BuildKit's log timestamp relative to the step's start; the unfinished last line is kept.
         outputs.Select(o => (o.Stream, Encoding.UTF8.GetString(o.Data.Span), o.ElapsedMilliseconds)).ShouldBe(
         [
-            (OutputStream.Stdout, "bar\n", 250u),
+            (OutputStream.Stdout, "bar\npart", 250u),
             (OutputStream.Stderr, "oops\n", 500u),
-            (OutputStream.Stdout, "part", 500u),
         ]);
         var exit = events.Last().ShouldBeOfType<ExitedEvent>();
         exit.ExitCode.ShouldBe(3);
@@ -167,6 +166,65 @@ public sealed class DockerTraceRecorderTests : IDisposable
 
         listener.Problems.ShouldNotBeEmpty();
         broken.Steps.ShouldHaveSingleItem().Recorded.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_step_printing_64_MiB_is_recorded_into_its_events_file_in_bounded_memory()
+    {
+        var session = RecordingSession.Begin(new RecordingOptions(BuildOrigin.MsBuild, _temp.Home.Root, "ext-big"));
+        using var _ = session;
+        var project = session.AddProject(new ProjectRequest(JobKind.Docker, "app", LocalProjectPath: "/ctx/Dockerfile"));
+        using var recorder = new DockerTraceRecorder(session, project, new DockerImageSpec("app", "/ctx", "/ctx/Dockerfile"),
+            "/ctx/Dockerfile", DockerfileParser.Parse(DockerStepTestData.Dockerfile), null, saveEachJob: true);
+        var decoder = new BuildKitTraceDecoder(recorder, TraceLogRetention.Tail);
+        Feed(decoder, recorder, Vertex("sha256:run", RunName, 1));
+
+        var line = "[ 42%] Building CXX object src/CMakeFiles/app.dir/module.cpp.o -O2 -Wall\n"u8;
+        var chunk = new byte[32 * 1024];
+        for (int at = 0; at < chunk.Length; at += line.Length)
+        {
+            line[..Math.Min(line.Length, chunk.Length - at)].CopyTo(chunk.AsSpan(at));
+        }
+
+        chunk[^1] = 0xFF; // not UTF-8, and no line ends there: bytes are recorded as they are
+        var record = BriocheJob.Tests.BuildKit.StreamingDecoderTests.LogRecord(1, chunk, 1.5, "sha256:run");
+        decoder.FeedStatusResponse(record, 0, record.Length); // warm-up: events file open, buffers sized
+        recorder.Flush();
+        const int Records = 2048;
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Records; i++)
+        {
+            decoder.FeedStatusResponse(record, 0, record.Length);
+            recorder.Flush();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Feed(decoder, recorder, Vertex("sha256:run", RunName, 1, 60));
+        decoder.Finish();
+        recorder.Finish(DockerBuildEnd.Succeeded);
+
+        long recorded = (long)Records * chunk.Length;
+        // Per record: the protobuf reader and the compressor's bookkeeping; nothing in proportion to the bytes.
+        allocated.ShouldBeLessThan(recorded / 64);
+        var vertex = decoder.Vertices.ShouldHaveSingleItem();
+        vertex.Tail.ShouldNotBeNull().HeldBytes.ShouldBeLessThanOrEqualTo(2 * LogTail.Capacity);
+        var job = session.Store.GetBuild(session.Build.Id)!.Jobs.ShouldHaveSingleItem().Job;
+        job.Result.ShouldBe(RunResult.Succeeded);
+        long written = 0, matching = 0;
+        using (var reader = ProcessEventsReader.Open(job.LocalPath!))
+        {
+            while (await reader.ReadNextAsync() is { } e)
+            {
+                if (e is OutputEvent output)
+                {
+                    written += output.Data.Length;
+                    matching += output.Data.Span.SequenceEqual(chunk) ? 1 : 0;
+                }
+            }
+        }
+
+        written.ShouldBe(recorded + chunk.Length);
+        matching.ShouldBe(Records + 1);
     }
 
     private static List<ProcessEvent> ReadEvents(string path)

@@ -129,6 +129,25 @@ public static class ProcessEventsCodec
         return encoded;
     }
 
+    /// <summary>Bytes <see cref="EncodeOutput"/> writes for a chunk of <paramref name="dataLength"/> bytes.</summary>
+    public static int EncodedOutputLength(int dataLength) => 4 + dataLength + 2 * MarkerLength;
+
+    /// <summary>Encodes one output event into <paramref name="destination"/> without allocating; returns its length.</summary>
+    public static int EncodeOutput(Span<byte> destination, ProcessEventKind kind, uint elapsed, ReadOnlySpan<byte> data)
+    {
+        if (data.Length is 0 or > MaxChunkLength || kind is not (ProcessEventKind.Stdout or ProcessEventKind.Stderr))
+        {
+            throw new ArgumentException($"an output chunk must hold 1..{MaxChunkLength} bytes, not {data.Length}");
+        }
+
+        int bodyLength = 4 + data.Length;
+        WriteMarker(destination, kind, bodyLength);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[MarkerLength..], elapsed);
+        data.CopyTo(destination[(MarkerLength + 4)..]);
+        WriteMarker(destination[(MarkerLength + bodyLength)..], kind, bodyLength);
+        return bodyLength + 2 * MarkerLength;
+    }
+
     private static byte[] TimedBody(uint elapsed, int extra)
     {
         var body = new byte[4 + extra];

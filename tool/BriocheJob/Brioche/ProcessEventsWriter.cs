@@ -33,6 +33,7 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     public const uint SeekTableFooterMagic = 0x8F92EAB1;
 
     private readonly object _gate = new();
+    private byte[] _scratch = [];
     private readonly Stream _destination;
     private readonly bool _leaveOpen;
     private readonly ProcessEventsWriterOptions _options;
@@ -149,13 +150,19 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
     {
         lock (_gate)
         {
+            var kind = stream == OutputStream.Stdout ? ProcessEventKind.Stdout : ProcessEventKind.Stderr;
             for (var offset = 0; offset < data.Length; offset += ProcessEventsCodec.MaxChunkLength)
             {
-                var piece = data.Slice(offset, Math.Min(ProcessEventsCodec.MaxChunkLength, data.Length - offset)).ToArray();
-                OutputEvent chunk = stream == OutputStream.Stdout
-                    ? new StdoutEvent(elapsedMilliseconds, piece)
-                    : new StderrEvent(elapsedMilliseconds, piece);
-                AppendEvent(chunk);
+                var piece = data.Slice(offset, Math.Min(ProcessEventsCodec.MaxChunkLength, data.Length - offset));
+                // Encoded into one reused buffer: recording output allocates nothing per chunk.
+                int length = ProcessEventsCodec.EncodedOutputLength(piece.Length);
+                if (_scratch.Length < length)
+                {
+                    _scratch = new byte[Math.Max(length, Math.Min(2 * _scratch.Length, ProcessEventsCodec.EncodedOutputLength(ProcessEventsCodec.MaxChunkLength)))];
+                }
+
+                ProcessEventsCodec.EncodeOutput(_scratch, kind, elapsedMilliseconds, piece);
+                AppendEncoded(kind, _scratch.AsSpan(0, length));
             }
             if (data.Length > 0)
             {
@@ -256,7 +263,20 @@ public sealed class ProcessEventsWriter : IDisposable, IAsyncDisposable
         {
             throw Catalog.Events.WriterMisuse.Exception(processEvent.Kind);
         }
-        ReadOnlySpan<byte> bytes = ProcessEventsCodec.Encode(processEvent);
+        AppendEncoded(processEvent.Kind, ProcessEventsCodec.Encode(processEvent), checkedState: true);
+    }
+
+    private void AppendEncoded(ProcessEventKind kind, ReadOnlySpan<byte> bytes, bool checkedState = false)
+    {
+        if (!checkedState)
+        {
+            ThrowIfDisposed();
+            if (_completed)
+            {
+                throw Catalog.Events.WriterMisuse.Exception(kind);
+            }
+        }
+
         if (_compressor is null)
         {
             _destination.Write(bytes);

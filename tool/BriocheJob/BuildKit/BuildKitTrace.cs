@@ -17,9 +17,10 @@ public static class BuildKitTrace
         Stream stream,
         TraceEncoding encoding = TraceEncoding.Auto,
         IBuildTraceObserver? observer = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TraceLogRetention retention = TraceLogRetention.All)
     {
-        var decoder = new BuildKitTraceDecoder(observer);
+        var decoder = new BuildKitTraceDecoder(observer, retention);
         await FeedAsync(stream, decoder, encoding, cancellationToken).ConfigureAwait(false);
         return decoder.Finish();
     }
@@ -29,14 +30,15 @@ public static class BuildKitTrace
         string path,
         TraceEncoding encoding = TraceEncoding.Auto,
         IBuildTraceObserver? observer = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TraceLogRetention retention = TraceLogRetention.All)
     {
         BuildTrace trace;
         try
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1,
                 FileOptions.Asynchronous | FileOptions.SequentialScan);
-            trace = await DecodeAsync(file, encoding, observer, cancellationToken).ConfigureAwait(false);
+            trace = await DecodeAsync(file, encoding, observer, cancellationToken, retention).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -52,13 +54,15 @@ public static class BuildKitTrace
 
     /// <summary>
     /// Feeds <paramref name="decoder"/> from a stream as records arrive (for a live build: the Engine's /build
-    /// response body). Does not call <see cref="BuildKitTraceDecoder.Finish"/>.
+    /// response body). Does not call <see cref="BuildKitTraceDecoder.Finish"/>. <paramref name="afterRecord"/> runs
+    /// after every record (or line) fed.
     /// </summary>
     public static async Task FeedAsync(
         Stream stream,
         BuildKitTraceDecoder decoder,
         TraceEncoding encoding = TraceEncoding.Auto,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action? afterRecord = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(decoder);
@@ -73,11 +77,11 @@ public static class BuildKitTrace
             decoder.Encoding = encoding;
             if (encoding == TraceEncoding.HistoryBlob)
             {
-                await FeedBlobsAsync(stream, buffer, decoder, cancellationToken).ConfigureAwait(false);
+                await FeedBlobsAsync(stream, buffer, decoder, afterRecord, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await FeedLinesAsync(stream, buffer, decoder, encoding == TraceEncoding.RawJson, cancellationToken)
+                await FeedLinesAsync(stream, buffer, decoder, encoding == TraceEncoding.RawJson, afterRecord, cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -116,7 +120,8 @@ public static class BuildKitTrace
     }
 
     private static async Task FeedLinesAsync(
-        Stream stream, ReadBuffer buffer, BuildKitTraceDecoder decoder, bool rawJson, CancellationToken cancellationToken)
+        Stream stream, ReadBuffer buffer, BuildKitTraceDecoder decoder, bool rawJson, Action? afterRecord,
+        CancellationToken cancellationToken)
     {
         bool discarding = false; // inside an over-long line, skipping to its end
         int scanned = 0;
@@ -131,6 +136,7 @@ public static class BuildKitTrace
                 if (!discarding)
                 {
                     FeedLine(decoder, StripBom(data[..end]), rawJson);
+                    afterRecord?.Invoke();
                 }
 
                 discarding = false;
@@ -158,6 +164,7 @@ public static class BuildKitTrace
         if (!discarding && buffer.Data.Length > 0)
         {
             FeedLine(decoder, StripBom(buffer.Data.Span), rawJson);
+            afterRecord?.Invoke();
         }
     }
 
@@ -177,7 +184,8 @@ public static class BuildKitTrace
     }
 
     private static async Task FeedBlobsAsync(
-        Stream stream, ReadBuffer buffer, BuildKitTraceDecoder decoder, CancellationToken cancellationToken)
+        Stream stream, ReadBuffer buffer, BuildKitTraceDecoder decoder, Action? afterRecord,
+        CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -207,6 +215,7 @@ public static class BuildKitTrace
             var (array, offset) = buffer.Segment;
             decoder.FeedStatusResponse(array, offset + 4, (int)length);
             buffer.Consume(4 + (int)length);
+            afterRecord?.Invoke();
         }
     }
 

@@ -22,11 +22,29 @@ public sealed class BuildKitTraceDecoder
     private readonly List<TraceWarning> _warnings = [];
     private readonly List<string> _messages = [];
     private readonly List<TraceLogLine> _completedLines = [];
+    private readonly StatusResponseReader.InPlaceRecord _record = new();
+    private readonly Dictionary<string, TraceVertex>.AlternateLookup<ReadOnlySpan<char>> _byDigestChars;
+    private readonly TraceLogRetention _retention;
+    private byte[] _aux = [];
+    private byte[] _lastLogDigest = [];
+    private TraceVertex? _lastLogVertex;
     private long _recordNumber;
     private bool _finished;
     private bool _jsonKindKnown;
 
-    public BuildKitTraceDecoder(IBuildTraceObserver? observer = null) => _observer = observer;
+    /// <param name="retention">
+    /// <see cref="TraceLogRetention.All"/> keeps every byte and line of each step; <see cref="TraceLogRetention.Tail"/>
+    /// keeps a bounded tail and hands the bytes only to <see cref="IBuildTraceObserver.OnLogChunk"/> (memory that does
+    /// not grow with the log).
+    /// </param>
+    public BuildKitTraceDecoder(IBuildTraceObserver? observer = null, TraceLogRetention retention = TraceLogRetention.All)
+    {
+        _observer = observer;
+        _retention = retention;
+        _byDigestChars = _byDigest.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public TraceLogRetention Retention => _retention;
 
     public IReadOnlyList<TraceVertex> Vertices => _vertices;
 
@@ -166,8 +184,12 @@ public sealed class BuildKitTraceDecoder
             _finished = true;
             foreach (var vertex in _vertices)
             {
-                FlushPartial(vertex, vertex.StdoutBuffer);
-                FlushPartial(vertex, vertex.StderrBuffer);
+                vertex.Finished = true;
+                if (vertex.Tail is null)
+                {
+                    FlushPartial(vertex, vertex.StdoutBuffer);
+                    FlushPartial(vertex, vertex.StderrBuffer);
+                }
             }
         }
         return new BuildTrace(_vertices, _warnings, _messages, BuildError, ImageId, DecodedRecords, Malformed,
@@ -183,30 +205,36 @@ public sealed class BuildKitTraceDecoder
             return;
         }
 
-        string? id = null, auxImageId = null, stream = null, statusText = null, error = null, errorDetail = null;
-        byte[]? aux = null;
+        // The id is only compared, never made a string: most lines are trace auxes.
+        JsonLineId id = JsonLineId.None;
+        string? auxImageId = null, stream = null, statusText = null, error = null, errorDetail = null;
+        bool hasAux = false;
         int auxLength = 0;
         bool auxBase64Bad = false;
-        try
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (IsRawJsonKey(ref reader))
-                {
-                    NoteJsonKind(TraceEncoding.RawJson);
-                    ReadRawJson(line);
-                    return;
-                }
                 if (reader.ValueTextEquals("id"u8))
                 {
-                    id = ReadOptionalString(ref reader);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        id = reader.ValueTextEquals(TraceAuxIdUtf8) ? JsonLineId.Trace
+                            : reader.ValueTextEquals(ImageAuxIdUtf8) ? JsonLineId.Image
+                            : JsonLineId.Other;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("aux"u8))
                 {
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        auxBase64Bad = !TryDecodeBase64(ref reader, out aux, out auxLength);
+                        auxBase64Bad = !TryDecodeBase64(ref reader, ref _aux, out auxLength);
+                        hasAux = !auxBase64Bad;
                     }
                     else if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -216,6 +244,12 @@ public sealed class BuildKitTraceDecoder
                     {
                         reader.Skip();
                     }
+                }
+                else if (IsRawJsonKey(ref reader))
+                {
+                    NoteJsonKind(TraceEncoding.RawJson);
+                    ReadRawJson(line);
+                    return;
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
@@ -249,19 +283,19 @@ public sealed class BuildKitTraceDecoder
             }
 
             NoteJsonKind(TraceEncoding.JsonLines);
-            if (id == TraceAuxId && auxBase64Bad)
+            if (id == JsonLineId.Trace && auxBase64Bad)
             {
                 Skip(MalformedRecordKind.Base64, "bad base64 in a moby.buildkit.trace aux");
                 return;
             }
-            if (id == TraceAuxId && aux is not null)
+            if (id == JsonLineId.Trace && hasAux)
             {
-                ReadStatusResponse(aux, 0, auxLength);
+                ReadStatusResponse(_aux, 0, auxLength);
                 return;
             }
 
             DecodedRecords++;
-            if (id == ImageAuxId && !string.IsNullOrEmpty(auxImageId))
+            if (id == JsonLineId.Image && !string.IsNullOrEmpty(auxImageId))
             {
                 ImageId = auxImageId;
                 _observer?.OnImageId(auxImageId);
@@ -283,14 +317,13 @@ public sealed class BuildKitTraceDecoder
                 _observer?.OnBuildError(buildError);
             }
         }
-        finally
-        {
-            if (aux is not null)
-            {
-                ArrayPool<byte>.Shared.Return(aux);
-            }
-        }
     }
+
+    private enum JsonLineId { None, Trace, Image, Other }
+
+    private static ReadOnlySpan<byte> TraceAuxIdUtf8 => "moby.buildkit.trace"u8;
+
+    private static ReadOnlySpan<byte> ImageAuxIdUtf8 => "moby.image.id"u8;
 
     // The first well-formed JSON line says whether this is an engine stream or buildx rawjson.
     private void NoteJsonKind(TraceEncoding kind)
@@ -319,12 +352,13 @@ public sealed class BuildKitTraceDecoder
         || reader.ValueTextEquals("logs"u8) || reader.ValueTextEquals("Logs"u8)
         || reader.ValueTextEquals("warnings"u8) || reader.ValueTextEquals("Warnings"u8);
 
-    private static bool TryDecodeBase64(ref Utf8JsonReader reader, out byte[]? decoded, out int length)
+    /// <summary>Decodes the string value into <paramref name="decoded"/>, grown when too small and reused for the next record.</summary>
+    private static bool TryDecodeBase64(ref Utf8JsonReader reader, ref byte[] decoded, out int length)
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
             var encoded = reader.ValueSpan;
-            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, Base64.GetMaxDecodedFromUtf8Length(encoded.Length)));
+            EnsureLength(ref decoded, Base64.GetMaxDecodedFromUtf8Length(encoded.Length));
             if (Base64.DecodeFromUtf8(encoded, decoded, out _, out length) == OperationStatus.Done)
             {
                 return true;
@@ -333,16 +367,22 @@ public sealed class BuildKitTraceDecoder
         else
         {
             string text = reader.GetString()!;
-            decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length * 3 / 4 + 3));
+            EnsureLength(ref decoded, text.Length * 3 / 4 + 3);
             if (Convert.TryFromBase64String(text, decoded, out length))
             {
                 return true;
             }
         }
-        ArrayPool<byte>.Shared.Return(decoded);
-        decoded = null;
         length = 0;
         return false;
+    }
+
+    private static void EnsureLength(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, Math.Min(2 * buffer.Length, BuildKitTrace.MaxRecordBytes))];
+        }
     }
 
     private static string? ReadOptionalString(ref Utf8JsonReader reader)
@@ -405,10 +445,11 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadStatusResponse(byte[] buffer, int offset, int length)
     {
-        BuildKitStatus status;
+        var record = _record;
         try
         {
-            status = StatusResponseReader.Parse(buffer, offset, length);
+            // Read in place: strings and log chunks stay in the buffer until they are known to be new.
+            StatusResponseReader.ParseInPlace(buffer, offset, length, record);
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException)
         {
@@ -424,7 +465,132 @@ public sealed class BuildKitTraceDecoder
             return;
         }
         DecodedRecords++;
-        Apply(status);
+        foreach (var vertex in record.Vertexes)
+        {
+            ApplyVertex(buffer, vertex);
+        }
+
+        foreach (var vertexStatus in record.Statuses)
+        {
+            ApplyStatus(buffer, vertexStatus);
+        }
+
+        foreach (var log in record.Logs)
+        {
+            var digest = buffer.AsSpan(log.DigestStart, log.DigestLength);
+            if (!digest.IsEmpty)
+            {
+                ApplyLog(FindVertex(digest), log.Stream, log.Timestamp, buffer.AsSpan(log.DataStart, log.DataLength));
+            }
+        }
+
+        foreach (var warning in record.Warnings)
+        {
+            ApplyWarning(warning);
+        }
+    }
+
+    private void ApplyVertex(byte[] buffer, in StatusResponseReader.VertexRef update)
+    {
+        var digest = buffer.AsSpan(update.Digest.Start, update.Digest.Length);
+        if (digest.IsEmpty)
+        {
+            return;
+        }
+
+        var vertex = FindVertex(digest);
+        var before = VertexState.Of(vertex);
+        vertex.Announced = true;
+        if (update.Name.Length > 0)
+        {
+            vertex.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
+        }
+
+        if (update.InputsCount > 0)
+        {
+            vertex.SetInputs(buffer, _record.Inputs, update.InputsStart, update.InputsCount);
+        }
+
+        if (update.ProgressGroup is not null)
+        {
+            vertex.ProgressGroup = update.ProgressGroup;
+        }
+
+        MergeTimes(vertex, update.Started, update.Completed);
+        vertex.Cached |= update.Cached;
+        if (update.Error.Length > 0)
+        {
+            vertex.SetError(buffer.AsSpan(update.Error.Start, update.Error.Length));
+        }
+
+        NotifyVertex(vertex, before);
+    }
+
+    private void ApplyStatus(byte[] buffer, in StatusResponseReader.StatusRef update)
+    {
+        var digest = buffer.AsSpan(update.Vertex.Start, update.Vertex.Length);
+        if (digest.IsEmpty)
+        {
+            return;
+        }
+
+        var vertex = FindVertex(digest);
+        var id = buffer.AsSpan(update.Id.Start, update.Id.Length);
+        TraceStatus? status = null;
+        foreach (var existing in vertex.MutableStatuses)
+        {
+            if (existing.IdUtf8 is { } known && id.SequenceEqual(known))
+            {
+                status = existing;
+                break;
+            }
+        }
+
+        if (status is null)
+        {
+            string idText = System.Text.Encoding.UTF8.GetString(id);
+            status = FindStatus(vertex, idText) ?? AddStatus(vertex, new TraceStatus(idText, id.ToArray()));
+        }
+
+        if (update.Name.Length > 0)
+        {
+            status.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
+        }
+
+        MergeStatus(status, update.Current, update.Total, update.Timestamp, update.Started, update.Completed);
+    }
+
+    // Consecutive updates mostly name the same step: compare its digest's bytes before hashing.
+    private TraceVertex FindVertex(ReadOnlySpan<byte> digestUtf8)
+    {
+        if (_lastLogVertex is not null && digestUtf8.SequenceEqual(_lastLogDigest))
+        {
+            return _lastLogVertex;
+        }
+
+        TraceVertex? vertex;
+        if (digestUtf8.Length <= 512)
+        {
+            Span<char> chars = stackalloc char[digestUtf8.Length];
+            int count = System.Text.Encoding.UTF8.GetChars(digestUtf8, chars);
+            if (!_byDigestChars.TryGetValue(chars[..count], out vertex))
+            {
+                vertex = GetOrAddVertex(new string(chars[..count]));
+            }
+        }
+        else
+        {
+            vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
+        }
+
+        if (_lastLogDigest.Length != digestUtf8.Length)
+        {
+            _lastLogDigest = new byte[digestUtf8.Length];
+        }
+
+        digestUtf8.CopyTo(_lastLogDigest);
+        _lastLogVertex = vertex;
+        return vertex;
     }
 
     private void Skip(MalformedRecordKind kind, string reason)
@@ -444,7 +610,7 @@ public sealed class BuildKitTraceDecoder
     {
         if (!_byDigest.TryGetValue(digest, out var vertex))
         {
-            vertex = new TraceVertex(_vertices.Count + 1, digest);
+            vertex = new TraceVertex(_vertices.Count + 1, digest, _retention);
             _byDigest.Add(digest, vertex);
             _vertices.Add(vertex);
         }
@@ -459,12 +625,7 @@ public sealed class BuildKitTraceDecoder
         }
 
         var vertex = GetOrAddVertex(update.Digest);
-        bool added = !vertex.Announced;
-        bool wasStarted = vertex.Started is not null;
-        bool wasCached = vertex.Cached;
-        bool wasFailed = vertex.Error is not null;
-        bool wasCompleted = vertex.Completed is not null;
-
+        var before = VertexState.Of(vertex);
         vertex.Announced = true;
         if (!string.IsNullOrEmpty(update.Name))
         {
@@ -475,54 +636,71 @@ public sealed class BuildKitTraceDecoder
         {
             vertex.MutableInputs.Clear();
             vertex.MutableInputs.AddRange(update.Inputs);
+            vertex.ForgetInputBytes();
         }
         if (update.ProgressGroup is not null)
         {
             vertex.ProgressGroup = update.ProgressGroup;
         }
-        // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
-        if (update.Started is { } started && (vertex.Started is null || started < vertex.Started))
-        {
-            vertex.Started = started;
-        }
 
-        if (update.Completed is { } completed && (vertex.Completed is null || completed > vertex.Completed))
-        {
-            vertex.Completed = completed;
-        }
-
+        MergeTimes(vertex, update.Started, update.Completed);
         vertex.Cached |= update.Cached;
         if (!string.IsNullOrEmpty(update.Error))
         {
             vertex.Error = update.Error;
         }
 
+        NotifyVertex(vertex, before);
+    }
+
+    // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
+    private static void MergeTimes(TraceVertex vertex, DateTimeOffset? started, DateTimeOffset? completed)
+    {
+        if (started is { } s && (vertex.Started is null || s < vertex.Started))
+        {
+            vertex.Started = s;
+        }
+
+        if (completed is { } c && (vertex.Completed is null || c > vertex.Completed))
+        {
+            vertex.Completed = c;
+        }
+    }
+
+    private readonly record struct VertexState(bool Added, bool Started, bool Cached, bool Failed, bool Completed)
+    {
+        public static VertexState Of(TraceVertex vertex) => new(!vertex.Announced, vertex.Started is not null,
+            vertex.Cached, vertex.Error is not null, vertex.Completed is not null);
+    }
+
+    private void NotifyVertex(TraceVertex vertex, VertexState before)
+    {
         if (_observer is null)
         {
             return;
         }
 
-        if (added)
+        if (before.Added)
         {
             _observer.OnVertexAdded(vertex);
         }
 
-        if (!wasStarted && vertex.Started is not null)
+        if (!before.Started && vertex.Started is not null)
         {
             _observer.OnVertexStarted(vertex);
         }
 
-        if (!wasCached && vertex.Cached)
+        if (!before.Cached && vertex.Cached)
         {
             _observer.OnVertexCached(vertex);
         }
 
-        if (!wasFailed && vertex.Error is not null)
+        if (!before.Failed && vertex.Error is not null)
         {
             _observer.OnVertexFailed(vertex);
         }
 
-        if (!wasCompleted && vertex.Completed is not null)
+        if (!before.Completed && vertex.Completed is not null)
         {
             _observer.OnVertexCompleted(vertex);
         }
@@ -536,35 +714,46 @@ public sealed class BuildKitTraceDecoder
         }
 
         var vertex = GetOrAddVertex(update.Vertex);
-        var statuses = vertex.MutableStatuses;
-        TraceStatus? status = null;
-        foreach (var existing in statuses)
-        {
-            if (existing.Id == update.Id)
-            {
-                status = existing;
-                break;
-            }
-        }
-        if (status is null)
-        {
-            status = new TraceStatus(update.Id);
-            statuses.Add(status);
-        }
+        var status = FindStatus(vertex, update.Id) ?? AddStatus(vertex, new TraceStatus(update.Id));
         if (!string.IsNullOrEmpty(update.Name))
         {
             status.Name = update.Name;
         }
 
-        status.Current = update.Current;
-        if (update.Total != 0)
+        MergeStatus(status, update.Current, update.Total, update.Timestamp, update.Started, update.Completed);
+    }
+
+    private static TraceStatus? FindStatus(TraceVertex vertex, string id)
+    {
+        foreach (var existing in vertex.MutableStatuses)
         {
-            status.Total = update.Total;
+            if (existing.Id == id)
+            {
+                return existing;
+            }
         }
 
-        status.Timestamp = update.Timestamp ?? status.Timestamp;
-        status.Started ??= update.Started;
-        status.Completed = update.Completed ?? status.Completed;
+        return null;
+    }
+
+    private static TraceStatus AddStatus(TraceVertex vertex, TraceStatus status)
+    {
+        vertex.MutableStatuses.Add(status);
+        return status;
+    }
+
+    private static void MergeStatus(TraceStatus status, long current, long total, DateTimeOffset? timestamp,
+        DateTimeOffset? started, DateTimeOffset? completed)
+    {
+        status.Current = current;
+        if (total != 0)
+        {
+            status.Total = total;
+        }
+
+        status.Timestamp = timestamp ?? status.Timestamp;
+        status.Started ??= started;
+        status.Completed = completed ?? status.Completed;
     }
 
     private void ApplyLog(BuildKitVertexLog log)
@@ -574,17 +763,60 @@ public sealed class BuildKitTraceDecoder
             return;
         }
 
-        var vertex = GetOrAddVertex(log.Vertex);
+        ApplyLog(GetOrAddVertex(log.Vertex), log.Stream, log.Timestamp, log.Data);
+    }
+
+    private void ApplyLog(TraceVertex vertex, long streamNumber, DateTimeOffset? timestamp, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
         // BuildKit writes 1 for stdout and 2 for stderr; anything else is kept with stdout.
-        var buffer = log.Stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
+        int stream = streamNumber == 2 ? 2 : 1;
+        if (stream == 2)
+        {
+            vertex.StderrLength += data.Length;
+        }
+        else
+        {
+            vertex.StdoutLength += data.Length;
+        }
+
+        _observer?.OnLogChunk(vertex, stream, timestamp, data);
+        if (vertex.Tail is { } tail)
+        {
+            tail.Append(stream, timestamp, data);
+            if (!vertex.Clipped && ContainsClipMarker(data))
+            {
+                vertex.Clipped = true;
+            }
+
+            return;
+        }
+
+        var buffer = stream == 2 ? vertex.StderrBuffer : vertex.StdoutBuffer;
         _completedLines.Clear();
-        buffer.Append(log.Data, log.Timestamp, _completedLines);
+        buffer.Append(data, timestamp, _completedLines);
         foreach (var line in _completedLines)
         {
             AddLine(vertex, line);
         }
 
         _completedLines.Clear();
+    }
+
+    /// <summary>
+    /// The chunk's last line is the daemon's clip marker: the daemon writes it after the step's last kept byte, so
+    /// only the end of each chunk is looked at (a marker split across chunks is not seen).
+    /// </summary>
+    private static bool ContainsClipMarker(ReadOnlySpan<byte> data)
+    {
+        data = data.TrimEnd("\r\n"u8);
+        int newline = data.LastIndexOf((byte)'\n');
+        var last = newline < 0 ? data : data[(newline + 1)..];
+        return last.StartsWith("[output clipped, log limit "u8) && last.EndsWith(" reached]"u8);
     }
 
     private void FlushPartial(TraceVertex vertex, LogStreamBuffer buffer)

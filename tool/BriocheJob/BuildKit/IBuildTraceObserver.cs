@@ -22,7 +22,16 @@ public interface IBuildTraceObserver
     /// <summary>The step finished, whether it succeeded, failed or came from cache.</summary>
     void OnVertexCompleted(TraceVertex vertex) { }
 
-    /// <summary>A full output line of a step (or its unfinished last line, at the end of the trace).</summary>
+    /// <summary>
+    /// An output chunk of a step as it arrived (<paramref name="stream"/>: 1 stdout, 2 stderr), not aligned to lines.
+    /// <paramref name="data"/> is only valid during the call: copy or write it, do not keep it.
+    /// </summary>
+    void OnLogChunk(TraceVertex vertex, int stream, DateTimeOffset? timestamp, ReadOnlySpan<byte> data) { }
+
+    /// <summary>
+    /// A full output line of a step (or its unfinished last line, at the end of the trace). Not raised with
+    /// <see cref="TraceLogRetention.Tail"/>.
+    /// </summary>
     void OnLogLine(TraceVertex vertex, TraceLogLine line) { }
 
     void OnWarning(TraceWarning warning) { }

@@ -15,18 +15,49 @@ public sealed class TraceVertex
     private string _parsedNameSource = "";
     private VertexName? _parsedName;
 
-    internal TraceVertex(int number, string digest)
+    private readonly LogTail? _tail;
+    private string _name = "";
+    private byte[]? _nameUtf8;
+    private string? _error;
+    private byte[]? _errorUtf8;
+    private byte[][] _inputsUtf8 = [];
+
+    internal TraceVertex(int number, string digest, TraceLogRetention retention = TraceLogRetention.All)
     {
         Number = number;
         Digest = digest;
+        Retention = retention;
+        if (retention == TraceLogRetention.Tail)
+        {
+            _tail = new LogTail();
+        }
     }
+
+    /// <summary>Whether this step keeps all its output (<see cref="TraceLogRetention.All"/>) or only a bounded tail.</summary>
+    public TraceLogRetention Retention { get; }
+
+    /// <summary>Output bytes received on stdout, whether kept or not.</summary>
+    public long StdoutLength { get; internal set; }
+
+    /// <summary>Output bytes received on stderr, whether kept or not.</summary>
+    public long StderrLength { get; internal set; }
+
+    public bool HasOutput => StdoutLength + StderrLength > 0;
 
     /// <summary>1-based position in first-seen order: the <c>#N</c> of plain progress output.</summary>
     public int Number { get; }
 
     public string Digest { get; }
 
-    public string Name { get; internal set; } = "";
+    public string Name
+    {
+        get => _name;
+        internal set
+        {
+            _name = value;
+            _nameUtf8 = null;
+        }
+    }
 
     public IReadOnlyList<string> Inputs => _inputs;
 
@@ -40,7 +71,57 @@ public sealed class TraceVertex
     public DateTimeOffset? Completed { get; internal set; }
 
     /// <summary>Sticky: the latest non-empty error BuildKit reported for this step; null when it did not fail.</summary>
-    public string? Error { get; internal set; }
+    public string? Error
+    {
+        get => _error;
+        internal set
+        {
+            _error = value;
+            _errorUtf8 = null;
+        }
+    }
+
+    // Engine updates resend a step's name, inputs and error unchanged: compare the bytes and make a string only on change.
+    internal void SetName(ReadOnlySpan<byte> utf8) => _name = Changed(ref _nameUtf8, utf8) ?? _name;
+
+    internal void SetError(ReadOnlySpan<byte> utf8) => _error = Changed(ref _errorUtf8, utf8) ?? _error;
+
+    internal void SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
+    {
+        bool same = _inputsUtf8.Length == count && _inputs.Count == count;
+        for (int i = 0; same && i < count; i++)
+        {
+            same = buffer.AsSpan(all[start + i].Start, all[start + i].Length).SequenceEqual(_inputsUtf8[i]);
+        }
+
+        if (same)
+        {
+            return;
+        }
+
+        _inputs.Clear();
+        _inputsUtf8 = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            var bytes = buffer.AsSpan(all[start + i].Start, all[start + i].Length);
+            _inputsUtf8[i] = bytes.ToArray();
+            _inputs.Add(Encoding.UTF8.GetString(bytes));
+        }
+    }
+
+    internal void ForgetInputBytes() => _inputsUtf8 = [];
+
+    /// <summary>The new string when <paramref name="utf8"/> differs from <paramref name="known"/> (which it then replaces); else null.</summary>
+    internal static string? Changed(ref byte[]? known, ReadOnlySpan<byte> utf8)
+    {
+        if (known is not null && utf8.SequenceEqual(known))
+        {
+            return null;
+        }
+
+        known = utf8.ToArray();
+        return Encoding.UTF8.GetString(utf8);
+    }
 
     public BuildKitProgressGroup? ProgressGroup { get; internal set; }
 
@@ -73,8 +154,17 @@ public sealed class TraceVertex
     /// <summary>Exit code of the failed process, when <see cref="Error"/> names one.</summary>
     public int? ExitCode => ProcessFailure.TryParse(Error) is { } failure ? failure.ExitCode : null;
 
-    /// <summary>Complete lines of stdout and stderr in arrival order, each stamped with the time its first byte arrived.</summary>
-    public IReadOnlyList<TraceLogLine> Lines => _lines;
+    /// <summary>
+    /// Complete lines of stdout and stderr in arrival order, each stamped with the time its first byte arrived.
+    /// With <see cref="TraceLogRetention.Tail"/>, only the lines of the last <see cref="LogTail.Capacity"/> bytes or so
+    /// (each stamped with the time of the chunk it starts in).
+    /// </summary>
+    public IReadOnlyList<TraceLogLine> Lines => _tail is null ? _lines : _tail.Lines(Finished);
+
+    /// <summary>Set by <see cref="BuildKitTraceDecoder.Finish"/>: unfinished last lines count as lines from then on.</summary>
+    internal bool Finished { get; set; }
+
+    internal LogTail? Tail => _tail;
 
     /// <summary>Sub-task progress (layer pulls, export steps), one entry per status id, latest values.</summary>
     public IReadOnlyList<TraceStatus> Statuses => _statuses;
@@ -83,16 +173,16 @@ public sealed class TraceVertex
 
     internal LogStreamBuffer StderrBuffer { get; } = new(2);
 
-    /// <summary>Every stdout byte, exactly as received.</summary>
+    /// <summary>Every stdout byte, exactly as received (empty with <see cref="TraceLogRetention.Tail"/>).</summary>
     public ReadOnlyMemory<byte> StdoutBytes => StdoutBuffer.Bytes;
 
-    /// <summary>Every stderr byte, exactly as received.</summary>
+    /// <summary>Every stderr byte, exactly as received (empty with <see cref="TraceLogRetention.Tail"/>).</summary>
     public ReadOnlyMemory<byte> StderrBytes => StderrBuffer.Bytes;
 
-    /// <summary>The full stdout text (invalid UTF-8 replaced).</summary>
+    /// <summary>The full stdout text (invalid UTF-8 replaced; empty with <see cref="TraceLogRetention.Tail"/>).</summary>
     public string Stdout => StdoutBuffer.Text;
 
-    /// <summary>The full stderr text (invalid UTF-8 replaced).</summary>
+    /// <summary>The full stderr text (invalid UTF-8 replaced; empty with <see cref="TraceLogRetention.Tail"/>).</summary>
     public string Stderr => StderrBuffer.Text;
 
     internal List<string> MutableInputs => _inputs;
@@ -104,16 +194,51 @@ public sealed class TraceVertex
     public override string ToString() => $"#{Number} {Name}";
 }
 
+/// <summary>How much of each step's output the decoder keeps.</summary>
+public enum TraceLogRetention
+{
+    /// <summary>Every byte and every line (the trace renderers, tests).</summary>
+    All,
+
+    /// <summary>
+    /// Only a bounded tail of each step (for its last lines); the bytes go to
+    /// <see cref="IBuildTraceObserver.OnLogChunk"/> as they arrive and no line event is raised. Recording uses this.
+    /// </summary>
+    Tail,
+}
+
 /// <summary>One complete output line of a step. <see cref="Stream"/>: 1 stdout, 2 stderr.</summary>
 public sealed record TraceLogLine(int Stream, DateTimeOffset? Timestamp, string Text);
 
 /// <summary>Latest state of one vertex status (a sub-task of a step).</summary>
 public sealed class TraceStatus
 {
-    internal TraceStatus(string id) => Id = id;
+    private string _name = "";
+    private byte[]? _nameUtf8;
+
+    internal TraceStatus(string id, byte[]? idUtf8 = null)
+    {
+        Id = id;
+        IdUtf8 = idUtf8;
+    }
 
     public string Id { get; }
-    public string Name { get; internal set; } = "";
+
+    /// <summary>The id's bytes as received, when it came in place.</summary>
+    internal byte[]? IdUtf8 { get; }
+
+    public string Name
+    {
+        get => _name;
+        internal set
+        {
+            _name = value;
+            _nameUtf8 = null;
+        }
+    }
+
+    internal void SetName(ReadOnlySpan<byte> utf8) => _name = TraceVertex.Changed(ref _nameUtf8, utf8) ?? _name;
+
     public long Current { get; internal set; }
     public long Total { get; internal set; }
     public DateTimeOffset? Timestamp { get; internal set; }
@@ -190,5 +315,181 @@ internal sealed class LogStreamBuffer(int stream)
         }
 
         return new TraceLogLine(Stream, timestamp, Encoding.UTF8.GetString(bytes));
+    }
+}
+
+/// <summary>
+/// The last bytes of a step's output, both streams in arrival order, in one array of at most 2 × <see cref="Capacity"/>
+/// bytes; lines are only made from it when asked for.
+/// </summary>
+internal sealed class LogTail
+{
+    public const int Capacity = 64 * 1024;
+    private const int MaxSegments = 4096;
+
+    private byte[] _bytes = [];
+    private int _length;
+    private readonly List<Segment> _segments = [];
+    private bool _cutStdout;
+    private bool _cutStderr;
+    private List<TraceLogLine>? _lines;
+    private bool _linesFinished;
+
+    /// <summary>Bytes held now (for memory checks).</summary>
+    public int HeldBytes => _bytes.Length;
+
+    public void Append(int stream, DateTimeOffset? timestamp, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        _lines = null;
+        if (data.Length >= Capacity)
+        {
+            Drop(_length);
+            Cut(stream);
+            data = data[^Capacity..];
+        }
+        else if (_length + data.Length > 2 * Capacity || _segments.Count >= MaxSegments)
+        {
+            Drop(Math.Max(_length - (Capacity - data.Length), _length / 2));
+        }
+
+        if (_bytes.Length < _length + data.Length)
+        {
+            var larger = new byte[Math.Min(2 * Capacity, Math.Max(_bytes.Length * 2, Math.Max(4096, _length + data.Length)))];
+            _bytes.AsSpan(0, _length).CopyTo(larger);
+            _bytes = larger;
+        }
+
+        data.CopyTo(_bytes.AsSpan(_length));
+        // Consecutive chunks of one stream share a segment, so the segment count stays at the stream switches.
+        if (_segments.Count > 0 && _segments[^1].Stream == stream)
+        {
+            _segments[^1] = _segments[^1] with { Length = _segments[^1].Length + data.Length };
+        }
+        else
+        {
+            _segments.Add(new Segment(stream, timestamp, _length, data.Length));
+        }
+
+        _length += data.Length;
+    }
+
+    private void Cut(int stream)
+    {
+        if (stream == 2)
+        {
+            _cutStderr = true;
+        }
+        else
+        {
+            _cutStdout = true;
+        }
+    }
+
+    private void Drop(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        int removed = 0;
+        while (removed < _segments.Count && _segments[removed].Start + _segments[removed].Length <= count)
+        {
+            Cut(_segments[removed].Stream);
+            removed++;
+        }
+
+        _segments.RemoveRange(0, removed);
+        if (_segments.Count > 0 && _segments[0].Start < count)
+        {
+            Cut(_segments[0].Stream);
+            var first = _segments[0];
+            _segments[0] = first with { Start = count, Length = first.Length - (count - first.Start) };
+        }
+
+        for (int i = 0; i < _segments.Count; i++)
+        {
+            _segments[i] = _segments[i] with { Start = _segments[i].Start - count };
+        }
+
+        _bytes.AsSpan(count, _length - count).CopyTo(_bytes);
+        _length -= count;
+    }
+
+    /// <summary>The complete lines held, in the order they completed; with <paramref name="finished"/>, then each stream's unfinished line.</summary>
+    public IReadOnlyList<TraceLogLine> Lines(bool finished)
+    {
+        if (_lines is not null && _linesFinished == finished)
+        {
+            return _lines;
+        }
+
+        var lines = new List<TraceLogLine>();
+        var partial = new PartialLine[] { new(_cutStdout), new(_cutStderr) };
+        foreach (var segment in _segments)
+        {
+            var current = partial[segment.Stream == 2 ? 1 : 0];
+            var data = _bytes.AsSpan(segment.Start, segment.Length);
+            int newline;
+            while ((newline = data.IndexOf((byte)'\n')) >= 0)
+            {
+                current.Timestamp ??= segment.Timestamp;
+                current.Bytes.AddRange(data[..newline]);
+                if (!current.SkipFirst)
+                {
+                    lines.Add(MakeLine(segment.Stream == 2 ? 2 : 1, current));
+                }
+
+                current.SkipFirst = false;
+                current.Bytes.Clear();
+                current.Timestamp = null;
+                data = data[(newline + 1)..];
+            }
+
+            if (!data.IsEmpty)
+            {
+                current.Timestamp ??= segment.Timestamp;
+                current.Bytes.AddRange(data);
+            }
+        }
+
+        if (finished)
+        {
+            for (int stream = 0; stream < 2; stream++)
+            {
+                if (partial[stream].Bytes.Count > 0 && !partial[stream].SkipFirst)
+                {
+                    lines.Add(MakeLine(stream + 1, partial[stream]));
+                }
+            }
+        }
+
+        _linesFinished = finished;
+        return _lines = lines;
+    }
+
+    private static TraceLogLine MakeLine(int stream, PartialLine line)
+    {
+        var bytes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line.Bytes);
+        if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
+        {
+            bytes = bytes[..^1];
+        }
+
+        return new TraceLogLine(stream, line.Timestamp, Encoding.UTF8.GetString(bytes));
+    }
+
+    private readonly record struct Segment(int Stream, DateTimeOffset? Timestamp, int Start, int Length);
+
+    private sealed class PartialLine(bool skipFirst)
+    {
+        public bool SkipFirst { get; set; } = skipFirst;
+        public DateTimeOffset? Timestamp { get; set; }
+        public List<byte> Bytes { get; } = [];
     }
 }

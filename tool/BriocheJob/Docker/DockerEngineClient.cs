@@ -539,7 +539,7 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                throw Catalog.Docker.StreamClosedEarly.ExceptionFrom(e, BuildId, e.Message);
+                throw ClosedEarly(e);
             }
 
             if (line is null)
@@ -553,6 +553,9 @@ public sealed class DockerBuildResponse : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    /// <summary>The error for a progress stream (<see cref="Body"/>) that failed while being read.</summary>
+    public BriocheJobException ClosedEarly(Exception e) => Catalog.Docker.StreamClosedEarly.ExceptionFrom(e, BuildId, e.Message);
 
     public void Dispose()
     {

@@ -96,7 +96,7 @@ public sealed class DockerBuildRecorder
         using var recorder = new DockerTraceRecorder(project is null ? null : _session, project, spec, dockerfilePath,
             dockerfile, _listener, saveEachJob: true)
         { ContextDigests = contextDigests };
-        var decoder = new BuildKitTraceDecoder(recorder);
+        var decoder = new BuildKitTraceDecoder(recorder, TraceLogRetention.Tail);
 
         DockerBuildResponse response;
         try
@@ -116,10 +116,14 @@ public sealed class DockerBuildRecorder
             await using var onCancel = cancellationToken.Register(() => _ = CancelAsync(request.BuildId, hardStop));
             try
             {
-                await foreach (var line in response.ReadLinesAsync(hardStop.Token).ConfigureAwait(false))
+                try
                 {
-                    decoder.FeedJsonLine(line);
-                    recorder.Flush();
+                    await DockerTraceRecorder.FeedProgressAsync(response.Body, decoder, recorder, hardStop.Token)
+                        .ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    throw response.ClosedEarly(e);
                 }
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)

@@ -30,7 +30,8 @@ public static class DockerTraceImport
     {
         var tracePath = Path.GetFullPath(options.TracePath);
         // A first pass checks it is a trace at all, so a wrong file leaves no empty build behind.
-        var check = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, null, cancellationToken)
+        var check = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, null, cancellationToken,
+                TraceLogRetention.Tail)
             .ConfigureAwait(false);
         if (check.Vertices.Count == 0)
         {
@@ -57,7 +58,8 @@ public static class DockerTraceImport
                 LocalProjectPath: dockerfilePath ?? tracePath));
             using var recorder = new DockerTraceRecorder(session, project, dockerfilePath is null ? null : spec,
                 dockerfilePath, dockerfile, listener, saveEachJob: false);
-            var trace = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, recorder, cancellationToken)
+            var trace = await BuildKitTrace.DecodeFileAsync(tracePath, options.Encoding, recorder, cancellationToken,
+                    TraceLogRetention.Tail)
                 .ConfigureAwait(false);
             var end = trace.Error is null ? DockerBuildEnd.Succeeded
                 : DockerStepMapping.IsCancellationError(trace.Error) ? DockerBuildEnd.Cancelled
