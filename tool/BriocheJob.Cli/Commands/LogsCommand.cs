@@ -94,15 +94,7 @@ internal static class LogsCommand
                 string path = target.RequireEventsPath();
                 if (follow.HasValue() && mayGrow)
                 {
-                    if (options.Tail is { } lines)
-                    {
-                        await ProcessLogStreamer.FollowTailAsync(path, options with { Tail = null }, lines, formatter,
-                            cancellationToken: context.CancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await ProcessLogStreamer.FollowAsync(path, options, formatter, cancellationToken: context.CancellationToken).ConfigureAwait(false);
-                    }
+                    await Follow(path, options, formatter, context.CancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -113,6 +105,12 @@ internal static class LogsCommand
             });
         });
     }
+
+    /// <summary><c>--follow</c> of a file that may grow; with <c>--tail N</c> it starts from the last N lines.</summary>
+    private static Task Follow(string path, ProcessLogOptions options, LogFormatter formatter, CancellationToken cancellationToken)
+        => options.Tail is { } lines
+            ? ProcessLogStreamer.FollowTailAsync(path, options with { Tail = null }, lines, formatter, cancellationToken: cancellationToken)
+            : ProcessLogStreamer.FollowAsync(path, options, formatter, cancellationToken: cancellationToken);
 
     /// <summary>
     /// <c>--follow</c> of a job running on another machine: a mirror copies the server's frames (and the open frame) into
@@ -148,15 +146,7 @@ internal static class LogsCommand
             }, CancellationToken.None);
             try
             {
-                if (options.Tail is { } lines)
-                {
-                    await ProcessLogStreamer.FollowTailAsync(growing, options with { Tail = null }, lines, formatter,
-                        cancellationToken: context.CancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await ProcessLogStreamer.FollowAsync(growing, options, formatter, cancellationToken: context.CancellationToken).ConfigureAwait(false);
-                }
+                await Follow(growing, options, formatter, context.CancellationToken).ConfigureAwait(false);
             }
             finally
             {
