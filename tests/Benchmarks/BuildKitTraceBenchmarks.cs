@@ -52,9 +52,7 @@ public class BuildKitTraceBenchmarks
         {
             if (InputFormat == Format.EngineJson)
             {
-                output.Write("{\"id\":\"moby.buildkit.trace\",\"aux\":\""u8);
-                output.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(record)));
-                output.Write("\"}\n"u8);
+                output.Write(BuildKitRecords.EngineJsonLine(record));
             }
             else
             {
@@ -173,27 +171,7 @@ public class BuildKitTraceBenchmarks
 
         text.Append("partial line without end ");
 
-        byte[] log = Message(o =>
-        {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(digest);
-            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom(Message(t =>
-            {
-                t.WriteTag(1, WireFormat.WireType.Varint); t.WriteInt64(1_700_000_000 + round);
-                t.WriteTag(2, WireFormat.WireType.Varint); t.WriteInt32(chunk * 1000);
-            })));
-            o.WriteTag(3, WireFormat.WireType.Varint); o.WriteInt64(1 + chunk % 2);
-            o.WriteTag(4, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFromUtf8(text.ToString()));
-        });
-        return Message(o => { o.WriteTag(3, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(log)); });
-    }
-
-    private static byte[] Message(Action<CodedOutputStream> write)
-    {
-        var buffer = new MemoryStream();
-        var output = new CodedOutputStream(buffer);
-        write(output);
-        output.Flush();
-        return buffer.ToArray();
+        return BuildKitRecords.LogRecord(digest, BuildKitRecords.Timestamp(1_700_000_000 + round, chunk * 1000),
+            1 + chunk % 2, Encoding.UTF8.GetBytes(text.ToString()));
     }
 }

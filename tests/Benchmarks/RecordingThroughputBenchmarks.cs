@@ -188,47 +188,27 @@ public class RecordingThroughputBenchmarks
                 }
 
                 var data = Encoding.ASCII.GetBytes(text.ToString())[..ChunkBytes];
-                var log = Message(o =>
-                {
-                    o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(Digest);
-                    o.WriteTag(2, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(Time(1_700_000_001 + i)));
-                    o.WriteTag(3, WireFormat.WireType.Varint); o.WriteInt64(1);
-                    o.WriteTag(4, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(data));
-                });
-                lines[i] = TraceLine(Message(o => { o.WriteTag(3, WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(log)); }));
+                lines[i] = BuildKitRecords.EngineJsonLine(
+                    BuildKitRecords.LogRecord(Digest, BuildKitRecords.Timestamp(1_700_000_001 + i), 1, data));
             }
 
             return lines;
         }
 
-        private static byte[] VertexLine(bool completed) => TraceLine(Message(o =>
+        private static byte[] VertexLine(bool completed) => BuildKitRecords.EngineJsonLine(BuildKitRecords.Message(o =>
         {
             o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom(Message(v =>
+            o.WriteBytes(ByteString.CopyFrom(BuildKitRecords.Message(v =>
             {
                 v.WriteTag(1, WireFormat.WireType.LengthDelimited); v.WriteString(Digest);
                 v.WriteTag(3, WireFormat.WireType.LengthDelimited); v.WriteString("[build 2/2] RUN ./build-everything.sh");
-                v.WriteTag(5, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(Time(1_700_000_000)));
+                v.WriteTag(5, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(BuildKitRecords.Timestamp(1_700_000_000)));
                 if (completed)
                 {
-                    v.WriteTag(6, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(Time(1_700_000_600)));
+                    v.WriteTag(6, WireFormat.WireType.LengthDelimited); v.WriteBytes(ByteString.CopyFrom(BuildKitRecords.Timestamp(1_700_000_600)));
                 }
             })));
         }));
-
-        private static byte[] Time(long seconds) => Message(t => { t.WriteTag(1, WireFormat.WireType.Varint); t.WriteInt64(seconds); });
-
-        private static byte[] TraceLine(byte[] statusResponse) =>
-            Encoding.ASCII.GetBytes($"{{\"id\":\"moby.buildkit.trace\",\"aux\":\"{Convert.ToBase64String(statusResponse)}\"}}\n");
-
-        private static byte[] Message(Action<CodedOutputStream> write)
-        {
-            var buffer = new MemoryStream();
-            var output = new CodedOutputStream(buffer);
-            write(output);
-            output.Flush();
-            return buffer.ToArray();
-        }
 
         public override int Read(Span<byte> buffer)
         {
