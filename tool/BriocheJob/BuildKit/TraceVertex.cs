@@ -368,7 +368,7 @@ internal sealed class LogTail
         if (_bytes.Length < Capacity && _written + data.Length > _bytes.Length)
         {
             // Until the ring is full size nothing wrapped: every position is its own index.
-            var larger = new byte[Math.Min(Capacity, Math.Max(Math.Max(4096, _bytes.Length * 2), (int)_written + data.Length))];
+            var larger = new byte[Math.Min(Capacity, Math.Max(Math.Max(4096, _bytes.Length * 4), (int)_written + data.Length))];
             _bytes.AsSpan(0, (int)_written).CopyTo(larger);
             _bytes = larger;
         }
