@@ -82,11 +82,24 @@ public sealed class TraceVertex
     }
 
     // Engine updates resend a step's name, inputs and error unchanged: compare the bytes and make a string only on change.
-    internal void SetName(ReadOnlySpan<byte> utf8) => _name = Changed(ref _nameUtf8, utf8) ?? _name;
+    /// <summary>Returns whether the name changed.</summary>
+    internal bool SetName(ReadOnlySpan<byte> utf8)
+    {
+        var before = _name;
+        _name = Changed(ref _nameUtf8, utf8) ?? _name;
+        return !ReferenceEquals(before, _name);
+    }
 
-    internal void SetError(ReadOnlySpan<byte> utf8) => _error = Changed(ref _errorUtf8, utf8) ?? _error;
+    /// <summary>Returns whether the error changed.</summary>
+    internal bool SetError(ReadOnlySpan<byte> utf8)
+    {
+        var before = _error;
+        _error = Changed(ref _errorUtf8, utf8) ?? _error;
+        return !ReferenceEquals(before, _error);
+    }
 
-    internal void SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
+    /// <summary>Returns whether the inputs changed.</summary>
+    internal bool SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
     {
         bool same = _inputsUtf8.Length == count && _inputs.Count == count;
         for (int i = 0; same && i < count; i++)
@@ -96,7 +109,7 @@ public sealed class TraceVertex
 
         if (same)
         {
-            return;
+            return false;
         }
 
         _inputs.Clear();
@@ -107,9 +120,69 @@ public sealed class TraceVertex
             _inputsUtf8[i] = bytes.ToArray();
             _inputs.Add(Encoding.UTF8.GetString(bytes));
         }
+        return true;
     }
 
     internal void ForgetInputBytes() => _inputsUtf8 = [];
+
+    /// <summary>
+    /// Vertex messages, as received, that change nothing in this step's current state (engine streams resend each
+    /// step's few states over and over). Emptied whenever a message changes the step.
+    /// </summary>
+    private byte[][] _noOpMessages = [];
+    private int _noOpCount;
+    private const int MaxNoOpMessages = 4;
+
+    internal bool IsNoOpVertexMessage(ReadOnlySpan<byte> message)
+    {
+        for (int i = 0; i < _noOpCount; i++)
+        {
+            if (message.SequenceEqual(_noOpMessages[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Notes a Vertex message just applied: after it, it changes nothing (applying one is idempotent).</summary>
+    internal void NoteVertexMessage(ReadOnlySpan<byte> message, bool changed)
+    {
+        if (changed)
+        {
+            _noOpCount = 0;
+        }
+        else if (IsNoOpVertexMessage(message))
+        {
+            return;
+        }
+
+        if (_noOpMessages.Length == 0)
+        {
+            _noOpMessages = new byte[MaxNoOpMessages][];
+        }
+
+        if (_noOpCount == MaxNoOpMessages)
+        {
+            // The oldest goes; its array moves to the end, to be reused.
+            var oldest = _noOpMessages[0];
+            Array.Copy(_noOpMessages, 1, _noOpMessages, 0, MaxNoOpMessages - 1);
+            _noOpMessages[MaxNoOpMessages - 1] = oldest;
+            _noOpCount--;
+        }
+
+        int slot = _noOpCount++;
+        if (_noOpMessages[slot] is { } reused && reused.Length == message.Length)
+        {
+            message.CopyTo(reused);
+        }
+        else
+        {
+            _noOpMessages[slot] = message.ToArray();
+        }
+    }
+
+    internal void ForgetVertexMessages() => _noOpCount = 0;
 
     /// <summary>The new string when <paramref name="utf8"/> differs from <paramref name="known"/> (which it then replaces); else null.</summary>
     internal static string? Changed(ref byte[]? known, ReadOnlySpan<byte> utf8)
