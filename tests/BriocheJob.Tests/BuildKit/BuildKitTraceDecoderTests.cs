@@ -336,6 +336,36 @@ public class BuildKitTraceDecoderTests
         blob.Finish().Vertices.Single().Stdout.ShouldBe("one\ntwo\nthree\nfour\n");
     }
 
+    [Fact]
+    public void Trace_lines_near_the_engines_own_shape_decode_as_JSON_says()
+    {
+        byte[] record = EncodeStatusResponse(LogChunk("sha256:a", 1, "chunk\n"u8.ToArray()));
+        string aux = Convert.ToBase64String(record);
+        string Line(string encoded, string end = "") => "{\"id\":\"moby.buildkit.trace\",\"aux\":\"" + encoded + "\"}" + end;
+        (string Line, bool Decodes)[] cases =
+        [
+            (Line(aux), true),
+            (Line(aux[..4] + " " + aux[4..]), true), // a space is part of a JSON string; base64 skips it
+            (Line(aux[..4] + "\\u00" + ((int)aux[4]).ToString("x2") + aux[5..]), true), // an escaped character
+            (Line(aux[..4] + "\t" + aux[4..]), false), // a raw tab is not allowed in a JSON string
+            (Line(aux[..4] + "\r" + aux[4..]), false),
+            (Line(aux, " {\"x\":1}"), false), // two values on one line
+            (Line(aux + "\",\"aux\":\"" + aux), true), // a second aux: the last one counts
+            (Line(aux[..^4]), true), // shorter, still base64: a record cut short
+            (Line(aux[..^1]), false), // not base64
+            (Line(""), true), // an empty StatusResponse
+        ];
+        foreach (var (line, decodes) in cases)
+        {
+            var sink = new ReasonObserver();
+            var decoder = new BuildKitTraceDecoder(sink);
+            decoder.FeedJsonLine(line);
+            var trace = decoder.Finish();
+            (trace.DecodedRecords + trace.Malformed.Protobuf == 1).ShouldBe(decodes, line);
+            (trace.Malformed.Json + trace.Malformed.Base64 == 1).ShouldBe(!decodes, line);
+        }
+    }
+
     private sealed class ReasonObserver : IBuildTraceObserver
     {
         public List<string> Reasons { get; } = [];

@@ -207,6 +207,11 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadJsonLine(ReadOnlySpan<byte> line)
     {
+        if (TryReadEngineTraceLine(line))
+        {
+            return;
+        }
+
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -326,6 +331,42 @@ public sealed class BuildKitTraceDecoder
                 _observer?.OnBuildError(buildError);
             }
         }
+    }
+
+    /// <summary>
+    /// A trace line exactly as the engine writes it, <c>{"id":"moby.buildkit.trace","aux":"…"}</c>, is read by its
+    /// bytes: between the two fixed ends only base64 characters can decode, and when every one of them did (no
+    /// quote, escape or white space in between) the line is that JSON object and nothing else. Any other line, or
+    /// one whose aux does not decode cleanly, goes to <see cref="Utf8JsonReader"/> as before.
+    /// </summary>
+    private bool TryReadEngineTraceLine(ReadOnlySpan<byte> line)
+    {
+        var head = "{\"id\":\"moby.buildkit.trace\",\"aux\":\""u8;
+        var tail = "\"}"u8;
+        if (line.Length < head.Length + tail.Length || !line.StartsWith(head) || !line.EndsWith(tail))
+        {
+            return false;
+        }
+
+        var encoded = line[head.Length..^tail.Length];
+        if (encoded.Length % 4 != 0)
+        {
+            return false;
+        }
+
+        // Base64.DecodeFromUtf8 skips white space, which JSON would refuse (control characters) or keep in the
+        // string: only a decode of every byte, with no white space skipped, gives exactly the decoded length.
+        int padding = encoded.EndsWith("=="u8) ? 2 : encoded.EndsWith("="u8) ? 1 : 0;
+        int expected = encoded.Length / 4 * 3 - padding;
+        if (Base64.DecodeFromUtf8(encoded, _auxes.Reserve(encoded.Length / 4 * 3), out _, out int length) != OperationStatus.Done
+            || length != expected)
+        {
+            return false;
+        }
+
+        NoteJsonKind(TraceEncoding.JsonLines);
+        ReadTraceAux(length);
+        return true;
     }
 
     private enum JsonLineId { None, Trace, Image, Other }
