@@ -24,11 +24,12 @@ fi
 phase "packing the pointer and portable tool packages" "about 30s"
 dotnet pack "$cli" -c Release -nologo -v q                  # the pointer package
 dotnet pack "$cli" -c Release -nologo -v q -r any           # the portable fallback
-# The AOT package is compiled against net9.0: the registry reachable here has .NET 9's ILCompiler (which carries its
-# own runtime) but not .NET 10's separate Microsoft.NETCore.App.Runtime.NativeAOT pack. The code is the same; the
-# binary is self-contained, so the runtime it carries does not matter to users. Its restore and intermediate files go
-# under artifacts/aot so that the normal net10.0 build's obj/ stays as it is.
-aot=(-r linux-x64 -p:TargetFramework=net9.0 -p:_IsPacking=true -p:Configuration=Release
+# The AOT package is compiled against net10.0 with .NET 10's ILCompiler and NativeAOT runtime pack (the SDK picks
+# their versions; both are restored from the registry). It starts faster than the .NET 9 build it replaced: a smaller
+# executable (15.7 against 22.8 MB; size-optimised LINQ is the .NET 10 default under AOT) means less data for the
+# runtime to rehydrate at every start. Its restore and intermediate files go under artifacts/aot so that the normal
+# build's obj/ stays as it is.
+aot=(-r linux-x64 -p:_IsPacking=true -p:Configuration=Release
      -p:UseArtifactsOutput=true -p:ArtifactsPath="$PWD/artifacts/aot" -p:CppCompilerAndLinker="$linker")
 phase "compiling the Native AOT tool package" "about 1m"
 dotnet restore "$cli" -v q "${aot[@]}"

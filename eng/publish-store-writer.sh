@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Publishes the store fleet benchmark's writer (tests/Benchmarks/StoreWriter) as a Native AOT executable, the way
-# eng/pack.sh compiles the CLI: against net9.0 with .NET 9's ILCompiler, because the registry reachable here does not
-# serve .NET 10's NativeAOT runtime pack. Prints the executable's path. StoreFleetBenchmarks runs this when the
+# Publishes the store fleet benchmark's writer (tests/Benchmarks/StoreWriter) as a Native AOT executable: against
+# net9.0 with .NET 9's ILCompiler, the runtime its README figures were measured with (eng/pack.sh compiled the CLI so
+# then; it now uses .NET 10's, which the registry serves since). Prints the executable's path. StoreFleetBenchmarks runs this when the
 # executable is missing; run it yourself after changing the writer.
 set -euo pipefail
 cd "$(dirname "$0")/.."

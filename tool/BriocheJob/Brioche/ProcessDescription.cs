@@ -92,18 +92,13 @@ public sealed class ProcessDescription
         return hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f') ? hash : null;
     }
 
-    /// <summary>Parses Description JSON; malformed JSON throws BJ2005.</summary>
+    /// <summary>
+    /// Parses Description JSON; malformed JSON throws BJ2005. A plain description is read without the serializer
+    /// (<see cref="ProcessDescriptionReader"/>, the same result); anything else goes through it, as it always did.
+    /// </summary>
     public static ProcessDescription Parse(ReadOnlySpan<byte> json)
     {
-        ProcessDescription? description;
-        try
-        {
-            description = JsonSerializer.Deserialize(json, Json.ProcessDescription);
-        }
-        catch (JsonException e)
-        {
-            throw Catalog.Events.BadDescription.ExceptionFrom(e, e.Message);
-        }
+        ProcessDescription? description = ProcessDescriptionReader.TryRead(json) ?? Deserialize(json);
         if (description is null || description.Recipe.ValueKind != JsonValueKind.Object)
         {
             throw Catalog.Events.NoRecipe.Exception();
@@ -111,6 +106,19 @@ public sealed class ProcessDescription
         description.Meta ??= new ProcessMeta();
         description.SandboxConfig ??= new SandboxConfig();
         return description;
+    }
+
+    /// <summary>The serializer's reading, for what <see cref="ProcessDescriptionReader"/> leaves to it.</summary>
+    internal static ProcessDescription? Deserialize(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, Json.ProcessDescription);
+        }
+        catch (JsonException e)
+        {
+            throw Catalog.Events.BadDescription.ExceptionFrom(e, e.Message);
+        }
     }
 
     /// <summary>Compact JSON, as Brioche writes it.</summary>
