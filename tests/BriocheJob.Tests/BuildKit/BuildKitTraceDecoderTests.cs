@@ -306,6 +306,74 @@ public class BuildKitTraceDecoderTests
     }
 
     [Fact]
+    public void A_corrupt_aux_between_good_ones_costs_only_itself_and_is_reported_as_when_read_alone()
+    {
+        byte[] Chunk(string text) => EncodeStatusResponse(LogChunk("sha256:a", 1, Encoding.UTF8.GetBytes(text)));
+        byte[] good = Chunk("two\n");
+        byte[][] records =
+        [
+            Chunk("one\n"), good[..^2], good, [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], Chunk("three\n"),
+            EncodeStatusResponse(VertexUpdate("sha256:a", "[1/1] RUN x"))[..^1], Chunk("four\n"),
+        ];
+        var fromEngine = new ReasonObserver();
+        var engine = new BuildKitTraceDecoder(fromEngine);
+        var fromBlob = new ReasonObserver();
+        var blob = new BuildKitTraceDecoder(fromBlob);
+        foreach (var record in records)
+        {
+            engine.FeedJsonLine(EngineLine(record));
+            blob.FeedStatusResponse(record);
+        }
+
+        var trace = engine.Finish();
+        trace.Malformed.Protobuf.ShouldBe(3);
+        trace.DecodedRecords.ShouldBe(4);
+        trace.Vertices.Single().Stdout.ShouldBe("one\ntwo\nthree\nfour\n");
+        fromEngine.Reasons.Count.ShouldBe(3);
+        fromEngine.Reasons[0].ShouldStartWith("record 2: not a StatusResponse (");
+        // One stream reads the engine's auxes back to back; a history blob reads each record alone: the same words.
+        fromEngine.Reasons.ShouldBe(fromBlob.Reasons);
+        blob.Finish().Vertices.Single().Stdout.ShouldBe("one\ntwo\nthree\nfour\n");
+    }
+
+    [Fact]
+    public void Trace_lines_near_the_engines_own_shape_decode_as_JSON_says()
+    {
+        byte[] record = EncodeStatusResponse(LogChunk("sha256:a", 1, "chunk\n"u8.ToArray()));
+        string aux = Convert.ToBase64String(record);
+        string Line(string encoded, string end = "") => "{\"id\":\"moby.buildkit.trace\",\"aux\":\"" + encoded + "\"}" + end;
+        (string Line, bool Decodes)[] cases =
+        [
+            (Line(aux), true),
+            (Line(aux[..4] + " " + aux[4..]), true), // a space is part of a JSON string; base64 skips it
+            (Line(aux[..4] + "\\u00" + ((int)aux[4]).ToString("x2") + aux[5..]), true), // an escaped character
+            (Line(aux[..4] + "\t" + aux[4..]), false), // a raw tab is not allowed in a JSON string
+            (Line(aux[..4] + "\r" + aux[4..]), false),
+            (Line(aux, " {\"x\":1}"), false), // two values on one line
+            (Line(aux + "\",\"aux\":\"" + aux), true), // a second aux: the last one counts
+            (Line(aux[..^4]), true), // shorter, still base64: a record cut short
+            (Line(aux[..^1]), false), // not base64
+            (Line(""), true), // an empty StatusResponse
+        ];
+        foreach (var (line, decodes) in cases)
+        {
+            var sink = new ReasonObserver();
+            var decoder = new BuildKitTraceDecoder(sink);
+            decoder.FeedJsonLine(line);
+            var trace = decoder.Finish();
+            (trace.DecodedRecords + trace.Malformed.Protobuf == 1).ShouldBe(decodes, line);
+            (trace.Malformed.Json + trace.Malformed.Base64 == 1).ShouldBe(!decodes, line);
+        }
+    }
+
+    private sealed class ReasonObserver : IBuildTraceObserver
+    {
+        public List<string> Reasons { get; } = [];
+
+        void IBuildTraceObserver.OnMalformedRecord(MalformedRecordKind kind, string reason) => Reasons.Add($"{reason} [{kind}]");
+    }
+
+    [Fact]
     public async Task Broken_history_blobs_are_counted_and_the_records_before_them_kept()
     {
         byte[] blob = HistoryBlob([VertexUpdate("sha256:a", "one"), VertexUpdate("sha256:b", "two")]);

@@ -45,6 +45,55 @@ public class EncodingEquivalenceTests
         Fingerprint(Decode(Read(capture))).ShouldBe(expected);
     }
 
+    [Fact]
+    public void Resent_and_reordered_vertex_updates_decode_the_same_in_every_encoding()
+    {
+        // Engine streams resend each step's few states again and again; a resend that changes nothing is skipped
+        // unread in the engine stream and the history blob, never in rawjson: all three must still agree.
+        var capture = TraceAuxPayloads("success.jsonl").Select(StatusResponseReader.Parse).ToList();
+        var t0 = new DateTimeOffset(2026, 12, 2, 1, 0, 0, TimeSpan.Zero);
+        BuildKitVertex Named(string name, int startedAt, int? completedAt = null) => new()
+        {
+            Digest = "sha256:resent",
+            Name = name,
+            Started = t0.AddSeconds(startedAt),
+            Completed = completedAt is { } c ? t0.AddSeconds(c) : null,
+        };
+        BuildKitStatus Record(params BuildKitVertex[] vertexes)
+        {
+            var status = new BuildKitStatus();
+            status.Vertexes.AddRange(vertexes);
+            return status;
+        }
+
+        var a = Named("first name", 5);
+        var b = Named("second name", 7, 9);
+        var statuses = new List<BuildKitStatus>();
+        statuses.AddRange(capture);
+        statuses.AddRange([Record(a), Record(a), Record(b), Record(a), Record(b, a), Record(a, a), Record(a), Record(a, b)]);
+        statuses.AddRange(capture);
+        // The last word goes to the a after b in one record, although a alone would change nothing just before it.
+        statuses.AddRange([Record(b), Record(Named("", 1)), Record(b), Record(Named("first name", 5, 12)), Record(b), Record(a), Record(b, a)]);
+        statuses.AddRange(capture);
+
+        byte[] engine = Encoding.UTF8.GetBytes(string.Join("\n", statuses.Select(s => EngineLine(EncodeStatusResponse(s)))) + "\n");
+        byte[] rawJson = Encoding.UTF8.GetBytes(string.Join("\n", statuses.Select(RawJsonLine)) + "\n");
+        var events = new[] { new RecordingObserver(), new RecordingObserver(), new RecordingObserver() };
+        var traces = new[] { Decode(engine, observer: events[0]), Decode(rawJson, observer: events[1]), Decode(HistoryBlob(statuses), observer: events[2]) };
+
+        var resent = traces[0].Vertices.Single(v => v.Digest == "sha256:resent");
+        (resent.Name, resent.Started, resent.Completed).ShouldBe(("first name", (DateTimeOffset?)t0.AddSeconds(1), (DateTimeOffset?)t0.AddSeconds(12)));
+        foreach (int i in new[] { 1, 2 })
+        {
+            Fingerprint(traces[i]).ShouldBe(Fingerprint(traces[0]));
+            events[i].Events.ShouldBe(events[0].Events);
+            traces[i].DecodedRecords.ShouldBe(statuses.Count);
+        }
+
+        traces[0].DecodedRecords.ShouldBe(statuses.Count);
+        traces[0].Malformed.Total.ShouldBe(0);
+    }
+
     private static IEnumerable<BuildKitStatus> SplitLogs(BuildKitStatus status)
     {
         if (status.Logs.Count == 0)

@@ -148,6 +148,42 @@ public sealed class StreamingDecoderTests
         vertex.Lines.Count.ShouldBeInRange(LogTail.Capacity / line.Length - 2, 2 * LogTail.Capacity / line.Length);
     }
 
+    [Fact]
+    public void The_tail_keeps_each_streams_last_lines_as_its_ring_wraps()
+    {
+        // Chunks of every size up to past the ring's, lines of every length, both streams interleaved.
+        var random = new Random(1202);
+        var all = new BuildKitTraceDecoder();
+        var tail = new BuildKitTraceDecoder(null, TraceLogRetention.Tail);
+        var text = new StringBuilder();
+        for (int record = 0; record < 400; record++)
+        {
+            text.Clear();
+            int size = record % 50 == 25 ? LogTail.Capacity + 100 : random.Next(1, 3000);
+            while (text.Length < size)
+            {
+                text.Append($"r{record} ").Append('x', random.Next(0, 200)).Append(random.Next(4) == 0 ? "" : "\n");
+            }
+
+            var chunk = LogRecord(1 + record % 3 / 2, Encoding.UTF8.GetBytes(text.ToString()), record);
+            all.FeedStatusResponse(chunk);
+            tail.FeedStatusResponse(chunk);
+        }
+
+        var expected = all.Finish().Vertices.Single();
+        var actual = tail.Finish().Vertices.Single();
+        actual.Tail.ShouldNotBeNull().HeldBytes.ShouldBeLessThanOrEqualTo(LogTail.Capacity);
+        for (int stream = 1; stream <= 2; stream++)
+        {
+            var kept = actual.Lines.Where(l => l.Stream == stream).Select(l => l.Text).ToList();
+            var every = expected.Lines.Where(l => l.Stream == stream).Select(l => l.Text).ToList();
+            kept.Count.ShouldBeGreaterThan(20);
+            kept.ShouldBe(every[^kept.Count..]);
+        }
+
+        actual.Lines.Sum(l => l.Text.Length + 1).ShouldBeLessThanOrEqualTo(LogTail.Capacity + 2);
+    }
+
     internal static byte[] LogRecord(int stream, ReadOnlySpan<byte> data, double atSeconds, string digest = Digest)
     {
         var log = new BuildKitVertexLog { Vertex = digest, Stream = stream, Data = data.ToArray(), Timestamp = T0.AddSeconds(atSeconds) };

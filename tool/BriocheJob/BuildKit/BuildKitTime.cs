@@ -13,7 +13,7 @@ public static class BuildKitTime
     {
         seconds = Math.Clamp(seconds, MinSeconds, MaxSeconds);
         nanos = Math.Clamp(nanos, 0, 999_999_999);
-        return DateTimeOffset.UnixEpoch.AddTicks(seconds * TimeSpan.TicksPerSecond + nanos / 100);
+        return new DateTimeOffset(DateTimeOffset.UnixEpoch.Ticks + seconds * TimeSpan.TicksPerSecond + nanos / 100, TimeSpan.Zero);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Numerics;
 using System.Text.Json;
 using Google.Protobuf;
 
@@ -22,12 +24,12 @@ public sealed class BuildKitTraceDecoder
     private readonly List<TraceWarning> _warnings = [];
     private readonly List<string> _messages = [];
     private readonly List<TraceLogLine> _completedLines = [];
-    private readonly StatusResponseReader.InPlaceRecord _record = new();
-    private readonly Dictionary<string, TraceVertex>.AlternateLookup<ReadOnlySpan<char>> _byDigestChars;
+    private readonly StatusResponseReader.InPlaceRecord _record;
     private readonly TraceLogRetention _retention;
-    private byte[] _aux = [];
-    private byte[] _lastLogDigest = [];
-    private TraceVertex? _lastLogVertex;
+    private readonly StatusResponseReader.InPlaceStream _auxes = new();
+    // The same vertices by the bytes their digest came in (also under any other spelling that decoded to the same string).
+    private readonly Dictionary<byte[], TraceVertex> _byDigestUtf8 = new(Utf8KeyComparer.Instance);
+    private readonly Dictionary<byte[], TraceVertex>.AlternateLookup<ReadOnlySpan<byte>> _byDigestBytes;
     private long _recordNumber;
     private bool _finished;
     private bool _jsonKindKnown;
@@ -41,7 +43,8 @@ public sealed class BuildKitTraceDecoder
     {
         _observer = observer;
         _retention = retention;
-        _byDigestChars = _byDigest.GetAlternateLookup<ReadOnlySpan<char>>();
+        _byDigestBytes = _byDigestUtf8.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _record = new StatusResponseReader.InPlaceRecord { IsKnownVertex = IsKnownVertex };
     }
 
     public TraceLogRetention Retention => _retention;
@@ -71,7 +74,7 @@ public sealed class BuildKitTraceDecoder
     /// <summary>Feeds one JSON line, Docker Engine <c>/build</c> output or buildx rawjson (told apart by its keys).</summary>
     public void FeedJsonLine(ReadOnlySpan<byte> utf8Line)
     {
-        utf8Line = utf8Line.Trim(" \t\r\n"u8);
+        utf8Line = TrimWhiteSpace(utf8Line);
         if (utf8Line.IsEmpty)
         {
             return;
@@ -110,7 +113,7 @@ public sealed class BuildKitTraceDecoder
     /// <summary>Feeds one line of <c>docker buildx build --progress=rawjson</c> output (a client.SolveStatus).</summary>
     public void FeedRawJsonLine(ReadOnlySpan<byte> utf8Line)
     {
-        utf8Line = utf8Line.Trim(" \t\r\n"u8);
+        utf8Line = TrimWhiteSpace(utf8Line);
         if (utf8Line.IsEmpty)
         {
             return;
@@ -119,6 +122,12 @@ public sealed class BuildKitTraceDecoder
         _recordNumber++;
         ReadRawJson(utf8Line);
     }
+
+    // Lines mostly come without white space around them: look at the ends before searching.
+    private static ReadOnlySpan<byte> TrimWhiteSpace(ReadOnlySpan<byte> line) =>
+        !line.IsEmpty && !IsWhiteSpace(line[0]) && !IsWhiteSpace(line[^1]) ? line : line.Trim(" \t\r\n"u8);
+
+    private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>Feeds one serialized StatusResponse (a history blob record, or a decoded trace aux).</summary>
     public void FeedStatusResponse(byte[] buffer, int offset, int length)
@@ -198,6 +207,11 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadJsonLine(ReadOnlySpan<byte> line)
     {
+        if (TryReadEngineTraceLine(line))
+        {
+            return;
+        }
+
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -233,7 +247,7 @@ public sealed class BuildKitTraceDecoder
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        auxBase64Bad = !TryDecodeBase64(ref reader, ref _aux, out auxLength);
+                        auxBase64Bad = !TryDecodeBase64(ref reader, _auxes, out auxLength);
                         hasAux = !auxBase64Bad;
                     }
                     else if (reader.TokenType == JsonTokenType.StartObject)
@@ -290,7 +304,7 @@ public sealed class BuildKitTraceDecoder
             }
             if (id == JsonLineId.Trace && hasAux)
             {
-                ReadStatusResponse(_aux, 0, auxLength);
+                ReadTraceAux(auxLength);
                 return;
             }
 
@@ -317,6 +331,42 @@ public sealed class BuildKitTraceDecoder
                 _observer?.OnBuildError(buildError);
             }
         }
+    }
+
+    /// <summary>
+    /// A trace line exactly as the engine writes it, <c>{"id":"moby.buildkit.trace","aux":"…"}</c>, is read by its
+    /// bytes: between the two fixed ends only base64 characters can decode, and when every one of them did (no
+    /// quote, escape or white space in between) the line is that JSON object and nothing else. Any other line, or
+    /// one whose aux does not decode cleanly, goes to <see cref="Utf8JsonReader"/> as before.
+    /// </summary>
+    private bool TryReadEngineTraceLine(ReadOnlySpan<byte> line)
+    {
+        var head = "{\"id\":\"moby.buildkit.trace\",\"aux\":\""u8;
+        var tail = "\"}"u8;
+        if (line.Length < head.Length + tail.Length || !line.StartsWith(head) || !line.EndsWith(tail))
+        {
+            return false;
+        }
+
+        var encoded = line[head.Length..^tail.Length];
+        if (encoded.Length % 4 != 0)
+        {
+            return false;
+        }
+
+        // Base64.DecodeFromUtf8 skips white space, which JSON would refuse (control characters) or keep in the
+        // string: only a decode of every byte, with no white space skipped, gives exactly the decoded length.
+        int padding = encoded.EndsWith("=="u8) ? 2 : encoded.EndsWith("="u8) ? 1 : 0;
+        int expected = encoded.Length / 4 * 3 - padding;
+        if (Base64.DecodeFromUtf8(encoded, _auxes.Reserve(encoded.Length / 4 * 3), out _, out int length) != OperationStatus.Done
+            || length != expected)
+        {
+            return false;
+        }
+
+        NoteJsonKind(TraceEncoding.JsonLines);
+        ReadTraceAux(length);
+        return true;
     }
 
     private enum JsonLineId { None, Trace, Image, Other }
@@ -352,14 +402,14 @@ public sealed class BuildKitTraceDecoder
         || reader.ValueTextEquals("logs"u8) || reader.ValueTextEquals("Logs"u8)
         || reader.ValueTextEquals("warnings"u8) || reader.ValueTextEquals("Warnings"u8);
 
-    /// <summary>Decodes the string value into <paramref name="decoded"/>, grown when too small and reused for the next record.</summary>
-    private static bool TryDecodeBase64(ref Utf8JsonReader reader, ref byte[] decoded, out int length)
+    /// <summary>Decodes the string value into the next record's room in <paramref name="auxes"/>.</summary>
+    private static bool TryDecodeBase64(ref Utf8JsonReader reader, StatusResponseReader.InPlaceStream auxes, out int length)
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
             var encoded = reader.ValueSpan;
-            EnsureLength(ref decoded, Base64.GetMaxDecodedFromUtf8Length(encoded.Length));
-            if (Base64.DecodeFromUtf8(encoded, decoded, out _, out length) == OperationStatus.Done)
+            if (Base64.DecodeFromUtf8(encoded, auxes.Reserve(Base64.GetMaxDecodedFromUtf8Length(encoded.Length)), out _, out length)
+                == OperationStatus.Done)
             {
                 return true;
             }
@@ -367,22 +417,13 @@ public sealed class BuildKitTraceDecoder
         else
         {
             string text = reader.GetString()!;
-            EnsureLength(ref decoded, text.Length * 3 / 4 + 3);
-            if (Convert.TryFromBase64String(text, decoded, out length))
+            if (Convert.TryFromBase64String(text, auxes.Reserve(text.Length * 3 / 4 + 3), out length))
             {
                 return true;
             }
         }
         length = 0;
         return false;
-    }
-
-    private static void EnsureLength(ref byte[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new byte[Math.Max(length, Math.Min(2 * buffer.Length, BuildKitTrace.MaxRecordBytes))];
-        }
     }
 
     private static string? ReadOptionalString(ref Utf8JsonReader reader)
@@ -445,25 +486,48 @@ public sealed class BuildKitTraceDecoder
 
     private void ReadStatusResponse(byte[] buffer, int offset, int length)
     {
-        var record = _record;
         try
         {
             // Read in place: strings and log chunks stay in the buffer until they are known to be new.
-            StatusResponseReader.ParseInPlace(buffer, offset, length, record);
+            StatusResponseReader.ParseInPlace(buffer, offset, length, _record);
         }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException)
+        catch (Exception ex) when (IsNotAStatusResponse(ex))
         {
-            // Google.Protobuf throws InvalidOperationException ("SkipLastField cannot be called at the end of a
-            // stream") for a field tag cut off at the record's end.
-            Skip(MalformedRecordKind.Protobuf, $"not a StatusResponse ({FirstLine(ex.Message)})");
+            SkipNotAStatusResponse(ex);
             return;
         }
-        catch (ArgumentException ex)
+        ApplyRecord(buffer);
+    }
+
+    /// <summary>Reads the trace aux just decoded into <see cref="_auxes"/>.</summary>
+    private void ReadTraceAux(int length)
+    {
+        try
         {
-            // Google.Protobuf 3.25 replaces bad UTF-8; a strict decoder would throw DecoderFallbackException (an ArgumentException).
-            Skip(MalformedRecordKind.Protobuf, $"bad string in a StatusResponse ({FirstLine(ex.Message)})");
+            _auxes.Parse(length, _record);
+        }
+        catch (Exception ex) when (IsNotAStatusResponse(ex))
+        {
+            SkipNotAStatusResponse(ex);
             return;
         }
+        ApplyRecord(_auxes.Buffer);
+    }
+
+    // Google.Protobuf throws InvalidOperationException ("SkipLastField cannot be called at the end of a stream") for
+    // a field tag cut off at the record's end; 3.25 replaces bad UTF-8, but a strict decoder would throw
+    // DecoderFallbackException (an ArgumentException).
+    private static bool IsNotAStatusResponse(Exception ex) =>
+        ex is InvalidProtocolBufferException or InvalidDataException or InvalidOperationException or ArgumentException;
+
+    private void SkipNotAStatusResponse(Exception ex) => Skip(MalformedRecordKind.Protobuf, ex is ArgumentException
+        ? $"bad string in a StatusResponse ({FirstLine(ex.Message)})"
+        : $"not a StatusResponse ({FirstLine(ex.Message)})");
+
+    /// <summary>Applies the record just read into <see cref="_record"/>, whose parts lie in <paramref name="buffer"/>.</summary>
+    private void ApplyRecord(byte[] buffer)
+    {
+        var record = _record;
         DecodedRecords++;
         foreach (var vertex in record.Vertexes)
         {
@@ -500,29 +564,33 @@ public sealed class BuildKitTraceDecoder
 
         var vertex = FindVertex(digest);
         var before = VertexState.Of(vertex);
+        bool changed = !vertex.Announced;
         vertex.Announced = true;
         if (update.Name.Length > 0)
         {
-            vertex.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
+            changed |= vertex.SetName(buffer.AsSpan(update.Name.Start, update.Name.Length));
         }
 
         if (update.InputsCount > 0)
         {
-            vertex.SetInputs(buffer, _record.Inputs, update.InputsStart, update.InputsCount);
+            changed |= vertex.SetInputs(buffer, _record.Inputs, update.InputsStart, update.InputsCount);
         }
 
         if (update.ProgressGroup is not null)
         {
+            changed |= update.ProgressGroup != vertex.ProgressGroup;
             vertex.ProgressGroup = update.ProgressGroup;
         }
 
-        MergeTimes(vertex, update.Started, update.Completed);
+        changed |= MergeTimes(vertex, update.Started, update.Completed);
+        changed |= update.Cached && !vertex.Cached;
         vertex.Cached |= update.Cached;
         if (update.Error.Length > 0)
         {
-            vertex.SetError(buffer.AsSpan(update.Error.Start, update.Error.Length));
+            changed |= vertex.SetError(buffer.AsSpan(update.Error.Start, update.Error.Length));
         }
 
+        vertex.NoteVertexMessage(buffer.AsSpan(update.Message.Start, update.Message.Length), changed);
         NotifyVertex(vertex, before);
     }
 
@@ -560,37 +628,31 @@ public sealed class BuildKitTraceDecoder
         MergeStatus(status, update.Current, update.Total, update.Timestamp, update.Started, update.Completed);
     }
 
-    // Consecutive updates mostly name the same step: compare its digest's bytes before hashing.
     private TraceVertex FindVertex(ReadOnlySpan<byte> digestUtf8)
     {
-        if (_lastLogVertex is not null && digestUtf8.SequenceEqual(_lastLogDigest))
+        if (_byDigestBytes.TryGetValue(digestUtf8, out var vertex))
         {
-            return _lastLogVertex;
+            return vertex;
         }
 
-        TraceVertex? vertex;
-        if (digestUtf8.Length <= 512)
-        {
-            Span<char> chars = stackalloc char[digestUtf8.Length];
-            int count = System.Text.Encoding.UTF8.GetChars(digestUtf8, chars);
-            if (!_byDigestChars.TryGetValue(chars[..count], out vertex))
-            {
-                vertex = GetOrAddVertex(new string(chars[..count]));
-            }
-        }
-        else
-        {
-            vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
-        }
-
-        if (_lastLogDigest.Length != digestUtf8.Length)
-        {
-            _lastLogDigest = new byte[digestUtf8.Length];
-        }
-
-        digestUtf8.CopyTo(_lastLogDigest);
-        _lastLogVertex = vertex;
+        vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
+        _byDigestUtf8.TryAdd(digestUtf8.ToArray(), vertex);
         return vertex;
+    }
+
+    /// <summary>
+    /// Whether a Vertex message is byte for byte one found to change nothing in its vertex as it is now: it is
+    /// skipped unread. Only a message that starts with its digest (as BuildKit writes them) is looked up.
+    /// </summary>
+    private bool IsKnownVertex(ReadOnlySpan<byte> message)
+    {
+        const byte DigestTag = (1 << 3) | (byte)WireFormat.WireType.LengthDelimited;
+        if (message.Length < 2 || message[0] != DigestTag || message[1] >= 0x80 || 2 + message[1] > message.Length)
+        {
+            return false;
+        }
+
+        return _byDigestBytes.TryGetValue(message.Slice(2, message[1]), out var vertex) && vertex.IsNoOpVertexMessage(message);
     }
 
     private void Skip(MalformedRecordKind kind, string reason)
@@ -612,6 +674,7 @@ public sealed class BuildKitTraceDecoder
         {
             vertex = new TraceVertex(_vertices.Count + 1, digest, _retention);
             _byDigest.Add(digest, vertex);
+            _byDigestUtf8.TryAdd(System.Text.Encoding.UTF8.GetBytes(digest), vertex);
             _vertices.Add(vertex);
         }
         return vertex;
@@ -627,6 +690,7 @@ public sealed class BuildKitTraceDecoder
         var vertex = GetOrAddVertex(update.Digest);
         var before = VertexState.Of(vertex);
         vertex.Announced = true;
+        vertex.ForgetVertexMessages();
         if (!string.IsNullOrEmpty(update.Name))
         {
             vertex.Name = update.Name;
@@ -654,17 +718,22 @@ public sealed class BuildKitTraceDecoder
     }
 
     // Never cleared once known; a step retried within the build spans its earliest start to its latest end.
-    private static void MergeTimes(TraceVertex vertex, DateTimeOffset? started, DateTimeOffset? completed)
+    // Returns whether either changed.
+    private static bool MergeTimes(TraceVertex vertex, DateTimeOffset? started, DateTimeOffset? completed)
     {
+        bool changed = false;
         if (started is { } s && (vertex.Started is null || s < vertex.Started))
         {
             vertex.Started = s;
+            changed = true;
         }
 
         if (completed is { } c && (vertex.Completed is null || c > vertex.Completed))
         {
             vertex.Completed = c;
+            changed = true;
         }
+        return changed;
     }
 
     private readonly record struct VertexState(bool Added, bool Started, bool Cached, bool Failed, bool Completed)
@@ -854,5 +923,57 @@ public sealed class BuildKitTraceDecoder
 
         _warnings.Add(warning);
         _observer?.OnWarning(warning);
+    }
+}
+
+/// <summary>Compares byte strings by content; hashes them eight bytes at a time (digests are long and vary at the end).</summary>
+internal sealed class Utf8KeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+{
+    public static readonly Utf8KeyComparer Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+    public int GetHashCode(byte[] key) => Hash(key);
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+
+    private const ulong Odd = 0x9E3779B97F4A7C15;
+
+    // Two lanes of multiply-rotate over 8-byte words (the last word overlaps the one before when the length is not a
+    // multiple of 8), so that a 71-byte digest costs a handful of dependent multiplies.
+    private static int Hash(ReadOnlySpan<byte> bytes)
+    {
+        ulong a = (ulong)bytes.Length * Odd, b = ~a;
+        if (bytes.Length < 8)
+        {
+            foreach (byte x in bytes)
+            {
+                a = (BitOperations.RotateLeft(a, 23) ^ x) * Odd;
+            }
+        }
+        else
+        {
+            var last = BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]);
+            while (bytes.Length >= 16)
+            {
+                a = (BitOperations.RotateLeft(a, 23) ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * Odd;
+                b = (BitOperations.RotateLeft(b, 29) ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..])) * Odd;
+                bytes = bytes[16..];
+            }
+
+            if (bytes.Length >= 8)
+            {
+                a = (BitOperations.RotateLeft(a, 23) ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * Odd;
+            }
+
+            b = (BitOperations.RotateLeft(b, 29) ^ last) * Odd;
+        }
+
+        ulong hash = (a ^ BitOperations.RotateLeft(b, 31)) * Odd;
+        return (int)(hash ^ (hash >> 32));
     }
 }

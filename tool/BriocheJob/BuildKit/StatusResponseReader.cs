@@ -11,26 +11,9 @@ public static class StatusResponseReader
     /// <summary>Decodes one StatusResponse. Throws InvalidProtocolBufferException, InvalidDataException or (for a string that is not UTF-8) ArgumentException when the bytes are not one.</summary>
     public static BuildKitStatus Parse(byte[] buffer, int offset, int length)
     {
-        var input = new CodedInputStream(buffer, offset, length);
-        var status = new BuildKitStatus();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            if (WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
-            {
-                input.SkipLastField();
-                continue;
-            }
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: status.Vertexes.Add(ReadVertex(input)); break;
-                case 2: status.Statuses.Add(ReadVertexStatus(input)); break;
-                case 3: status.Logs.Add(ReadVertexLog(input)); break;
-                case 4: status.Warnings.Add(ReadVertexWarning(input)); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        return status;
+        var record = new InPlaceRecord();
+        ParseInPlace(buffer, offset, length, record);
+        return record.ToStatus(buffer);
     }
 
     public static BuildKitStatus Parse(byte[] buffer) => Parse(buffer, 0, buffer.Length);
@@ -39,11 +22,13 @@ public static class StatusResponseReader
     internal readonly record struct LogRef(int DigestStart, int DigestLength, DateTimeOffset? Timestamp, long Stream,
         int DataStart, int DataLength);
 
+    internal delegate bool KnownVertexTest(ReadOnlySpan<byte> message);
+
     /// <summary>A byte range of the record's buffer.</summary>
     internal readonly record struct Span(int Start, int Length);
 
     /// <summary>One Vertex, its strings left in the buffer; its inputs are <see cref="InPlaceRecord.Inputs"/>[InputsStart..].</summary>
-    internal readonly record struct VertexRef(Span Digest, Span Name, int InputsStart, int InputsCount, bool Cached,
+    internal readonly record struct VertexRef(Span Message, Span Digest, Span Name, int InputsStart, int InputsCount, bool Cached,
         DateTimeOffset? Started, DateTimeOffset? Completed, Span Error, BuildKitProgressGroup? ProgressGroup);
 
     /// <summary>One VertexStatus, its strings left in the buffer.</summary>
@@ -59,6 +44,68 @@ public static class StatusResponseReader
         public List<LogRef> Logs { get; } = [];
         public List<BuildKitVertexWarning> Warnings { get; } = [];
 
+        /// <summary>
+        /// Says whether a Vertex message (its bytes) would change nothing: such a message is checked and skipped, not
+        /// read or returned. Asked only until the record's first message that is read, so that order is kept.
+        /// </summary>
+        public KnownVertexTest? IsKnownVertex { get; init; }
+
+        /// <summary>The record as a <see cref="BuildKitStatus"/>: its strings and log chunks copied out of <paramref name="buffer"/>.</summary>
+        public BuildKitStatus ToStatus(byte[] buffer)
+        {
+            string Text(Span span) => System.Text.Encoding.UTF8.GetString(buffer, span.Start, span.Length);
+
+            var status = new BuildKitStatus();
+            foreach (var vertex in Vertexes)
+            {
+                var decoded = new BuildKitVertex
+                {
+                    Digest = Text(vertex.Digest),
+                    Name = Text(vertex.Name),
+                    Cached = vertex.Cached,
+                    Started = vertex.Started,
+                    Completed = vertex.Completed,
+                    Error = Text(vertex.Error),
+                    ProgressGroup = vertex.ProgressGroup,
+                };
+                for (int i = 0; i < vertex.InputsCount; i++)
+                {
+                    decoded.Inputs.Add(Text(Inputs[vertex.InputsStart + i]));
+                }
+
+                status.Vertexes.Add(decoded);
+            }
+
+            foreach (var update in Statuses)
+            {
+                status.Statuses.Add(new BuildKitVertexStatus
+                {
+                    Id = Text(update.Id),
+                    Vertex = Text(update.Vertex),
+                    Name = Text(update.Name),
+                    Current = update.Current,
+                    Total = update.Total,
+                    Timestamp = update.Timestamp,
+                    Started = update.Started,
+                    Completed = update.Completed,
+                });
+            }
+
+            foreach (var log in Logs)
+            {
+                status.Logs.Add(new BuildKitVertexLog
+                {
+                    Vertex = Text(new Span(log.DigestStart, log.DigestLength)),
+                    Timestamp = log.Timestamp,
+                    Stream = log.Stream,
+                    Data = buffer.AsSpan(log.DataStart, log.DataLength).ToArray(),
+                });
+            }
+
+            status.Warnings.AddRange(Warnings);
+            return status;
+        }
+
         public void Clear()
         {
             Vertexes.Clear();
@@ -70,17 +117,130 @@ public static class StatusResponseReader
     }
 
     /// <summary>
-    /// Like <see cref="Parse(byte[], int, int)"/>, but each VertexLog is only located (<paramref name="logs"/>), not copied.
-    /// Returns the vertices, statuses and warnings, or null when the record has none. The whole record is checked
-    /// before anything is returned, so a corrupt record throws as <see cref="Parse(byte[], int, int)"/> does.
+    /// Reads one StatusResponse in place: strings and log chunks are located (<paramref name="record"/>), not copied.
+    /// The whole record is checked before anything is returned; a corrupt record throws as <see cref="Parse(byte[], int, int)"/> says.
     /// </summary>
     internal static void ParseInPlace(byte[] buffer, int offset, int length, InPlaceRecord record)
     {
-        record.Clear();
         var input = new CodedInputStream(buffer, offset, length);
         // Whether Position counts from the array or from offset, this maps it to an index into buffer.
-        long origin = offset - input.Position;
-        int recordEnd = offset + length;
+        ReadRecord(input, buffer, offset - input.Position, offset + length, record);
+    }
+
+    /// <summary>
+    /// StatusResponses decoded one after another into one reused buffer and read by one CodedInputStream: a stream is
+    /// made per buffer's worth of records, not per record. Each record is preceded by its length, so the stream reads
+    /// it as an embedded message (<see cref="CodedInputStream.ReadMessage"/>), bounded by a limit exactly as a stream
+    /// of its own would be. A record that throws leaves the stream's state unknown, so the next one starts a new stream.
+    /// </summary>
+    internal sealed class InPlaceStream : IMessage
+    {
+        // Small enough to stay in cache as records are decoded into it one after another.
+        private const int InitialBytes = 64 * 1024;
+        // The length goes before the record as a varint of five bytes, whatever its value, so that the record can be
+        // decoded first and its length written after.
+        private const int PrefixBytes = 5;
+
+        private byte[] _buffer = [];
+        private CodedInputStream? _input;
+        private long _origin;
+        private int _next;
+        private InPlaceRecord? _record;
+        private int _recordEnd;
+
+        /// <summary>The buffer records are decoded into (valid until the next <see cref="Reserve"/>).</summary>
+        public byte[] Buffer => _buffer;
+
+        /// <summary>Room for the next record, of up to <paramref name="maxLength"/> bytes, where the stream will read it.</summary>
+        public Span<byte> Reserve(int maxLength)
+        {
+            if (_input is null || _buffer.Length - _next < PrefixBytes + maxLength)
+            {
+                if (_buffer.Length < PrefixBytes + maxLength)
+                {
+                    _buffer = new byte[Math.Max(PrefixBytes + maxLength, Math.Max(InitialBytes, 2 * _buffer.Length))];
+                }
+
+                _input = new CodedInputStream(_buffer);
+                _origin = -_input.Position;
+                _next = 0;
+            }
+            return _buffer.AsSpan(_next + PrefixBytes, maxLength);
+        }
+
+        /// <summary>Reads the <paramref name="length"/> bytes written at the last <see cref="Reserve"/> as one StatusResponse.</summary>
+        public void Parse(int length, InPlaceRecord record)
+        {
+            System.Diagnostics.Debug.Assert(_input is not null, "Reserve comes before Parse.");
+            var input = _input;
+            int start = _next + PrefixBytes;
+            var prefix = _buffer.AsSpan(_next, PrefixBytes);
+            for (int i = 0; i < PrefixBytes - 1; i++)
+            {
+                prefix[i] = (byte)(((uint)length >> (7 * i)) & 0x7F | 0x80);
+            }
+
+            prefix[^1] = (byte)((uint)length >> 28);
+            if (record.IsKnownVertex is { } known && IsOneKnownVertex(_buffer.AsSpan(start, length), known))
+            {
+                // Nothing to read: the next record is decoded over this one.
+                record.Clear();
+                return;
+            }
+
+            _input = null; // until the record is known to have been read cleanly
+            _record = record;
+            _recordEnd = start + length;
+            input.ReadMessage(this);
+            _record = null;
+            _next = _recordEnd;
+            _input = input;
+        }
+
+        void IMessage.MergeFrom(CodedInputStream input) => ReadRecord(input, _buffer, _origin, _recordEnd, _record!);
+
+        void IMessage.WriteTo(CodedOutputStream output) => throw new NotSupportedException();
+
+        int IMessage.CalculateSize() => throw new NotSupportedException();
+
+        Google.Protobuf.Reflection.MessageDescriptor IMessage.Descriptor => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// Whether a record is one Vertex message and nothing else, and that message one that <paramref name="known"/>
+    /// knows: byte for byte a message read before, so the record is well formed and changes nothing.
+    /// </summary>
+    private static bool IsOneKnownVertex(ReadOnlySpan<byte> record, KnownVertexTest known)
+    {
+        const byte VertexTag = (1 << 3) | (byte)WireFormat.WireType.LengthDelimited;
+        if (record.Length < 2 || record[0] != VertexTag)
+        {
+            return false;
+        }
+
+        int length = 0, at = 1;
+        for (int shift = 0; ; shift += 7)
+        {
+            if (at == record.Length || shift > 28)
+            {
+                return false;
+            }
+
+            byte b = record[at++];
+            length |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+
+        return length == record.Length - at && known(record[at..]);
+    }
+
+    private static void ReadRecord(CodedInputStream input, byte[] buffer, long origin, int recordEnd, InPlaceRecord record)
+    {
+        record.Clear();
+        var isKnownVertex = record.IsKnownVertex;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -91,7 +251,14 @@ public static class StatusResponseReader
             }
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: record.Vertexes.Add(LocateVertex(input, buffer, origin, recordEnd, record.Inputs)); break;
+                case 1 when isKnownVertex is not null && Peek(input, buffer, origin, recordEnd) is { } message
+                    && isKnownVertex(buffer.AsSpan(message.Start, message.Length)):
+                    input.SkipLastField();
+                    break;
+                case 1:
+                    isKnownVertex = null;
+                    record.Vertexes.Add(LocateVertex(input, buffer, origin, recordEnd, record.Inputs));
+                    break;
                 case 2: record.Statuses.Add(LocateVertexStatus(input, buffer, origin, recordEnd)); break;
                 case 3: record.Logs.Add(LocateVertexLog(input, buffer, origin, recordEnd)); break;
                 case 4: record.Warnings.Add(ReadVertexWarning(input)); break;
@@ -108,6 +275,7 @@ public static class StatusResponseReader
         DateTimeOffset? started = null, completed = null;
         BuildKitProgressGroup? group = null;
         long end = EnterMessage(input);
+        var message = new Span((int)(origin + input.Position), (int)(end - input.Position));
         while (input.Position < end)
         {
             uint tag = input.ReadTag();
@@ -125,7 +293,7 @@ public static class StatusResponseReader
             }
         }
         LeaveMessage(input, end);
-        return new VertexRef(digest, name, inputsStart, inputs.Count - inputsStart, cached, started, completed, error, group);
+        return new VertexRef(message, digest, name, inputsStart, inputs.Count - inputsStart, cached, started, completed, error, group);
     }
 
     private static StatusRef LocateVertexStatus(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
@@ -179,6 +347,14 @@ public static class StatusResponseReader
     /// <summary>The bytes of the length-delimited field just tagged: read its length here, then let the stream skip it (which checks the bounds).</summary>
     private static Span Locate(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
     {
+        var located = Peek(input, buffer, origin, recordEnd);
+        input.SkipLastField(); // throws for a truncated length or field
+        return located ?? throw new InvalidDataException("Bad length of a length-delimited field.");
+    }
+
+    /// <summary>The bytes of the length-delimited field just tagged, without reading them; null when its length is bad or runs past the record.</summary>
+    private static Span? Peek(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
+    {
         int at = (int)(origin + input.Position);
         ulong length = 0;
         int shift = 0;
@@ -188,39 +364,13 @@ public static class StatusResponseReader
             length |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {
-                input.SkipLastField();
-                return new Span(at, (int)length);
+                return length <= (ulong)(recordEnd - at) ? new Span(at, (int)length) : null;
             }
 
             shift += 7;
         }
 
-        input.SkipLastField(); // throws for a truncated length
-        throw new InvalidDataException("Bad length of a length-delimited field.");
-    }
-
-    private static BuildKitVertex ReadVertex(CodedInputStream input)
-    {
-        var vertex = new BuildKitVertex();
-        long end = EnterMessage(input);
-        while (input.Position < end)
-        {
-            uint tag = input.ReadTag();
-            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
-            {
-                case (1, WireFormat.WireType.LengthDelimited): vertex.Digest = input.ReadString(); break;
-                case (2, WireFormat.WireType.LengthDelimited): vertex.Inputs.Add(input.ReadString()); break;
-                case (3, WireFormat.WireType.LengthDelimited): vertex.Name = input.ReadString(); break;
-                case (4, WireFormat.WireType.Varint): vertex.Cached = input.ReadBool(); break;
-                case (5, WireFormat.WireType.LengthDelimited): vertex.Started = ReadTimestamp(input); break;
-                case (6, WireFormat.WireType.LengthDelimited): vertex.Completed = ReadTimestamp(input); break;
-                case (7, WireFormat.WireType.LengthDelimited): vertex.Error = input.ReadString(); break;
-                case (8, WireFormat.WireType.LengthDelimited): vertex.ProgressGroup = ReadProgressGroup(input); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        LeaveMessage(input, end);
-        return vertex;
+        return null;
     }
 
     private static BuildKitProgressGroup ReadProgressGroup(CodedInputStream input)
@@ -241,50 +391,6 @@ public static class StatusResponseReader
         }
         LeaveMessage(input, end);
         return new BuildKitProgressGroup(id, name, weak);
-    }
-
-    private static BuildKitVertexStatus ReadVertexStatus(CodedInputStream input)
-    {
-        var status = new BuildKitVertexStatus();
-        long end = EnterMessage(input);
-        while (input.Position < end)
-        {
-            uint tag = input.ReadTag();
-            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
-            {
-                case (1, WireFormat.WireType.LengthDelimited): status.Id = input.ReadString(); break;
-                case (2, WireFormat.WireType.LengthDelimited): status.Vertex = input.ReadString(); break;
-                case (3, WireFormat.WireType.LengthDelimited): status.Name = input.ReadString(); break;
-                case (4, WireFormat.WireType.Varint): status.Current = input.ReadInt64(); break;
-                case (5, WireFormat.WireType.Varint): status.Total = input.ReadInt64(); break;
-                case (6, WireFormat.WireType.LengthDelimited): status.Timestamp = ReadTimestamp(input); break;
-                case (7, WireFormat.WireType.LengthDelimited): status.Started = ReadTimestamp(input); break;
-                case (8, WireFormat.WireType.LengthDelimited): status.Completed = ReadTimestamp(input); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        LeaveMessage(input, end);
-        return status;
-    }
-
-    private static BuildKitVertexLog ReadVertexLog(CodedInputStream input)
-    {
-        var log = new BuildKitVertexLog();
-        long end = EnterMessage(input);
-        while (input.Position < end)
-        {
-            uint tag = input.ReadTag();
-            switch (WireFormat.GetTagFieldNumber(tag), WireFormat.GetTagWireType(tag))
-            {
-                case (1, WireFormat.WireType.LengthDelimited): log.Vertex = input.ReadString(); break;
-                case (2, WireFormat.WireType.LengthDelimited): log.Timestamp = ReadTimestamp(input); break;
-                case (3, WireFormat.WireType.Varint): log.Stream = input.ReadInt64(); break;
-                case (4, WireFormat.WireType.LengthDelimited): log.Data = input.ReadBytes().ToByteArray(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        LeaveMessage(input, end);
-        return log;
     }
 
     private static BuildKitVertexWarning ReadVertexWarning(CodedInputStream input)

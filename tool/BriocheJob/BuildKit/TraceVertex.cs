@@ -82,11 +82,24 @@ public sealed class TraceVertex
     }
 
     // Engine updates resend a step's name, inputs and error unchanged: compare the bytes and make a string only on change.
-    internal void SetName(ReadOnlySpan<byte> utf8) => _name = Changed(ref _nameUtf8, utf8) ?? _name;
+    /// <summary>Returns whether the name changed.</summary>
+    internal bool SetName(ReadOnlySpan<byte> utf8)
+    {
+        var before = _name;
+        _name = Changed(ref _nameUtf8, utf8) ?? _name;
+        return !ReferenceEquals(before, _name);
+    }
 
-    internal void SetError(ReadOnlySpan<byte> utf8) => _error = Changed(ref _errorUtf8, utf8) ?? _error;
+    /// <summary>Returns whether the error changed.</summary>
+    internal bool SetError(ReadOnlySpan<byte> utf8)
+    {
+        var before = _error;
+        _error = Changed(ref _errorUtf8, utf8) ?? _error;
+        return !ReferenceEquals(before, _error);
+    }
 
-    internal void SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
+    /// <summary>Returns whether the inputs changed.</summary>
+    internal bool SetInputs(byte[] buffer, List<StatusResponseReader.Span> all, int start, int count)
     {
         bool same = _inputsUtf8.Length == count && _inputs.Count == count;
         for (int i = 0; same && i < count; i++)
@@ -96,7 +109,7 @@ public sealed class TraceVertex
 
         if (same)
         {
-            return;
+            return false;
         }
 
         _inputs.Clear();
@@ -107,9 +120,69 @@ public sealed class TraceVertex
             _inputsUtf8[i] = bytes.ToArray();
             _inputs.Add(Encoding.UTF8.GetString(bytes));
         }
+        return true;
     }
 
     internal void ForgetInputBytes() => _inputsUtf8 = [];
+
+    /// <summary>
+    /// Vertex messages, as received, that change nothing in this step's current state (engine streams resend each
+    /// step's few states over and over). Emptied whenever a message changes the step.
+    /// </summary>
+    private byte[][] _noOpMessages = [];
+    private int _noOpCount;
+    private const int MaxNoOpMessages = 4;
+
+    internal bool IsNoOpVertexMessage(ReadOnlySpan<byte> message)
+    {
+        for (int i = 0; i < _noOpCount; i++)
+        {
+            if (message.SequenceEqual(_noOpMessages[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Notes a Vertex message just applied: after it, it changes nothing (applying one is idempotent).</summary>
+    internal void NoteVertexMessage(ReadOnlySpan<byte> message, bool changed)
+    {
+        if (changed)
+        {
+            _noOpCount = 0;
+        }
+        else if (IsNoOpVertexMessage(message))
+        {
+            return;
+        }
+
+        if (_noOpMessages.Length == 0)
+        {
+            _noOpMessages = new byte[MaxNoOpMessages][];
+        }
+
+        if (_noOpCount == MaxNoOpMessages)
+        {
+            // The oldest goes; its array moves to the end, to be reused.
+            var oldest = _noOpMessages[0];
+            Array.Copy(_noOpMessages, 1, _noOpMessages, 0, MaxNoOpMessages - 1);
+            _noOpMessages[MaxNoOpMessages - 1] = oldest;
+            _noOpCount--;
+        }
+
+        int slot = _noOpCount++;
+        if (_noOpMessages[slot] is { } reused && reused.Length == message.Length)
+        {
+            message.CopyTo(reused);
+        }
+        else
+        {
+            _noOpMessages[slot] = message.ToArray();
+        }
+    }
+
+    internal void ForgetVertexMessages() => _noOpCount = 0;
 
     /// <summary>The new string when <paramref name="utf8"/> differs from <paramref name="known"/> (which it then replaces); else null.</summary>
     internal static string? Changed(ref byte[]? known, ReadOnlySpan<byte> utf8)
@@ -319,8 +392,9 @@ internal sealed class LogStreamBuffer(int stream)
 }
 
 /// <summary>
-/// The last bytes of a step's output, both streams in arrival order, in one array of at most 2 × <see cref="Capacity"/>
-/// bytes; lines are only made from it when asked for.
+/// The last <see cref="Capacity"/> bytes of a step's output, both streams in arrival order, in one ring of at most
+/// <see cref="Capacity"/> bytes (small enough to stay off the large object heap: a fresh large array per step costs
+/// page faults); lines are only made from it when asked for.
 /// </summary>
 internal sealed class LogTail
 {
@@ -328,8 +402,11 @@ internal sealed class LogTail
     private const int MaxSegments = 4096;
 
     private byte[] _bytes = [];
+    // Positions count every byte ever appended; byte p lies at p % _bytes.Length (the ring only wraps once full size).
+    private long _written;
     private int _length;
     private readonly List<Segment> _segments = [];
+    private int _firstSegment; // _segments before it are forgotten
     private bool _cutStdout;
     private bool _cutStderr;
     private List<TraceLogLine>? _lines;
@@ -352,29 +429,38 @@ internal sealed class LogTail
             Cut(stream);
             data = data[^Capacity..];
         }
-        else if (_length + data.Length > 2 * Capacity || _segments.Count >= MaxSegments)
+        else if (_segments.Count - _firstSegment >= MaxSegments)
         {
-            Drop(Math.Max(_length - (Capacity - data.Length), _length / 2));
+            Drop(Math.Max(_length + data.Length - Capacity, _length / 2));
+        }
+        else if (_length + data.Length > Capacity)
+        {
+            Drop(_length + data.Length - Capacity);
         }
 
-        if (_bytes.Length < _length + data.Length)
+        if (_bytes.Length < Capacity && _written + data.Length > _bytes.Length)
         {
-            var larger = new byte[Math.Min(2 * Capacity, Math.Max(_bytes.Length * 2, Math.Max(4096, _length + data.Length)))];
-            _bytes.AsSpan(0, _length).CopyTo(larger);
+            // Until the ring is full size nothing wrapped: every position is its own index.
+            var larger = new byte[Math.Min(Capacity, Math.Max(Math.Max(4096, _bytes.Length * 4), (int)_written + data.Length))];
+            _bytes.AsSpan(0, (int)_written).CopyTo(larger);
             _bytes = larger;
         }
 
-        data.CopyTo(_bytes.AsSpan(_length));
+        int at = (int)(_written % _bytes.Length);
+        int first = Math.Min(data.Length, _bytes.Length - at);
+        data[..first].CopyTo(_bytes.AsSpan(at));
+        data[first..].CopyTo(_bytes);
         // Consecutive chunks of one stream share a segment, so the segment count stays at the stream switches.
-        if (_segments.Count > 0 && _segments[^1].Stream == stream)
+        if (_segments.Count > _firstSegment && _segments[^1].Stream == stream)
         {
             _segments[^1] = _segments[^1] with { Length = _segments[^1].Length + data.Length };
         }
         else
         {
-            _segments.Add(new Segment(stream, timestamp, _length, data.Length));
+            _segments.Add(new Segment(stream, timestamp, _written, data.Length));
         }
 
+        _written += data.Length;
         _length += data.Length;
     }
 
@@ -390,6 +476,7 @@ internal sealed class LogTail
         }
     }
 
+    /// <summary>Forgets the oldest <paramref name="count"/> bytes held.</summary>
     private void Drop(int count)
     {
         if (count <= 0)
@@ -397,27 +484,27 @@ internal sealed class LogTail
             return;
         }
 
-        int removed = 0;
-        while (removed < _segments.Count && _segments[removed].Start + _segments[removed].Length <= count)
+        long start = _written - _length + count;
+        while (_firstSegment < _segments.Count && _segments[_firstSegment].Start + _segments[_firstSegment].Length <= start)
         {
-            Cut(_segments[removed].Stream);
-            removed++;
+            Cut(_segments[_firstSegment].Stream);
+            _firstSegment++;
         }
 
-        _segments.RemoveRange(0, removed);
-        if (_segments.Count > 0 && _segments[0].Start < count)
+        if (_firstSegment < _segments.Count && _segments[_firstSegment].Start < start)
         {
-            Cut(_segments[0].Stream);
-            var first = _segments[0];
-            _segments[0] = first with { Start = count, Length = first.Length - (count - first.Start) };
+            Cut(_segments[_firstSegment].Stream);
+            var first = _segments[_firstSegment];
+            _segments[_firstSegment] = first with { Start = start, Length = first.Length - (int)(start - first.Start) };
         }
 
-        for (int i = 0; i < _segments.Count; i++)
+        // Forgotten segments are removed in bulk, not one by one from the front of the list.
+        if (_firstSegment >= 64 && _firstSegment * 2 >= _segments.Count)
         {
-            _segments[i] = _segments[i] with { Start = _segments[i].Start - count };
+            _segments.RemoveRange(0, _firstSegment);
+            _firstSegment = 0;
         }
 
-        _bytes.AsSpan(count, _length - count).CopyTo(_bytes);
         _length -= count;
     }
 
@@ -431,31 +518,14 @@ internal sealed class LogTail
 
         var lines = new List<TraceLogLine>();
         var partial = new PartialLine[] { new(_cutStdout), new(_cutStderr) };
-        foreach (var segment in _segments)
+        for (int i = _firstSegment; i < _segments.Count; i++)
         {
+            var segment = _segments[i];
             var current = partial[segment.Stream == 2 ? 1 : 0];
-            var data = _bytes.AsSpan(segment.Start, segment.Length);
-            int newline;
-            while ((newline = data.IndexOf((byte)'\n')) >= 0)
-            {
-                current.Timestamp ??= segment.Timestamp;
-                current.Bytes.AddRange(data[..newline]);
-                if (!current.SkipFirst)
-                {
-                    lines.Add(MakeLine(segment.Stream == 2 ? 2 : 1, current));
-                }
-
-                current.SkipFirst = false;
-                current.Bytes.Clear();
-                current.Timestamp = null;
-                data = data[(newline + 1)..];
-            }
-
-            if (!data.IsEmpty)
-            {
-                current.Timestamp ??= segment.Timestamp;
-                current.Bytes.AddRange(data);
-            }
+            int at = (int)(segment.Start % _bytes.Length);
+            int first = Math.Min(segment.Length, _bytes.Length - at);
+            AddLines(lines, segment, current, _bytes.AsSpan(at, first));
+            AddLines(lines, segment, current, _bytes.AsSpan(0, segment.Length - first));
         }
 
         if (finished)
@@ -473,6 +543,32 @@ internal sealed class LogTail
         return _lines = lines;
     }
 
+    /// <summary>Adds the lines that <paramref name="data"/> (a piece of <paramref name="segment"/>) completes; keeps its unfinished end.</summary>
+    private static void AddLines(List<TraceLogLine> lines, Segment segment, PartialLine current, ReadOnlySpan<byte> data)
+    {
+        int newline;
+        while ((newline = data.IndexOf((byte)'\n')) >= 0)
+        {
+            current.Timestamp ??= segment.Timestamp;
+            current.Bytes.AddRange(data[..newline]);
+            if (!current.SkipFirst)
+            {
+                lines.Add(MakeLine(segment.Stream == 2 ? 2 : 1, current));
+            }
+
+            current.SkipFirst = false;
+            current.Bytes.Clear();
+            current.Timestamp = null;
+            data = data[(newline + 1)..];
+        }
+
+        if (!data.IsEmpty)
+        {
+            current.Timestamp ??= segment.Timestamp;
+            current.Bytes.AddRange(data);
+        }
+    }
+
     private static TraceLogLine MakeLine(int stream, PartialLine line)
     {
         var bytes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line.Bytes);
@@ -484,7 +580,7 @@ internal sealed class LogTail
         return new TraceLogLine(stream, line.Timestamp, Encoding.UTF8.GetString(bytes));
     }
 
-    private readonly record struct Segment(int Stream, DateTimeOffset? Timestamp, int Start, int Length);
+    private readonly record struct Segment(int Stream, DateTimeOffset? Timestamp, long Start, int Length);
 
     private sealed class PartialLine(bool skipFirst)
     {
