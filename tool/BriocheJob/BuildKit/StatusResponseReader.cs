@@ -213,28 +213,8 @@ public static class StatusResponseReader
     private static bool IsOneKnownVertex(ReadOnlySpan<byte> record, KnownVertexTest known)
     {
         const byte VertexTag = (1 << 3) | (byte)WireFormat.WireType.LengthDelimited;
-        if (record.Length < 2 || record[0] != VertexTag)
-        {
-            return false;
-        }
-
-        int length = 0, at = 1;
-        for (int shift = 0; ; shift += 7)
-        {
-            if (at == record.Length || shift > 28)
-            {
-                return false;
-            }
-
-            byte b = record[at++];
-            length |= (b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
-        }
-
-        return length == record.Length - at && known(record[at..]);
+        return record.Length >= 2 && record[0] == VertexTag && LengthDelimited(record, 1) is { } message
+            && message.Start + message.Length == record.Length && known(record.Slice(message.Start, message.Length));
     }
 
     private static void ReadRecord(CodedInputStream input, byte[] buffer, long origin, int recordEnd, InPlaceRecord record)
@@ -353,21 +333,24 @@ public static class StatusResponseReader
     }
 
     /// <summary>The bytes of the length-delimited field just tagged, without reading them; null when its length is bad or runs past the record.</summary>
-    private static Span? Peek(CodedInputStream input, byte[] buffer, long origin, int recordEnd)
+    private static Span? Peek(CodedInputStream input, byte[] buffer, long origin, int recordEnd) =>
+        LengthDelimited(buffer.AsSpan(0, recordEnd), (int)(origin + input.Position));
+
+    /// <summary>
+    /// The content of the length-delimited field whose length (a varint) starts at <paramref name="at"/>; null when that
+    /// length is cut off, takes more than five bytes or runs past the end of <paramref name="bytes"/>.
+    /// </summary>
+    private static Span? LengthDelimited(ReadOnlySpan<byte> bytes, int at)
     {
-        int at = (int)(origin + input.Position);
         ulong length = 0;
-        int shift = 0;
-        while (at < recordEnd && shift < 35)
+        for (int shift = 0; at < bytes.Length && shift < 35; shift += 7)
         {
-            byte b = buffer[at++];
+            byte b = bytes[at++];
             length |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {
-                return length <= (ulong)(recordEnd - at) ? new Span(at, (int)length) : null;
+                return length <= (ulong)(bytes.Length - at) ? new Span(at, (int)length) : null;
             }
-
-            shift += 7;
         }
 
         return null;

@@ -85,17 +85,25 @@ public sealed class TraceVertex
     /// <summary>Returns whether the name changed.</summary>
     internal bool SetName(ReadOnlySpan<byte> utf8)
     {
-        var before = _name;
-        _name = Changed(ref _nameUtf8, utf8) ?? _name;
-        return !ReferenceEquals(before, _name);
+        if (Changed(ref _nameUtf8, utf8) is not { } name)
+        {
+            return false;
+        }
+
+        _name = name;
+        return true;
     }
 
     /// <summary>Returns whether the error changed.</summary>
     internal bool SetError(ReadOnlySpan<byte> utf8)
     {
-        var before = _error;
-        _error = Changed(ref _errorUtf8, utf8) ?? _error;
-        return !ReferenceEquals(before, _error);
+        if (Changed(ref _errorUtf8, utf8) is not { } error)
+        {
+            return false;
+        }
+
+        _error = error;
+        return true;
     }
 
     /// <summary>Returns whether the inputs changed.</summary>
