@@ -81,9 +81,14 @@ public sealed class BuildKitTraceDecoder
         }
 
         _recordNumber++;
+        if (TryReadEngineTraceLine(utf8Line))
+        {
+            return;
+        }
+
         try
         {
-            ReadJsonLine(utf8Line);
+            ReadJsonObject(utf8Line);
         }
         catch (JsonException ex)
         {
@@ -205,13 +210,10 @@ public sealed class BuildKitTraceDecoder
             Encoding);
     }
 
-    private void ReadJsonLine(ReadOnlySpan<byte> line)
+    // Kept out of the engine trace line's path: its frame (a Utf8JsonReader and the line's fields) is cleared on entry.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ReadJsonObject(ReadOnlySpan<byte> line)
     {
-        if (TryReadEngineTraceLine(line))
-        {
-            return;
-        }
-
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
