@@ -124,16 +124,17 @@ public static class StatusResponseReader
     {
         var input = new CodedInputStream(buffer, offset, length);
         // Whether Position counts from the array or from offset, this maps it to an index into buffer.
-        ReadRecord(input, buffer, offset - input.Position, offset + length, record);
+        ReadRecord(input, input.Position + length, buffer, offset - input.Position, offset + length, record);
     }
 
     /// <summary>
     /// StatusResponses decoded one after another into one reused buffer and read by one CodedInputStream: a stream is
     /// made per buffer's worth of records, not per record. Each record is preceded by its length, so the stream reads
-    /// it as an embedded message (<see cref="CodedInputStream.ReadMessage"/>), bounded by a limit exactly as a stream
-    /// of its own would be. A record that throws leaves the stream's state unknown, so the next one starts a new stream.
+    /// it as the embedded messages inside it are read: the length fixes where it ends, and a field that runs past that
+    /// end throws (reading on into the bytes after it, which are never returned). A record that throws leaves the
+    /// stream's position unknown, so the next one starts a new stream.
     /// </summary>
-    internal sealed class InPlaceStream : IMessage
+    internal sealed class InPlaceStream
     {
         // Small enough to stay in cache as records are decoded into it one after another.
         private const int InitialBytes = 64 * 1024;
@@ -145,8 +146,6 @@ public static class StatusResponseReader
         private CodedInputStream? _input;
         private long _origin;
         private int _next;
-        private InPlaceRecord? _record;
-        private int _recordEnd;
 
         /// <summary>The buffer records are decoded into (valid until the next <see cref="Reserve"/>).</summary>
         public byte[] Buffer => _buffer;
@@ -189,21 +188,22 @@ public static class StatusResponseReader
             }
 
             _input = null; // until the record is known to have been read cleanly
-            _record = record;
-            _recordEnd = start + length;
-            input.ReadMessage(this);
-            _record = null;
-            _next = _recordEnd;
+            try
+            {
+                long end = EnterMessage(input);
+                ReadRecord(input, end, _buffer, _origin, start + length, record);
+                LeaveMessage(input, end);
+            }
+            catch
+            {
+                // Read on its own, the record throws what it would alone (a field cut off by its end, say, rather
+                // than one found to run past it).
+                ParseInPlace(_buffer, start, length, record);
+                throw;
+            }
+            _next = start + length;
             _input = input;
         }
-
-        void IMessage.MergeFrom(CodedInputStream input) => ReadRecord(input, _buffer, _origin, _recordEnd, _record!);
-
-        void IMessage.WriteTo(CodedOutputStream output) => throw new NotSupportedException();
-
-        int IMessage.CalculateSize() => throw new NotSupportedException();
-
-        Google.Protobuf.Reflection.MessageDescriptor IMessage.Descriptor => throw new NotSupportedException();
     }
 
     /// <summary>
@@ -217,13 +217,14 @@ public static class StatusResponseReader
             && message.Start + message.Length == record.Length && known(record.Slice(message.Start, message.Length));
     }
 
-    private static void ReadRecord(CodedInputStream input, byte[] buffer, long origin, int recordEnd, InPlaceRecord record)
+    /// <summary>Reads the fields of one StatusResponse, up to the stream position <paramref name="end"/>.</summary>
+    private static void ReadRecord(CodedInputStream input, long end, byte[] buffer, long origin, int recordEnd, InPlaceRecord record)
     {
         record.Clear();
         var isKnownVertex = record.IsKnownVertex;
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while (input.Position < end)
         {
+            uint tag = input.ReadTag();
             if (WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
             {
                 input.SkipLastField();
