@@ -124,28 +124,13 @@ public static class BuildKitTrace
         CancellationToken cancellationToken)
     {
         bool discarding = false; // inside an over-long line, skipping to its end
-        int scanned = 0;
+        int scanned = 0; // unconsumed bytes already searched: no newline among them
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = buffer.Data.Span;
-            int newline = data[scanned..].IndexOf((byte)'\n');
-            if (newline >= 0)
-            {
-                int end = scanned + newline;
-                if (!discarding)
-                {
-                    FeedLine(decoder, StripBom(data[..end]), rawJson);
-                    afterRecord?.Invoke();
-                }
-
-                discarding = false;
-                buffer.Consume(end + 1);
-                scanned = 0;
-                continue;
-            }
-            scanned = data.Length;
-            if (data.Length > MaxRecordBytes)
+            buffer.Consume(FeedCompleteLines(buffer.Data.Span, scanned, ref discarding, decoder, rawJson, afterRecord));
+            scanned = buffer.Data.Length;
+            if (scanned > MaxRecordBytes)
             {
                 if (!discarding)
                 {
@@ -153,7 +138,7 @@ public static class BuildKitTrace
                 }
 
                 discarding = true;
-                buffer.Consume(data.Length);
+                buffer.Consume(scanned);
                 scanned = 0;
             }
             if (await buffer.FillAsync(stream, ReadSize, cancellationToken).ConfigureAwait(false) == 0)
@@ -166,6 +151,30 @@ public static class BuildKitTrace
             FeedLine(decoder, StripBom(buffer.Data.Span), rawJson);
             afterRecord?.Invoke();
         }
+    }
+
+    /// <summary>
+    /// Feeds each complete line of <paramref name="data"/> (whose first <paramref name="scanned"/> bytes hold no
+    /// newline) and returns how many bytes that used: all of them up to the last newline.
+    /// </summary>
+    private static int FeedCompleteLines(ReadOnlySpan<byte> data, int scanned, ref bool discarding,
+        BuildKitTraceDecoder decoder, bool rawJson, Action? afterRecord)
+    {
+        int used = 0;
+        int newline;
+        while ((newline = data[scanned..].IndexOf((byte)'\n')) >= 0)
+        {
+            int end = scanned + newline;
+            if (!discarding)
+            {
+                FeedLine(decoder, StripBom(data[used..end]), rawJson);
+                afterRecord?.Invoke();
+            }
+
+            discarding = false;
+            used = scanned = end + 1;
+        }
+        return used;
     }
 
     private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> line) =>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 
@@ -531,17 +532,18 @@ public sealed class BuildKitTraceDecoder
     {
         var record = _record;
         DecodedRecords++;
-        foreach (var vertex in record.Vertexes)
+        // By reference: the parts are structs of several fields each.
+        foreach (ref readonly var vertex in CollectionsMarshal.AsSpan(record.Vertexes))
         {
             ApplyVertex(buffer, vertex);
         }
 
-        foreach (var vertexStatus in record.Statuses)
+        foreach (ref readonly var vertexStatus in CollectionsMarshal.AsSpan(record.Statuses))
         {
             ApplyStatus(buffer, vertexStatus);
         }
 
-        foreach (var log in record.Logs)
+        foreach (ref readonly var log in CollectionsMarshal.AsSpan(record.Logs))
         {
             var digest = buffer.AsSpan(log.DigestStart, log.DigestLength);
             if (!digest.IsEmpty)
