@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace BriocheJob.BuildKit;
@@ -462,9 +463,10 @@ internal sealed class LogTail
         data[..first].CopyTo(_bytes.AsSpan(at));
         data[first..].CopyTo(_bytes);
         // Consecutive chunks of one stream share a segment, so the segment count stays at the stream switches.
-        if (_segments.Count > _firstSegment && _segments[^1].Stream == stream)
+        var segments = CollectionsMarshal.AsSpan(_segments);
+        if (segments.Length > _firstSegment && segments[^1].Stream == stream)
         {
-            _segments[^1] = _segments[^1] with { Length = _segments[^1].Length + data.Length };
+            segments[^1].Length += data.Length;
         }
         else
         {
@@ -496,17 +498,19 @@ internal sealed class LogTail
         }
 
         long start = _written - _length + count;
-        while (_firstSegment < _segments.Count && _segments[_firstSegment].Start + _segments[_firstSegment].Length <= start)
+        var segments = CollectionsMarshal.AsSpan(_segments);
+        while (_firstSegment < segments.Length && segments[_firstSegment].Start + segments[_firstSegment].Length <= start)
         {
-            Cut(_segments[_firstSegment].Stream);
+            Cut(segments[_firstSegment].Stream);
             _firstSegment++;
         }
 
-        if (_firstSegment < _segments.Count && _segments[_firstSegment].Start < start)
+        if (_firstSegment < segments.Length && segments[_firstSegment].Start < start)
         {
-            Cut(_segments[_firstSegment].Stream);
-            var first = _segments[_firstSegment];
-            _segments[_firstSegment] = first with { Start = start, Length = first.Length - (int)(start - first.Start) };
+            ref var first = ref segments[_firstSegment];
+            Cut(first.Stream);
+            first.Length -= (int)(start - first.Start);
+            first.Start = start;
         }
 
         // Forgotten segments are removed in bulk, not one by one from the front of the list.
@@ -591,7 +595,8 @@ internal sealed class LogTail
         return new TraceLogLine(stream, line.Timestamp, Encoding.UTF8.GetString(bytes));
     }
 
-    private readonly record struct Segment(int Stream, DateTimeOffset? Timestamp, long Start, int Length);
+    // Mutable, to be changed in place in the list (a segment grows at its end and is cut at its start).
+    private record struct Segment(int Stream, DateTimeOffset? Timestamp, long Start, int Length);
 
     private sealed class PartialLine(bool skipFirst)
     {
