@@ -650,13 +650,8 @@ public sealed class BuildKitTraceDecoder
     /// </summary>
     private bool IsKnownVertex(ReadOnlySpan<byte> message)
     {
-        const byte DigestTag = (1 << 3) | (byte)WireFormat.WireType.LengthDelimited;
-        if (message.Length < 2 || message[0] != DigestTag || message[1] >= 0x80 || 2 + message[1] > message.Length)
-        {
-            return false;
-        }
-
-        return _byDigestBytes.TryGetValue(message.Slice(2, message[1]), out var vertex) && vertex.IsNoOpVertexMessage(message);
+        var digest = StatusResponseReader.LeadingDigest(message);
+        return !digest.IsEmpty && _byDigestBytes.TryGetValue(digest, out var vertex) && vertex.IsNoOpVertexMessage(message);
     }
 
     private void Skip(MalformedRecordKind kind, string reason)

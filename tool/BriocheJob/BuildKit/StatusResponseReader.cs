@@ -217,6 +217,18 @@ public static class StatusResponseReader
             && message.Start + message.Length == record.Length && known(record.Slice(message.Start, message.Length));
     }
 
+    /// <summary>
+    /// The digest a Vertex message starts with, as BuildKit writes it (field 1 first); empty when the message does not
+    /// start with a well-formed one.
+    /// </summary>
+    internal static ReadOnlySpan<byte> LeadingDigest(ReadOnlySpan<byte> vertexMessage)
+    {
+        const byte DigestTag = (1 << 3) | (byte)WireFormat.WireType.LengthDelimited;
+        return vertexMessage.Length >= 2 && vertexMessage[0] == DigestTag && LengthDelimited(vertexMessage, 1) is { } digest
+            ? vertexMessage.Slice(digest.Start, digest.Length)
+            : default;
+    }
+
     /// <summary>Reads the fields of one StatusResponse, up to the stream position <paramref name="end"/>.</summary>
     private static void ReadRecord(CodedInputStream input, long end, byte[] buffer, long origin, int recordEnd, InPlaceRecord record)
     {
