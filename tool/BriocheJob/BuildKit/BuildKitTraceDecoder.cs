@@ -640,7 +640,8 @@ public sealed class BuildKitTraceDecoder
         }
 
         vertex = GetOrAddVertex(System.Text.Encoding.UTF8.GetString(digestUtf8));
-        _byDigestUtf8.TryAdd(digestUtf8.ToArray(), vertex);
+        // Usually already added under these bytes; a spelling that decoded to the same string (bad UTF-8) is added too.
+        _byDigestBytes.TryAdd(digestUtf8, vertex);
         return vertex;
     }
 
