@@ -100,7 +100,7 @@ public static class BuildKitTrace
             for (; scanned < data.Length; scanned++)
             {
                 byte b = data.Span[scanned];
-                if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                if (BuildKitTraceDecoder.IsWhiteSpace(b))
                 {
                     continue;
                 }

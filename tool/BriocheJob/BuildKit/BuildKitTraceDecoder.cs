@@ -133,7 +133,8 @@ public sealed class BuildKitTraceDecoder
     private static ReadOnlySpan<byte> TrimWhiteSpace(ReadOnlySpan<byte> line) =>
         !line.IsEmpty && !IsWhiteSpace(line[0]) && !IsWhiteSpace(line[^1]) ? line : line.Trim(" \t\r\n"u8);
 
-    private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+    /// <summary>JSON's white space between tokens.</summary>
+    internal static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>Feeds one serialized StatusResponse (a history blob record, or a decoded trace aux).</summary>
     public void FeedStatusResponse(byte[] buffer, int offset, int length)
